@@ -18,3 +18,12 @@ export interface DpsConnection {
   /** PEM text, or a path to a PEM file, of a CA to trust in addition to the system's (the emulator's CA). */
   caCertificate?: string;
 }
+
+/**
+ * Extra facts about the DPS that are known at preview time when it is referenced from azure-native.
+ * Not needed to connect; used by `check` to reject hubs that are not linked.
+ */
+export interface DpsFacts {
+  /** Host names of the IoT hubs linked to the DPS. When set, `iotHubs`/`iotHubHostName` must be among them. */
+  linkedHubs?: string[];
+}
