@@ -1,0 +1,108 @@
+/**
+ * `diff`: which managed properties differ between the program and the last known state, and whether
+ * the difference replaces the enrollment. Pure.
+ */
+import { connectionHostName } from "./connectionString";
+import type { EnrollmentInputs, EnrollmentOutputs } from "./types";
+import { canonicalAttestationType, isObject, isUnknown } from "./validation";
+
+/** The outcome of {@link diffEnrollment}, in the dynamic-provider contract's terms. */
+export interface EnrollmentDiff {
+  /** True when anything the program manages differs (or is not known yet). */
+  changes: boolean;
+  /** The properties whose change replaces the enrollment. */
+  replaces: string[];
+  /** Replacing in place (same DPS, same registration id) must delete first: the id cannot exist twice. */
+  deleteBeforeReplace: boolean;
+  /** Every differing property, for messages and tests. */
+  changed: string[];
+}
+
+/** Properties whose values the service holds and the program may manage, compared one to one. */
+const SCALARS = ["deviceId", "provisioningStatus", "reprovisionPolicy", "edgeEnabled", "iotHubHostName", "webhookUrl", "apiVersion", "allocationPolicy"] as const;
+/** Twin-like objects: absent on either side means empty. */
+const OBJECTS = ["tags", "desired", "optionalDeviceInformation"] as const;
+
+/** Deep equality of JSON values; object key order does not matter. */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((v, i) => jsonEqual(v, b[i]));
+  }
+  if (isObject(a) && isObject(b)) {
+    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
+    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
+    return ka.length === kb.length && ka.every((k) => jsonEqual(a[k], b[k]));
+  }
+  return false;
+}
+
+function hubSet(hubs: unknown): string {
+  return Array.isArray(hubs) ? [...new Set(hubs.map((h) => String(h).toLowerCase()))].sort().join(",") : "";
+}
+
+/**
+ * Compares the program's (checked) inputs with the state. Only properties the program sets are
+ * compared: one removed from the program is no longer managed and never shows as a change.
+ */
+export function diffEnrollment(olds: EnrollmentOutputs, news: EnrollmentInputs): EnrollmentDiff {
+  const changed: string[] = [];
+  const replaces: string[] = [];
+  const differs = (key: string, a: unknown, b: unknown, equal: (x: unknown, y: unknown) => boolean = jsonEqual) => {
+    if (isUnknown(b) || !equal(a, b)) changed.push(key);
+  };
+
+  if (isUnknown(news.registrationId) || String(news.registrationId).toLowerCase() !== String(olds.registrationId).toLowerCase()) {
+    changed.push("registrationId");
+    replaces.push("registrationId");
+  }
+  const oldType = olds.attestation?.type;
+  const newAttestation = news.attestation as unknown as Record<string, unknown> | undefined;
+  const newType = isUnknown(newAttestation?.type) ? undefined : canonicalAttestationType(newAttestation?.type);
+  if (newType === undefined || newType !== oldType) {
+    changed.push("attestation");
+    replaces.push("attestation");
+  } else if (newAttestation) {
+    const oldAttestation = olds.attestation as unknown as Record<string, unknown>;
+    const fieldChanged = Object.entries(newAttestation).some(
+      ([key, value]) =>
+        key !== "type" &&
+        value !== undefined &&
+        (isUnknown(value) || !jsonEqual(value, oldAttestation[key] ?? (key === "rootCertificate" ? false : undefined))),
+    );
+    if (fieldChanged) changed.push("attestation");
+  }
+
+  const oldHost = olds.connection ? connectionHostName(olds.connection)?.toLowerCase() : undefined;
+  const newHost = isObject(news.connection) && !isUnknown(news.connection)
+    ? connectionHostName(news.connection)?.toLowerCase()
+    : undefined;
+  if (!jsonEqual(olds.connection, news.connection) || isUnknown(news.connection)) {
+    changed.push("connection");
+    // A host we cannot know yet is not called a replace: the usual cause is an output of a DPS that
+    // itself is unchanged, and the plan after apply would show the truth.
+    if (newHost !== undefined && newHost !== oldHost) replaces.push("connection");
+  }
+
+  for (const key of SCALARS) {
+    if (news[key] !== undefined) differs(key, olds[key], news[key]);
+  }
+  for (const key of OBJECTS) {
+    if (news[key] !== undefined) differs(key, olds[key] ?? {}, news[key] ?? {});
+  }
+  if (news.iotHubs !== undefined) differs("iotHubs", hubSet(olds.iotHubs), isUnknown(news.iotHubs) ? news.iotHubs : hubSet(news.iotHubs));
+
+  const replacingInPlace =
+    replaces.length > 0 && !replaces.includes("registrationId") && !replaces.includes("connection");
+  return {
+    changes: changed.length > 0,
+    replaces,
+    deleteBeforeReplace: replacingInPlace,
+    changed,
+  };
+}
+
+/** True when the only differences are ones that need no service call (credentials, endpoint, CA). */
+export function onlyConnectionChanged(diff: EnrollmentDiff): boolean {
+  return diff.changed.every((key) => key === "connection") && diff.replaces.length === 0;
+}

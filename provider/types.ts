@@ -1,0 +1,161 @@
+/**
+ * Plain (resolved) shapes shared by the resource, the dynamic provider and the pure rules.
+ * The resource's `XArgs` wrap these in `pulumi.Input`; the provider receives them resolved.
+ */
+import type { DpsConnection, DpsFacts } from "./connection";
+
+/** A JSON object, as twin tags, desired properties and device information are. */
+export type JsonObject = { [key: string]: JsonValue };
+/** Any JSON value. */
+export type JsonValue = string | number | boolean | null | JsonObject | JsonValue[];
+
+/** The DPS an enrollment lives in, with what is known about it at preview time. */
+export type EnrollmentConnection = DpsConnection & DpsFacts;
+
+/** `Enabled` or `Disabled`, the cmdlet's spelling (inputs are accepted in any case). */
+export type ProvisioningStatus = "Enabled" | "Disabled";
+/** The cmdlet's `PSReprovisionType` values. */
+export type ReprovisionPolicy = "reprovisionandmigratedata" | "reprovisionandresetdata" | "never";
+/** The cmdlet's `PSAllocationPolicy` values. */
+export type AllocationPolicy = "Hashed" | "GeoLatency" | "Static" | "Custom";
+/** The attestation kinds this provider manages. */
+export type AttestationType = "symmetricKey" | "tpm" | "x509";
+
+/** Symmetric-key attestation: both keys, or neither (then keys are generated when the enrollment is created). */
+export interface SymmetricKeyAttestation {
+  /** Attestation kind. */
+  type: "symmetricKey";
+  /** Base64 key of 16 to 64 bytes. Secret. */
+  primaryKey?: string;
+  /** Base64 key of 16 to 64 bytes. Secret. */
+  secondaryKey?: string;
+}
+
+/** TPM attestation. */
+export interface TpmAttestation {
+  /** Attestation kind. */
+  type: "tpm";
+  /** The TPM's endorsement key, base64. Required. */
+  endorsementKey: string;
+  /** The TPM's storage root key, base64. */
+  storageRootKey?: string;
+}
+
+/** X.509 attestation with certificates (PEM or base64 DER). */
+export interface X509CertificateAttestation {
+  /** Attestation kind. */
+  type: "x509";
+  /** The primary certificate. Required in this form. */
+  primaryCertificate: string;
+  /** The secondary certificate. */
+  secondaryCertificate?: string;
+  /**
+   * The cmdlet's `-RootCertificate` switch: `true` registers the certificates as signing (root or
+   * intermediate) certificates, `false` or absent as client (leaf) certificates.
+   */
+  rootCertificate?: boolean;
+}
+
+/** X.509 attestation by names of CA certificates uploaded to the DPS. */
+export interface X509CaAttestation {
+  /** Attestation kind. */
+  type: "x509";
+  /** Name of the primary CA certificate in the DPS. Required in this form. */
+  primaryCaName: string;
+  /** Name of the secondary CA certificate in the DPS. */
+  secondaryCaName?: string;
+}
+
+/** How devices of the enrollment prove who they are. The type cannot change in place (it replaces). */
+export type Attestation = SymmetricKeyAttestation | TpmAttestation | X509CertificateAttestation | X509CaAttestation;
+
+/**
+ * Every field any attestation kind can carry, flattened: the form kept in state, where only the fields
+ * of `type` are set.
+ */
+export interface AttestationState {
+  /** Attestation kind. */
+  type: AttestationType;
+  /** Symmetric primary key (secret). */
+  primaryKey?: string;
+  /** Symmetric secondary key (secret). */
+  secondaryKey?: string;
+  /** TPM endorsement key. */
+  endorsementKey?: string;
+  /** TPM storage root key. */
+  storageRootKey?: string;
+  /** X.509 primary certificate, when known (the service reports only its info). */
+  primaryCertificate?: string;
+  /** X.509 secondary certificate, when known. */
+  secondaryCertificate?: string;
+  /** X.509: certificates are signing certificates. */
+  rootCertificate?: boolean;
+  /** X.509 primary CA name. */
+  primaryCaName?: string;
+  /** X.509 secondary CA name. */
+  secondaryCaName?: string;
+}
+
+/** The enrollment properties a program can manage, resolved. Absent means "not managed". */
+export interface EnrollmentProperties {
+  /** IoT Hub device id the device gets. */
+  deviceId?: string;
+  /** Whether devices may provision. */
+  provisioningStatus?: ProvisioningStatus;
+  /** What happens to device data when a device is re-provisioned to another hub. */
+  reprovisionPolicy?: ReprovisionPolicy;
+  /** `capabilities.iotEdge`. */
+  edgeEnabled?: boolean;
+  /** Initial twin tags, replaced whole. */
+  tags?: JsonObject;
+  /** Initial twin desired properties, replaced whole. */
+  desired?: JsonObject;
+  /** `optionalDeviceInformation`, replaced whole. */
+  optionalDeviceInformation?: JsonObject;
+  /** How a hub is chosen for the device. */
+  allocationPolicy?: AllocationPolicy;
+  /** Host names of the hubs the policy chooses among. */
+  iotHubs?: string[];
+  /** Legacy single-hub assignment; exclusive with `allocationPolicy` and `iotHubs`. */
+  iotHubHostName?: string;
+  /** Custom allocation webhook (Azure Function) URL. */
+  webhookUrl?: string;
+  /** Custom allocation API version. */
+  apiVersion?: string;
+}
+
+/** Resolved inputs of an `IndividualEnrollment`, as the dynamic provider receives them. */
+export interface EnrollmentInputs extends EnrollmentProperties {
+  /** The DPS. */
+  connection: EnrollmentConnection;
+  /** The enrollment's registration id. */
+  registrationId: string;
+  /** The attestation. */
+  attestation: Attestation;
+  /** Take over an existing enrollment with Set semantics instead of failing. */
+  adopt?: boolean;
+}
+
+/** What the service holds for an enrollment, in the provider's canonical form. */
+export interface EnrollmentView extends EnrollmentProperties {
+  /** The registration id as the service reports it. */
+  registrationId: string;
+  /** The attestation, with the secrets the provider knows. */
+  attestation: AttestationState;
+  /** The service's etag of this version. */
+  etag?: string;
+  /** When the enrollment was created. */
+  createdDateTimeUtc?: string;
+  /** When the enrollment was last changed. */
+  lastUpdatedDateTimeUtc?: string;
+  /** The device's registration, once a device has registered. */
+  registrationState?: JsonObject;
+}
+
+/** The outputs of an `IndividualEnrollment` (its state). */
+export interface EnrollmentOutputs extends EnrollmentView {
+  /** The DPS (secret). */
+  connection: EnrollmentConnection;
+  /** As given. */
+  adopt?: boolean;
+}

@@ -1,0 +1,439 @@
+/**
+ * The `check` rules: every rule and error text of the cmdlets, plus the service's own input rules,
+ * as a pure function from raw inputs to canonical inputs and failures. Values unknown during preview
+ * are skipped, never reported.
+ */
+import { parseConnectionString } from "./connectionString";
+import type {
+  AllocationPolicy,
+  Attestation,
+  AttestationType,
+  EnrollmentInputs,
+  JsonObject,
+  ProvisioningStatus,
+  ReprovisionPolicy,
+} from "./types";
+
+/** The engine's placeholder for a value not known until apply (`pulumi.runtime.unknownValue`). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** A rejected input: the property and what is wrong with it, with the fix. */
+export interface CheckFailure {
+  /** The input property, dotted for nested ones (`attestation.primaryKey`). */
+  property: string;
+  /** What is wrong and how to fix it. */
+  reason: string;
+}
+
+/** The result of {@link checkInputs}. */
+export interface CheckOutcome {
+  /** The inputs with enums in canonical spelling; unknown values kept as they are. */
+  inputs: Record<string, unknown>;
+  /** Empty when the inputs are valid (as far as they are known). */
+  failures: CheckFailure[];
+}
+
+/** Cmdlet texts, kept verbatim so users searching for them find this provider's behaviour. */
+export const CMDLET_MESSAGES = {
+  hostNameWithPolicy: '"IotHubHostName" is not required when allocation-policy is defined.',
+  hostNameWithHubs: '"IotHubHostName" is not required when IotHub is defined.',
+  staticOneHub: "Please provide only one hub when allocation-policy is defined as Static.",
+  staticNoHub: "Please provide a hub to be assigned with device.",
+  customUrl: "Please provide an Azure function url when allocation-policy is defined as Custom.",
+  customApiVersion: "Please provide an Azure function api-version when allocation-policy is defined as Custom.",
+  hubNeedsPolicy: "Please provide allocation policy.",
+} as const;
+
+const PROVISIONING_STATUS: Record<string, ProvisioningStatus> = { enabled: "Enabled", disabled: "Disabled" };
+const REPROVISION_POLICY: Record<string, ReprovisionPolicy> = {
+  reprovisionandmigratedata: "reprovisionandmigratedata",
+  reprovisionandresetdata: "reprovisionandresetdata",
+  never: "never",
+};
+const ALLOCATION_POLICY: Record<string, AllocationPolicy> = {
+  hashed: "Hashed",
+  geolatency: "GeoLatency",
+  static: "Static",
+  custom: "Custom",
+};
+const ATTESTATION_TYPE: Record<string, AttestationType> = {
+  symmetrickey: "symmetricKey",
+  tpm: "tpm",
+  x509: "x509",
+};
+const ATTESTATION_FIELDS: Record<AttestationType, string[]> = {
+  symmetricKey: ["primaryKey", "secondaryKey"],
+  tpm: ["endorsementKey", "storageRootKey"],
+  x509: ["primaryCertificate", "secondaryCertificate", "rootCertificate", "primaryCaName", "secondaryCaName"],
+};
+const KNOWN_INPUTS = new Set([
+  "connection",
+  "registrationId",
+  "attestation",
+  "deviceId",
+  "provisioningStatus",
+  "reprovisionPolicy",
+  "edgeEnabled",
+  "tags",
+  "desired",
+  "optionalDeviceInformation",
+  "allocationPolicy",
+  "iotHubs",
+  "iotHubHostName",
+  "webhookUrl",
+  "apiVersion",
+  "adopt",
+]);
+
+/** Registration ids: up to 128 of `A-Z a-z 0-9 : . _ -`, a letter or digit first and last. */
+const REGISTRATION_ID = /^[A-Za-z0-9](?:[A-Za-z0-9:._-]{0,126}[A-Za-z0-9])?$/;
+/** IoT Hub device ids: up to 128 ASCII letters, digits and `- . % _ * ? ! ( ) , : = @ $ '`. */
+const DEVICE_ID = /^[A-Za-z0-9\-.%_*?!(),:=@$']{1,128}$/;
+const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** Twin limits of IoT Hub, which DPS passes the initial twin to. */
+export const TWIN_LIMITS = { tagsBytes: 8 * 1024, desiredBytes: 32 * 1024, deviceInformationBytes: 8 * 1024, depth: 10 };
+
+/** True when `value` is, or contains, a value unknown during preview. */
+export function isUnknown(value: unknown): boolean {
+  if (value === UNKNOWN) return true;
+  if (Array.isArray(value)) return value.some(isUnknown);
+  if (value !== null && typeof value === "object") return Object.values(value).some(isUnknown);
+  return false;
+}
+
+/** True for a plain object (not null, not an array). */
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+function enumValue<T>(table: Record<string, T>, value: unknown): T | undefined {
+  return typeof value === "string" ? table[value.toLowerCase()] : undefined;
+}
+
+function jsonDepth(value: unknown): number {
+  if (Array.isArray(value)) return 1 + Math.max(0, ...value.map(jsonDepth));
+  if (isObject(value)) return 1 + Math.max(0, ...Object.values(value).map(jsonDepth));
+  return 0;
+}
+
+function isJson(value: unknown): boolean {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return true;
+  if (typeof value === "number") return Number.isFinite(value);
+  if (Array.isArray(value)) return value.every(isJson);
+  if (isObject(value)) return Object.values(value).every(isJson);
+  return false;
+}
+
+/** Canonical spelling of an allocation policy given in any case, or undefined. */
+export function canonicalAllocationPolicy(value: unknown): AllocationPolicy | undefined {
+  return enumValue(ALLOCATION_POLICY, value);
+}
+
+/** Canonical spelling of an attestation type given in any case, or undefined. */
+export function canonicalAttestationType(value: unknown): AttestationType | undefined {
+  return enumValue(ATTESTATION_TYPE, value);
+}
+
+/**
+ * Validates raw inputs (as the engine passes them to `check`) and returns them with enums in the
+ * cmdlet's canonical spelling. Pure: no I/O.
+ */
+export function checkInputs(raw: Record<string, unknown>): CheckOutcome {
+  const failures: CheckFailure[] = [];
+  const fail = (property: string, reason: string) => failures.push({ property, reason });
+  const inputs: Record<string, unknown> = { ...raw };
+  const known = (key: string) => raw[key] !== undefined && !isUnknown(raw[key]);
+
+  for (const key of Object.keys(raw)) {
+    if (!KNOWN_INPUTS.has(key) && !key.startsWith("__")) {
+      fail(key, `"${key}" is not a property of IndividualEnrollment; remove it (see the README for the properties).`);
+    }
+  }
+
+  checkConnection(raw.connection, fail);
+
+  if (raw.registrationId === undefined) {
+    fail("registrationId", "registrationId is required.");
+  } else if (known("registrationId")) {
+    const id = raw.registrationId;
+    if (typeof id !== "string" || !REGISTRATION_ID.test(id)) {
+      fail(
+        "registrationId",
+        `registrationId ${JSON.stringify(id)} is invalid: use 1 to 128 letters, digits and ': . _ -', ` +
+          "starting and ending with a letter or digit.",
+      );
+    }
+  }
+
+  if (raw.attestation === undefined) {
+    fail(
+      "attestation",
+      'attestation is required: { type: "symmetricKey" }, { type: "tpm", endorsementKey } or { type: "x509", primaryCertificate | primaryCaName }.',
+    );
+  } else if (!isUnknown(raw.attestation) || isObject(raw.attestation)) {
+    inputs.attestation = checkAttestation(raw.attestation, fail);
+  }
+
+  if (known("deviceId") && (typeof raw.deviceId !== "string" || !DEVICE_ID.test(raw.deviceId))) {
+    fail(
+      "deviceId",
+      `deviceId ${JSON.stringify(raw.deviceId)} is invalid: use 1 to 128 ASCII letters, digits and - . % _ * ? ! ( ) , : = @ $ '.`,
+    );
+  }
+  canonicalEnum(inputs, raw, "provisioningStatus", PROVISIONING_STATUS, fail);
+  canonicalEnum(inputs, raw, "reprovisionPolicy", REPROVISION_POLICY, fail);
+  canonicalEnum(inputs, raw, "allocationPolicy", ALLOCATION_POLICY, fail);
+  for (const key of ["edgeEnabled", "adopt"]) {
+    if (known(key) && typeof raw[key] !== "boolean") fail(key, `${key} must be true or false.`);
+  }
+  checkTwinPart(raw, "tags", TWIN_LIMITS.tagsBytes, fail);
+  checkTwinPart(raw, "desired", TWIN_LIMITS.desiredBytes, fail);
+  checkTwinPart(raw, "optionalDeviceInformation", TWIN_LIMITS.deviceInformationBytes, fail);
+
+  checkAllocation(raw, inputs, fail);
+  return { inputs, failures };
+}
+
+type Fail = (property: string, reason: string) => void;
+
+function canonicalEnum<T>(
+  inputs: Record<string, unknown>,
+  raw: Record<string, unknown>,
+  key: string,
+  table: Record<string, T>,
+  fail: Fail,
+): void {
+  const value = raw[key];
+  if (value === undefined || isUnknown(value)) return;
+  const canonical = enumValue(table, value);
+  if (canonical === undefined) {
+    fail(key, `${key} ${JSON.stringify(value)} is not valid; use one of ${Object.values(table).join(", ")}.`);
+  } else {
+    inputs[key] = canonical;
+  }
+}
+
+function checkConnection(value: unknown, fail: Fail): void {
+  if (value === undefined) {
+    fail("connection", "connection is required: { connectionString } or { hostName, credential: \"default\" }.");
+    return;
+  }
+  if (isUnknown(value) && !isObject(value)) return;
+  if (!isObject(value)) {
+    fail("connection", "connection must be an object: { connectionString } or { hostName, credential: \"default\" }.");
+    return;
+  }
+  const { connectionString, hostName, credential, endpoint, linkedHubs } = value;
+  if (connectionString !== undefined && !isUnknown(connectionString)) {
+    if (typeof connectionString !== "string") {
+      fail("connection.connectionString", "connection.connectionString must be a string.");
+    } else {
+      const problem = parseConnectionString(connectionString).problem;
+      if (problem) fail("connection.connectionString", problem);
+    }
+  }
+  if (credential !== undefined && !isUnknown(credential) && credential !== "default") {
+    fail("connection.credential", 'connection.credential must be "default" (DefaultAzureCredential) when given.');
+  }
+  if (connectionString === undefined) {
+    if (hostName === undefined) {
+      fail(
+        "connection",
+        'connection needs connectionString, or hostName with credential: "default" (Microsoft Entra).',
+      );
+    } else if (credential === undefined) {
+      fail("connection.credential", 'connection.hostName needs credential: "default", or give connectionString instead.');
+    }
+  } else if (credential !== undefined) {
+    fail("connection.credential", "give either connection.connectionString or connection.credential, not both.");
+  }
+  if (hostName !== undefined && !isUnknown(hostName) && (typeof hostName !== "string" || !HOST_NAME.test(hostName))) {
+    fail("connection.hostName", `connection.hostName ${JSON.stringify(hostName)} is not a host name.`);
+  }
+  if (endpoint !== undefined && !isUnknown(endpoint)) {
+    let ok = false;
+    try {
+      ok = typeof endpoint === "string" && new URL(endpoint).protocol === "https:";
+    } catch {
+      ok = false;
+    }
+    if (!ok) fail("connection.endpoint", `connection.endpoint ${JSON.stringify(endpoint)} must be an https:// URL.`);
+  }
+  if (linkedHubs !== undefined && !isUnknown(linkedHubs)) {
+    if (!Array.isArray(linkedHubs) || !linkedHubs.every((h) => typeof h === "string")) {
+      fail("connection.linkedHubs", "connection.linkedHubs must be a list of hub host names.");
+    }
+  }
+}
+
+function checkAttestation(value: unknown, fail: Fail): unknown {
+  if (!isObject(value)) {
+    fail("attestation", 'attestation must be an object with a type: "symmetricKey", "tpm" or "x509".');
+    return value;
+  }
+  if (isUnknown(value.type)) return value;
+  const type = canonicalAttestationType(value.type);
+  if (!type) {
+    fail(
+      "attestation.type",
+      `attestation.type ${JSON.stringify(value.type)} is not valid; use "symmetricKey", "tpm" or "x509".`,
+    );
+    return value;
+  }
+  const att: Record<string, unknown> = { ...value, type };
+  for (const key of Object.keys(value)) {
+    if (key !== "type" && !ATTESTATION_FIELDS[type].includes(key)) {
+      fail(`attestation.${key}`, `attestation.${key} does not apply to ${type} attestation; remove it.`);
+    }
+  }
+  const has = (key: string) => value[key] !== undefined;
+  const str = (key: string) => {
+    const v = value[key];
+    if (v !== undefined && !isUnknown(v) && (typeof v !== "string" || v.trim() === "")) {
+      fail(`attestation.${key}`, `attestation.${key} must be a non-empty string.`);
+    }
+  };
+  ATTESTATION_FIELDS[type].filter((k) => k !== "rootCertificate").forEach(str);
+  if (type === "symmetricKey") {
+    if (has("primaryKey") !== has("secondaryKey")) {
+      fail(
+        has("primaryKey") ? "attestation.secondaryKey" : "attestation.primaryKey",
+        "give both primaryKey and secondaryKey, or neither (then both are generated).",
+      );
+    }
+    for (const key of ["primaryKey", "secondaryKey"]) {
+      const v = value[key];
+      if (typeof v === "string" && !isUnknown(v)) {
+        const bytes = BASE64.test(v) ? Buffer.from(v, "base64").length : 0;
+        if (bytes < 16 || bytes > 64) {
+          fail(`attestation.${key}`, `attestation.${key} must be base64 of 16 to 64 bytes (e.g. 64 random bytes).`);
+        }
+      }
+    }
+  } else if (type === "tpm") {
+    if (!has("endorsementKey")) {
+      fail("attestation.endorsementKey", "TPM attestation needs endorsementKey (the TPM's public endorsement key, base64).");
+    }
+  } else {
+    const certs = has("primaryCertificate") || has("secondaryCertificate") || has("rootCertificate");
+    const cas = has("primaryCaName") || has("secondaryCaName");
+    if (certs && cas) {
+      fail(
+        "attestation",
+        "x509 attestation takes certificates (primaryCertificate, secondaryCertificate) or CA names (primaryCaName, secondaryCaName), not both.",
+      );
+    } else if (cas && !has("primaryCaName")) {
+      fail("attestation.primaryCaName", "x509 attestation with CA names needs primaryCaName.");
+    } else if (!cas && !has("primaryCertificate")) {
+      fail(
+        "attestation.primaryCertificate",
+        "x509 attestation needs primaryCertificate (PEM or base64), or primaryCaName for a CA certificate in the DPS.",
+      );
+    }
+    if (has("rootCertificate") && !isUnknown(value.rootCertificate) && typeof value.rootCertificate !== "boolean") {
+      fail("attestation.rootCertificate", "attestation.rootCertificate must be true or false.");
+    }
+  }
+  return att;
+}
+
+function checkTwinPart(raw: Record<string, unknown>, key: string, maxBytes: number, fail: Fail): void {
+  const value = raw[key];
+  if (value === undefined || isUnknown(value)) return;
+  if (!isObject(value) || !isJson(value)) {
+    fail(key, `${key} must be an object of JSON values (strings, numbers, booleans, null, objects, lists).`);
+    return;
+  }
+  const bytes = Buffer.byteLength(JSON.stringify(value));
+  if (bytes > maxBytes) fail(key, `${key} is ${bytes} bytes; IoT Hub allows at most ${maxBytes}. Make it smaller.`);
+  if (jsonDepth(value) > TWIN_LIMITS.depth) {
+    fail(key, `${key} is nested deeper than ${TWIN_LIMITS.depth} levels, which IoT Hub rejects. Flatten it.`);
+  }
+}
+
+function checkAllocation(raw: Record<string, unknown>, inputs: Record<string, unknown>, fail: Fail): void {
+  const policy = inputs.allocationPolicy as AllocationPolicy | undefined;
+  const policyKnown = !isUnknown(raw.allocationPolicy) && (policy !== undefined || raw.allocationPolicy === undefined);
+  const hubs = raw.iotHubs;
+  const hubsGiven = hubs !== undefined;
+  const hubsKnown = hubsGiven && !isUnknown(hubs);
+  if (hubsKnown && (!Array.isArray(hubs) || !hubs.every((h) => typeof h === "string" && HOST_NAME.test(h)))) {
+    fail("iotHubs", "iotHubs must be a list of IoT hub host names (like hub1.azure-devices.net).");
+    return;
+  }
+  const hubList = hubsKnown ? (hubs as string[]) : undefined;
+  const hostName = raw.iotHubHostName;
+  if (hostName !== undefined && !isUnknown(hostName) && (typeof hostName !== "string" || !HOST_NAME.test(hostName))) {
+    fail("iotHubHostName", "iotHubHostName must be an IoT hub host name (like hub1.azure-devices.net).");
+  }
+  if (hostName !== undefined && raw.allocationPolicy !== undefined) {
+    fail("iotHubHostName", `${CMDLET_MESSAGES.hostNameWithPolicy} Remove iotHubHostName, or allocationPolicy.`);
+  }
+  if (hostName !== undefined && hubsGiven) {
+    fail("iotHubHostName", `${CMDLET_MESSAGES.hostNameWithHubs} Remove iotHubHostName, or iotHubs.`);
+  }
+  if (hubsGiven && raw.allocationPolicy === undefined) {
+    fail("iotHubs", `${CMDLET_MESSAGES.hubNeedsPolicy} Set allocationPolicy (Hashed, GeoLatency, Static or Custom).`);
+  }
+  if (policyKnown && policy === "Static" && hubsGiven && hubList) {
+    if (hubList.length > 1) fail("iotHubs", CMDLET_MESSAGES.staticOneHub);
+    if (hubList.length === 0) fail("iotHubs", CMDLET_MESSAGES.staticNoHub);
+  } else if (policyKnown && policy === "Static" && !hubsGiven) {
+    fail("iotHubs", `${CMDLET_MESSAGES.staticNoHub} Set iotHubs to one hub host name.`);
+  }
+  if (policyKnown && policy === "Custom") {
+    if (raw.webhookUrl === undefined) fail("webhookUrl", CMDLET_MESSAGES.customUrl);
+    if (raw.apiVersion === undefined) fail("apiVersion", CMDLET_MESSAGES.customApiVersion);
+  } else if (policyKnown) {
+    for (const key of ["webhookUrl", "apiVersion"]) {
+      if (raw[key] !== undefined) fail(key, `${key} applies only when allocationPolicy is Custom; remove it.`);
+    }
+  }
+  const url = raw.webhookUrl;
+  if (url !== undefined && !isUnknown(url)) {
+    let ok = false;
+    try {
+      ok = typeof url === "string" && new URL(url).protocol === "https:";
+    } catch {
+      ok = false;
+    }
+    if (!ok) fail("webhookUrl", `webhookUrl ${JSON.stringify(url)} must be an https:// URL (the Azure Function).`);
+  }
+  if (raw.apiVersion !== undefined && !isUnknown(raw.apiVersion) && typeof raw.apiVersion !== "string") {
+    fail("apiVersion", 'apiVersion must be a string such as "2021-10-01".');
+  }
+  const connection = raw.connection;
+  const linked = isObject(connection) ? connection.linkedHubs : undefined;
+  if (Array.isArray(linked) && !isUnknown(linked)) {
+    const set = new Set(linked.map((h) => String(h).toLowerCase()));
+    const named: [string, unknown][] = [
+      ...(hubList ?? []).map((h): [string, unknown] => ["iotHubs", h]),
+      ["iotHubHostName", hostName],
+    ];
+    for (const [property, hub] of named) {
+      if (typeof hub === "string" && !isUnknown(hub) && !set.has(hub.toLowerCase())) {
+        fail(
+          property,
+          `IoT hub "${hub}" is not linked to this DPS; linked hubs: ${linked.join(", ") || "(none)"}. Link it to the DPS or use a linked hub.`,
+        );
+      }
+    }
+  }
+}
+
+/** Narrows checked raw inputs to {@link EnrollmentInputs} (after {@link checkInputs} found no failures). */
+export function asInputs(raw: Record<string, unknown>): EnrollmentInputs {
+  return raw as unknown as EnrollmentInputs;
+}
+
+/** The attestation type of checked inputs. */
+export function attestationTypeOf(attestation: Attestation | undefined): AttestationType | undefined {
+  return attestation ? canonicalAttestationType(attestation.type) : undefined;
+}
+
+/** Type guard for a JSON object input. */
+export function isJsonObject(value: unknown): value is JsonObject {
+  return isObject(value) && isJson(value);
+}

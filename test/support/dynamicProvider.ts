@@ -1,0 +1,163 @@
+/**
+ * Drives the real dynamic-provider gRPC server (`@pulumi/pulumi/cmd/dynamic-provider`) the way the
+ * engine does: spawn it, read its port, and call Check/Diff/Create/Read/Update/Delete with
+ * `__provider` set to the serialized provider text that `dynamic.Resource` stores in state.
+ */
+import { ChildProcess, spawn } from "child_process";
+import * as path from "path";
+import * as grpc from "@grpc/grpc-js";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import * as pulumi from "@pulumi/pulumi";
+import * as provrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
+import * as provproto from "@pulumi/pulumi/proto/provider_pb";
+import { stubProvider } from "../../provider/resource";
+
+/** Plain property bags, as the engine sends them. */
+export type Props = Record<string, unknown>;
+
+/** The diff as the engine receives it. */
+export interface WireDiff {
+  /** DIFF_UNKNOWN 0, DIFF_NONE 1, DIFF_SOME 2. */
+  changes: number;
+  /** Properties that force a replacement. */
+  replaces: string[];
+  /** Whether the old enrollment is deleted before the new one is created. */
+  deleteBeforeReplace: boolean;
+}
+
+const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
+
+/** The serialized provider text, as `dynamic.Resource` computes it. */
+export async function serializedProvider(): Promise<string> {
+  const sf = await pulumi.runtime.serializeFunction(() => stubProvider, { allowSecrets: true });
+  return sf.text;
+}
+
+function toStruct(value: Props): Struct {
+  return Struct.fromJavaScript(JSON.parse(JSON.stringify(value)));
+}
+
+type Callback<Res> = (err: grpc.ServiceError | null, res: Res) => void;
+
+function call<Res>(start: (cb: Callback<Res>) => unknown): Promise<Res> {
+  return new Promise((resolve, reject) => start((err, res) => (err ? reject(err) : resolve(res))));
+}
+
+/** A running dynamic-provider plugin process and a client to it. */
+export class DynamicProviderServer {
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly client: provrpc.ResourceProviderClient,
+    /** The serialized provider (`__provider`). */
+    readonly provider: string,
+    /** Everything the plugin wrote to stderr. */
+    readonly stderr: string[],
+  ) {}
+
+  /** Starts the plugin with the repository as its working directory, as the engine would for the root program. */
+  static async start(env: NodeJS.ProcessEnv = process.env): Promise<DynamicProviderServer> {
+    const script = require.resolve("@pulumi/pulumi/cmd/dynamic-provider");
+    const child = spawn(process.execPath, [script, "127.0.0.1:1"], { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    const stderr: string[] = [];
+    child.stderr!.on("data", (d: Buffer) => stderr.push(d.toString()));
+    const port = await new Promise<number>((resolve, reject) => {
+      let out = "";
+      child.stdout!.on("data", (d: Buffer) => {
+        out += d.toString();
+        const line = out.split("\n")[0].trim();
+        if (out.includes("\n") && /^\d+$/.test(line)) resolve(Number(line));
+      });
+      child.once("exit", (code) => reject(new Error(`dynamic provider exited with ${code}: ${stderr.join("")}`)));
+    });
+    const client = new provrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    const server = new DynamicProviderServer(child, client, await serializedProvider(), stderr);
+    await server.configure();
+    return server;
+  }
+
+  private async configure(): Promise<void> {
+    const req = new provproto.ConfigureRequest();
+    req.setArgs(toStruct({}));
+    await call<provproto.ConfigureResponse>((cb) => this.client.configure(req, cb));
+  }
+
+  private withProvider(props: Props): Struct {
+    return toStruct({ ...props, __provider: this.provider });
+  }
+
+  /** Check: canonical inputs and failures. */
+  async check(olds: Props, news: Props): Promise<{ inputs: Props; failures: { property: string; reason: string }[] }> {
+    const req = new provproto.CheckRequest();
+    req.setUrn("urn:pulumi:test::test::pulumi-nodejs:dynamic/dps:IndividualEnrollment::e");
+    req.setOlds(this.withProvider(olds));
+    req.setNews(this.withProvider(news));
+    const res = await call<provproto.CheckResponse>((cb) => this.client.check(req, cb));
+    return {
+      inputs: strip(res.getInputs()?.toJavaScript() ?? {}),
+      failures: res.getFailuresList().map((f) => ({ property: f.getProperty(), reason: f.getReason() })),
+    };
+  }
+
+  /** Diff of old outputs against new inputs. */
+  async diff(id: string, olds: Props, news: Props): Promise<WireDiff> {
+    const req = new provproto.DiffRequest();
+    req.setId(id);
+    req.setUrn("urn:pulumi:test::test::pulumi-nodejs:dynamic/dps:IndividualEnrollment::e");
+    req.setOlds(this.withProvider(olds));
+    req.setNews(this.withProvider(news));
+    const res = await call<provproto.DiffResponse>((cb) => this.client.diff(req, cb));
+    return { changes: res.getChanges(), replaces: res.getReplacesList(), deleteBeforeReplace: res.getDeletebeforereplace() };
+  }
+
+  /** Create: the id and the outputs. */
+  async create(props: Props): Promise<{ id: string; outs: Props }> {
+    const req = new provproto.CreateRequest();
+    req.setUrn("urn:pulumi:test::test::pulumi-nodejs:dynamic/dps:IndividualEnrollment::e");
+    req.setProperties(this.withProvider(props));
+    const res = await call<provproto.CreateResponse>((cb) => this.client.create(req, cb));
+    return { id: res.getId(), outs: strip(res.getProperties()?.toJavaScript() ?? {}) };
+  }
+
+  /** Read (refresh when `props` are outputs; get when they are inputs only). */
+  async read(id: string, props: Props, inputsOnly = false): Promise<{ id: string; outs: Props; inputs?: Props }> {
+    const req = new provproto.ReadRequest();
+    req.setId(id);
+    req.setUrn("urn:pulumi:test::test::pulumi-nodejs:dynamic/dps:IndividualEnrollment::e");
+    if (inputsOnly) req.setInputs(this.withProvider(props));
+    else req.setProperties(this.withProvider(props));
+    const res = await call<provproto.ReadResponse>((cb) => this.client.read(req, cb));
+    const inputs = res.getInputs()?.toJavaScript();
+    return { id: res.getId(), outs: strip(res.getProperties()?.toJavaScript() ?? {}), inputs: inputs ? strip(inputs) : undefined };
+  }
+
+  /** Update: the new outputs. */
+  async update(id: string, olds: Props, news: Props): Promise<Props> {
+    const req = new provproto.UpdateRequest();
+    req.setId(id);
+    req.setUrn("urn:pulumi:test::test::pulumi-nodejs:dynamic/dps:IndividualEnrollment::e");
+    req.setOlds(this.withProvider(olds));
+    req.setNews(this.withProvider(news));
+    const res = await call<provproto.UpdateResponse>((cb) => this.client.update(req, cb));
+    return strip(res.getProperties()?.toJavaScript() ?? {});
+  }
+
+  /** Delete. */
+  async delete(id: string, props: Props): Promise<void> {
+    const req = new provproto.DeleteRequest();
+    req.setId(id);
+    req.setUrn("urn:pulumi:test::test::pulumi-nodejs:dynamic/dps:IndividualEnrollment::e");
+    req.setProperties(this.withProvider(props));
+    await call<import("google-protobuf/google/protobuf/empty_pb").Empty>((cb) => this.client.delete(req, cb));
+  }
+
+  /** Stops the plugin. */
+  async stop(): Promise<void> {
+    this.client.close();
+    this.child.kill("SIGTERM");
+  }
+}
+
+function strip(props: Props): Props {
+  const { __provider: _ignored, ...rest } = props;
+  return rest;
+}
