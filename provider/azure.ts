@@ -201,10 +201,9 @@ export function dpsConnectionFromResourceId(
     const { subscriptionId, resourceGroupName, dpsName } = parseDpsResourceId(id);
     return fromNames({ resourceGroupName, dpsName }, subscriptionId, opts);
   }
-  const parts = pulumi.output(id).apply(parseDpsResourceId);
-  return fromNames(
-    { resourceGroupName: parts.resourceGroupName, dpsName: parts.dpsName },
-    parts.subscriptionId,
-    opts,
-  );
+  // Parse first, so a malformed id fails with its own error before any lookup is attempted.
+  return pulumi.output(id).apply((text) => {
+    const { subscriptionId, resourceGroupName, dpsName } = parseDpsResourceId(text);
+    return fromNames({ resourceGroupName, dpsName }, subscriptionId, opts);
+  });
 }
