@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+// `dps-emulator`: starts the emulator, prints one JSON line on stdout when ready, serves until SIGINT/SIGTERM.
+import { parseArgs } from "node:util";
+import { startEmulator, type EmulatorOptions } from "./index";
+
+const USAGE = `Usage: dps-emulator [--port N] [--host ADDR] [--host-name NAME] [--state FILE]
+                    [--linked-hub HOST ...] [--ops-per-minute N] [--test-issuer]
+                    [--fault-500 RATE] [--fault-503 RATE] [--fault-drop RATE] [--latency-ms MS]`;
+
+function number(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n)) throw new Error(`${flag} expects a number, got '${value}'`);
+  return n;
+}
+
+/** Parses command-line arguments into emulator options. Throws on unknown or malformed flags. */
+export function parseCli(argv: string[]): EmulatorOptions & { help: boolean } {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      port: { type: "string" },
+      host: { type: "string" },
+      "host-name": { type: "string" },
+      state: { type: "string" },
+      "linked-hub": { type: "string", multiple: true },
+      "ops-per-minute": { type: "string" },
+      "test-issuer": { type: "boolean" },
+      "fault-500": { type: "string" },
+      "fault-503": { type: "string" },
+      "fault-drop": { type: "string" },
+      "latency-ms": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  return {
+    help: values.help ?? false,
+    port: number(values.port, "--port"),
+    host: values.host,
+    hostName: values["host-name"],
+    stateFile: values.state,
+    linkedHubs: values["linked-hub"],
+    opsPerMinute: number(values["ops-per-minute"], "--ops-per-minute"),
+    testIssuer: values["test-issuer"] ?? false,
+    faults: {
+      rate500: number(values["fault-500"], "--fault-500"),
+      rate503: number(values["fault-503"], "--fault-503"),
+      dropRate: number(values["fault-drop"], "--fault-drop"),
+      latencyMs: number(values["latency-ms"], "--latency-ms"),
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  let options: ReturnType<typeof parseCli>;
+  try {
+    options = parseCli(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  if (options.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const emulator = await startEmulator(options);
+  // Exactly one line on stdout, so scripts can read it with a single readline.
+  process.stdout.write(
+    `${JSON.stringify({
+      endpoint: emulator.endpoint,
+      hostName: emulator.hostName,
+      connectionString: emulator.connectionString,
+      caCertificate: emulator.caCertificate,
+      linkedHubs: emulator.linkedHubs,
+    })}\n`,
+  );
+  if (emulator.testIssuer) {
+    const { identityEndpoint, identityHeader, clientId } = emulator.testIssuer;
+    process.stderr.write(
+      `${JSON.stringify({ testIssuer: { identityEndpoint, identityHeader, clientId } })}\n`,
+    );
+  }
+  const shutdown = (): void => {
+    emulator.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`error while stopping: ${String(err)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGINT", shutdown);
+  process.once("SIGTERM", shutdown);
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`dps-emulator: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}

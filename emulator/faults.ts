@@ -1,0 +1,38 @@
+// Fault injection for tests of retry logic: server errors, dropped connections and latency.
+import type { FaultOptions } from "./types";
+
+/** What to do with one request. */
+export type FaultDecision = "none" | "drop" | "500" | "503";
+
+function rate(value: number | undefined, name: string): number {
+  const v = value ?? 0;
+  if (!Number.isFinite(v) || v < 0 || v > 1) throw new RangeError(`${name} must be between 0 and 1`);
+  return v;
+}
+
+/** Validates fault settings and fills defaults (all off). Throws RangeError on a bad value. */
+export function normalizeFaults(options: FaultOptions = {}): Required<FaultOptions> {
+  const latencyMs = options.latencyMs ?? 0;
+  if (!Number.isFinite(latencyMs) || latencyMs < 0) throw new RangeError("latencyMs must be >= 0");
+  return {
+    rate500: rate(options.rate500, "rate500"),
+    rate503: rate(options.rate503, "rate503"),
+    dropRate: rate(options.dropRate, "dropRate"),
+    latencyMs,
+  };
+}
+
+/**
+ * Picks the fault for a request. One draw decides among drop, 500 and 503, so their rates add up
+ * (a total over 1 means every request faults).
+ */
+export function decideFault(
+  faults: Required<FaultOptions>,
+  random: () => number = Math.random,
+): FaultDecision {
+  const r = random();
+  if (r < faults.dropRate) return "drop";
+  if (r < faults.dropRate + faults.rate500) return "500";
+  if (r < faults.dropRate + faults.rate500 + faults.rate503) return "503";
+  return "none";
+}

@@ -1,0 +1,70 @@
+// POST /enrollments/query with x-ms-max-item-count / x-ms-continuation paging.
+import { DpsError, ErrorCodes } from "../errors";
+import type { Route } from "../router";
+import type { Runtime } from "../runtime";
+import { isObject } from "../types";
+import { publicEnrollment } from "../view";
+
+/** Page size when `x-ms-max-item-count` is absent. */
+export const DEFAULT_PAGE_SIZE = 100;
+
+const SELECT_ALL = /^\s*(\*|select\s+\*\s+from\s+enrollments)\s*$/i;
+
+function bad(message: string): DpsError {
+  return new DpsError(400, ErrorCodes.invalidQuery, message);
+}
+
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Continuation tokens are opaque to clients: base64url of the last store key returned. */
+function encodeToken(lastKey: string): string {
+  return Buffer.from(JSON.stringify({ after: lastKey })).toString("base64url");
+}
+
+function decodeToken(token: string): string {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
+    if (isObject(parsed) && typeof parsed.after === "string") return parsed.after;
+  } catch {
+    // fall through
+  }
+  throw bad("The continuation token is invalid.");
+}
+
+/** The query route. Only "select everything" queries are supported (`*` or `SELECT * FROM enrollments`). */
+export function queryRoutes(rt: Runtime): Route[] {
+  return [
+    {
+      method: "POST",
+      pattern: /^\/enrollments\/query$/i,
+      operation: "query",
+      right: "EnrollmentRead",
+      handler: async ({ json, headers }) => {
+        const body = await json();
+        if (!isObject(body) || typeof body.query !== "string") throw bad("'query' is required.");
+        if (!SELECT_ALL.test(body.query)) {
+          throw bad("The emulator supports only the queries '*' and 'SELECT * FROM enrollments'.");
+        }
+        const sizeText = header(headers["x-ms-max-item-count"]);
+        const size = sizeText === undefined ? DEFAULT_PAGE_SIZE : Number(sizeText);
+        if (!Number.isInteger(size) || size < 1)
+          throw bad("'x-ms-max-item-count' must be a positive integer.");
+        const token = header(headers["x-ms-continuation"]);
+        const after = token ? decodeToken(token) : undefined;
+        const all = rt.store.list();
+        const start = after === undefined ? 0 : all.findIndex((e) => rt.store.keyOf(e) > after);
+        const page = start < 0 ? [] : all.slice(start, start + size);
+        const more = start >= 0 && start + size < all.length;
+        const responseHeaders: Record<string, string> = { "x-ms-item-type": "Enrollment" };
+        if (more) responseHeaders["x-ms-continuation"] = encodeToken(rt.store.keyOf(page[page.length - 1]));
+        return {
+          status: 200,
+          headers: responseHeaders,
+          body: page.map((e) => publicEnrollment(e, rt.store.getRegistration(String(e.registrationId)))),
+        };
+      },
+    },
+  ];
+}

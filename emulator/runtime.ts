@@ -1,0 +1,106 @@
+// The mutable state of one running emulator, shared by the request dispatcher, the admin API and the
+// handle returned by startEmulator.
+import { randomUUID } from "node:crypto";
+import type { AuthContext } from "./auth";
+import { normalizeFaults } from "./faults";
+import { RateLimiter } from "./ratelimit";
+import { emptyStats, type EmulatorStats } from "./stats";
+import type { EnrollmentStore } from "./store";
+import type { FaultOptions, JsonObject } from "./types";
+
+/** Runtime-adjustable settings: fault injection plus the rate limit. */
+export interface RuntimeSettings extends FaultOptions {
+  /** Sustained DPS operations per minute before 429; `0` or `null` turns the limit off. */
+  opsPerMinute?: number | null;
+}
+
+/** State of a running emulator. */
+export class Runtime {
+  /** Request counters. */
+  stats: EmulatorStats = emptyStats();
+  /** Current fault settings. */
+  faults: Required<FaultOptions>;
+  /** Current rate limiter, if any. */
+  limiter: RateLimiter | undefined;
+
+  /**
+   * @param store - Enrollments.
+   * @param linkedHubs - Hubs linked to the DPS.
+   * @param auth - Authentication settings.
+   * @param settings - Initial faults and rate limit.
+   */
+  constructor(
+    readonly store: EnrollmentStore,
+    readonly linkedHubs: readonly string[],
+    readonly auth: AuthContext,
+    settings: RuntimeSettings = {},
+  ) {
+    this.faults = normalizeFaults(settings);
+    this.limiter = settings.opsPerMinute ? new RateLimiter(settings.opsPerMinute) : undefined;
+  }
+
+  /** A copy of the counters. */
+  snapshot(): EmulatorStats {
+    return structuredClone(this.stats);
+  }
+
+  /** Zeroes the counters. */
+  resetStats(): void {
+    this.stats = emptyStats();
+  }
+
+  /** Current faults and rate limit. */
+  settings(): Required<FaultOptions> & { opsPerMinute: number | null } {
+    return { ...this.faults, opsPerMinute: this.limiter?.opsPerMinute ?? null };
+  }
+
+  /**
+   * Changes the given settings and keeps the others. Throws RangeError on invalid values.
+   * A new `opsPerMinute` starts with a full bucket.
+   */
+  setFaults(settings: RuntimeSettings): void {
+    this.faults = normalizeFaults({ ...this.faults, ...withoutUndefined(settings) });
+    if (settings.opsPerMinute !== undefined) {
+      const n = settings.opsPerMinute;
+      if (n !== null && (!Number.isFinite(n) || n < 0)) throw new RangeError("opsPerMinute must be >= 0");
+      this.limiter = n ? new RateLimiter(n) : undefined;
+    }
+  }
+
+  /**
+   * Simulates a device registration for an existing enrollment: stores a registration state built
+   * from defaults (assigned to the enrollment's first hub) overridden by `state`.
+   */
+  setRegistrationState(id: string, state: JsonObject = {}): JsonObject {
+    const enrollment = this.store.require(id);
+    const hubs = Array.isArray(enrollment.iotHubs) ? enrollment.iotHubs : [];
+    const now = new Date().toISOString();
+    const full: JsonObject = {
+      registrationId: enrollment.registrationId,
+      createdDateTimeUtc: now,
+      assignedHub:
+        (hubs[0] as string | undefined) ??
+        (enrollment.iotHubHostName as string | undefined) ??
+        this.linkedHubs[0] ??
+        null,
+      deviceId: (enrollment.deviceId as string | undefined) ?? enrollment.registrationId,
+      status: "assigned",
+      substatus: "initialAssignment",
+      lastUpdatedDateTimeUtc: now,
+      etag: `"${randomUUID()}"`,
+      ...state,
+    };
+    full.registrationId = enrollment.registrationId;
+    this.store.setRegistration(id, full);
+    return full;
+  }
+}
+
+function withoutUndefined(settings: RuntimeSettings): FaultOptions {
+  const out: FaultOptions = {};
+  if (settings.rate500 !== undefined) out.rate500 = settings.rate500;
+  if (settings.rate503 !== undefined) out.rate503 = settings.rate503;
+  if (settings.dropRate !== undefined) out.dropRate = settings.dropRate;
+  if (settings.latencyMs !== undefined) out.latencyMs = settings.latencyMs;
+  return out;
+}

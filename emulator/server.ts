@@ -1,0 +1,150 @@
+// Dispatches HTTPS requests: admin routes directly; DPS routes through stats, latency, faults,
+// api-version, authentication and the rate limit, in that order.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { setTimeout as sleep } from "node:timers/promises";
+import { authenticate, requireRight } from "./auth";
+import { DpsError, ErrorCodes, sendError } from "./errors";
+import { decideFault } from "./faults";
+import { parseJson, readBody, sendReply, type Reply } from "./http";
+import { match, type Route, type RouteRequest } from "./router";
+import { adminRoutes } from "./routes/admin";
+import { bulkRoutes } from "./routes/bulk";
+import { enrollmentRoutes } from "./routes/enrollments";
+import { queryRoutes } from "./routes/query";
+import type { Runtime } from "./runtime";
+import { countStatus } from "./stats";
+
+/** The only api-version the emulator (like the client it serves) speaks. */
+export const API_VERSION = "2021-10-01";
+
+function decodeParams(params: string[]): string[] {
+  try {
+    return params.map((p) => decodeURIComponent(p));
+  } catch {
+    throw new DpsError(400, ErrorCodes.invalidRegistrationId, "The path is not correctly URI-encoded.");
+  }
+}
+
+function routeRequest(req: IncomingMessage, url: URL, params: string[]): RouteRequest {
+  return {
+    params: decodeParams(params),
+    headers: req.headers,
+    query: url.searchParams,
+    json: async () => parseJson(await readBody(req)),
+  };
+}
+
+async function run(route: Route, req: IncomingMessage, url: URL, params: string[]): Promise<Reply> {
+  return route.handler(routeRequest(req, url, params));
+}
+
+function send(res: ServerResponse, outcome: Reply | DpsError): number {
+  if (outcome instanceof DpsError) sendError(res, outcome);
+  else sendReply(res, outcome);
+  return outcome.status;
+}
+
+function asDpsError(err: unknown): DpsError {
+  if (err instanceof DpsError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new DpsError(500, ErrorCodes.internal, `Internal error in the emulator: ${message}`);
+}
+
+/** Creates the request listener for the emulator's HTTPS server. */
+export function createDispatcher(rt: Runtime): (req: IncomingMessage, res: ServerResponse) => void {
+  const admin = adminRoutes(rt);
+  const dps = [...queryRoutes(rt), ...bulkRoutes(rt), ...enrollmentRoutes(rt)];
+
+  const handleAdmin = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+    const found = match(admin, req.method ?? "GET", url.pathname);
+    if (!found)
+      return void send(res, new DpsError(404, ErrorCodes.routeNotFound, `No route ${url.pathname}.`));
+    if ("methodNotAllowed" in found) {
+      return void send(
+        res,
+        new DpsError(405, ErrorCodes.methodNotAllowed, `${req.method} is not allowed here.`),
+      );
+    }
+    try {
+      send(res, await run(found.route, req, url, found.params));
+    } catch (err) {
+      send(res, asDpsError(err));
+    }
+  };
+
+  const handleDps = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+    const stats = rt.stats;
+    stats.total += 1;
+    const found = match(dps, req.method ?? "GET", url.pathname);
+    if (found && "route" in found && found.route.operation) stats.operations[found.route.operation] += 1;
+    if (rt.faults.latencyMs > 0) await sleep(rt.faults.latencyMs);
+    const fault = decideFault(rt.faults);
+    if (fault === "drop") {
+      stats.dropped += 1;
+      req.socket.destroy();
+      return;
+    }
+    let outcome: Reply | DpsError;
+    try {
+      if (fault === "500")
+        throw new DpsError(500, ErrorCodes.internal, "Injected fault: internal server error.");
+      if (fault === "503") {
+        throw new DpsError(503, ErrorCodes.unavailable, "Injected fault: service unavailable.", {
+          "retry-after": "1",
+        });
+      }
+      if (!found)
+        throw new DpsError(404, ErrorCodes.routeNotFound, `No route ${req.method} ${url.pathname}.`);
+      if ("methodNotAllowed" in found) {
+        throw new DpsError(
+          405,
+          ErrorCodes.methodNotAllowed,
+          `${req.method} is not allowed on ${url.pathname}.`,
+        );
+      }
+      const version = url.searchParams.get("api-version");
+      if (version !== API_VERSION) {
+        throw new DpsError(
+          400,
+          ErrorCodes.invalidApiVersion,
+          version === null
+            ? `The api-version query parameter is required; use ${API_VERSION}.`
+            : `The api-version '${version}' is not supported; use ${API_VERSION}.`,
+        );
+      }
+      const principal = await authenticate(req.headers.authorization, rt.auth);
+      if (found.route.right) requireRight(principal, found.route.right);
+      const wait = rt.limiter?.take() ?? 0;
+      if (wait > 0) {
+        throw new DpsError(
+          429,
+          ErrorCodes.throttled,
+          "Too many requests: the operations-per-minute limit is exceeded.",
+          {
+            "retry-after": String(wait),
+          },
+        );
+      }
+      outcome = await run(found.route, req, url, found.params);
+    } catch (err) {
+      outcome = asDpsError(err);
+    }
+    countStatus(rt.stats, send(res, outcome));
+  };
+
+  return (req, res) => {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "https://emulator.invalid");
+    } catch {
+      send(res, new DpsError(400, ErrorCodes.malformedBody, "Malformed request URL."));
+      return;
+    }
+    const handler = url.pathname.startsWith("/_emulator/") ? handleAdmin : handleDps;
+    handler(req, res, url).catch((err: unknown) => {
+      // Last resort: answer rather than leave the client hanging or crash the process.
+      if (!res.headersSent) send(res, asDpsError(err));
+      else res.destroy();
+    });
+  };
+}

@@ -1,0 +1,48 @@
+/** A JSON value, as parsed from a request body or stored. */
+export type Json = null | boolean | number | string | Json[] | JsonObject;
+
+/** A JSON object. */
+export interface JsonObject {
+  [key: string]: Json;
+}
+
+/** Narrows an unknown value to a plain JSON object (not an array, not null). */
+export function isObject(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Rights a shared access policy can hold (the DPS `accessRights` names). */
+export type AccessRight =
+  | "ServiceConfig"
+  | "EnrollmentRead"
+  | "EnrollmentWrite"
+  | "DeviceConnect"
+  | "RegistrationStatusRead"
+  | "RegistrationStatusWrite";
+
+/** A DPS shared access policy the emulator accepts SAS tokens for. */
+export interface SharedAccessPolicy {
+  /** The policy name, sent as `skn`. */
+  keyName: string;
+  /** Base64 key. */
+  primaryKey: string;
+  /** Optional second base64 key; tokens signed with either verify. */
+  secondaryKey?: string;
+  /** What tokens signed with this policy may do. */
+  rights: AccessRight[];
+}
+
+/** The emulator's DPS operations, as counted in stats. */
+export type Operation = "get" | "put" | "delete" | "attestation" | "bulk" | "query" | "registration";
+
+/** Fault injection settings. Rates are probabilities in [0, 1], applied to DPS routes only. */
+export interface FaultOptions {
+  /** Share of requests answered 500. */
+  rate500?: number;
+  /** Share of requests answered 503 (with `Retry-After: 1`). */
+  rate503?: number;
+  /** Share of requests whose connection is destroyed without an answer. */
+  dropRate?: number;
+  /** Delay added before every DPS request is handled, in milliseconds. */
+  latencyMs?: number;
+}

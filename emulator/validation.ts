@@ -1,0 +1,276 @@
+// Pure checks of enrollment bodies, mirroring the service's rules. No I/O, no clock, no randomness:
+// key generation and timestamps belong to the store.
+import { DpsError, ErrorCodes } from "./errors";
+import { isObject, type Json, type JsonObject } from "./types";
+
+const REGISTRATION_ID = /^[A-Za-z0-9](?:[A-Za-z0-9:._-]{0,126}[A-Za-z0-9])?$/;
+const ALLOCATION_POLICIES = ["hashed", "geoLatency", "static", "custom"];
+const ATTESTATION_TYPES = ["tpm", "x509", "symmetricKey"];
+
+function invalid(message: string): DpsError {
+  return new DpsError(400, ErrorCodes.invalidEnrollment, message);
+}
+
+/**
+ * Checks a registration id: 1-128 characters of alphanumerics and `: . _ -`, starting and ending with
+ * an alphanumeric. Throws a 400 otherwise.
+ */
+export function validateRegistrationId(id: string): void {
+  if (!REGISTRATION_ID.test(id)) {
+    throw new DpsError(
+      400,
+      ErrorCodes.invalidRegistrationId,
+      `The registration id '${id}' is invalid: use up to 128 alphanumeric characters and ': . _ -', ` +
+        "starting and ending with an alphanumeric character.",
+    );
+  }
+}
+
+/** The store key for a registration id: ids are case-insensitive. */
+export function registrationKey(id: string): string {
+  return id.toLowerCase();
+}
+
+function optionalString(obj: JsonObject, field: string, path: string): string | undefined {
+  const value = obj[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "string") throw invalid(`'${path}' must be a string.`);
+  return value;
+}
+
+function requiredString(obj: JsonObject, field: string, path: string): string {
+  const value = optionalString(obj, field, path);
+  if (value === undefined || value.trim() === "") throw invalid(`'${path}' is required.`);
+  return value;
+}
+
+function optionalObject(obj: JsonObject, field: string, path: string): JsonObject | undefined {
+  const value = obj[field];
+  if (value === undefined || value === null) return undefined;
+  if (!isObject(value)) throw invalid(`'${path}' must be an object.`);
+  return value;
+}
+
+function optionalBoolean(obj: JsonObject, field: string, path: string, fallback: boolean): boolean {
+  const value = obj[field];
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== "boolean") throw invalid(`'${path}' must be a boolean.`);
+  return value;
+}
+
+/** `{certificate: "..."}`; the certificate text is stored as given (no parsing). */
+function certificate(obj: JsonObject | undefined, path: string, required: boolean): JsonObject | undefined {
+  if (obj === undefined) {
+    if (required) throw invalid(`'${path}' is required.`);
+    return undefined;
+  }
+  return { certificate: requiredString(obj, "certificate", `${path}.certificate`) };
+}
+
+function symmetricKeyValue(obj: JsonObject, field: string): string | undefined {
+  const value = optionalString(obj, field, `attestation.symmetricKey.${field}`);
+  if (value === undefined || value === "") return undefined;
+  const bytes = Buffer.from(value, "base64");
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(value) || bytes.length < 16 || bytes.length > 64) {
+    throw invalid(`'attestation.symmetricKey.${field}' must be base64 of 16 to 64 bytes.`);
+  }
+  return value;
+}
+
+function attestation(body: JsonObject): JsonObject {
+  const att = optionalObject(body, "attestation", "attestation");
+  if (att === undefined) throw invalid("'attestation' is required.");
+  const type = att.type;
+  if (typeof type !== "string" || !ATTESTATION_TYPES.includes(type)) {
+    throw invalid("'attestation.type' must be one of tpm, x509, symmetricKey.");
+  }
+  // Only the sub-object of the given type is kept; the others are dropped as the service ignores them.
+  if (type === "tpm") {
+    const tpm = optionalObject(att, "tpm", "attestation.tpm") ?? {};
+    const result: JsonObject = {
+      endorsementKey: requiredString(tpm, "endorsementKey", "attestation.tpm.endorsementKey"),
+    };
+    const srk = optionalString(tpm, "storageRootKey", "attestation.tpm.storageRootKey");
+    if (srk) result.storageRootKey = srk;
+    return { type, tpm: result };
+  }
+  if (type === "x509") {
+    const x509 = optionalObject(att, "x509", "attestation.x509") ?? {};
+    if (x509.signingCertificates !== undefined && x509.signingCertificates !== null) {
+      throw invalid("'attestation.x509.signingCertificates' is only valid for enrollment groups.");
+    }
+    const client = optionalObject(x509, "clientCertificates", "attestation.x509.clientCertificates");
+    const ca = optionalObject(x509, "caReferences", "attestation.x509.caReferences");
+    if (client && ca) {
+      throw invalid(
+        "Give either 'attestation.x509.clientCertificates' or 'attestation.x509.caReferences', not both.",
+      );
+    }
+    if (ca) {
+      const refs: JsonObject = {
+        primary: requiredString(ca, "primary", "attestation.x509.caReferences.primary"),
+      };
+      const secondary = optionalString(ca, "secondary", "attestation.x509.caReferences.secondary");
+      if (secondary) refs.secondary = secondary;
+      return { type, x509: { caReferences: refs } };
+    }
+    if (!client) {
+      throw invalid(
+        "'attestation.x509.clientCertificates.primary' or 'attestation.x509.caReferences.primary' is required.",
+      );
+    }
+    const certs: JsonObject = {
+      primary: certificate(
+        optionalObject(client, "primary", "attestation.x509.clientCertificates.primary"),
+        "attestation.x509.clientCertificates.primary",
+        true,
+      ) as JsonObject,
+    };
+    const secondary = certificate(
+      optionalObject(client, "secondary", "attestation.x509.clientCertificates.secondary"),
+      "attestation.x509.clientCertificates.secondary",
+      false,
+    );
+    if (secondary) certs.secondary = secondary;
+    return { type, x509: { clientCertificates: certs } };
+  }
+  const sym = optionalObject(att, "symmetricKey", "attestation.symmetricKey") ?? {};
+  const primaryKey = symmetricKeyValue(sym, "primaryKey");
+  const secondaryKey = symmetricKeyValue(sym, "secondaryKey");
+  if ((primaryKey === undefined) !== (secondaryKey === undefined)) {
+    throw invalid(
+      "Give both 'attestation.symmetricKey.primaryKey' and 'secondaryKey', or neither to have them generated.",
+    );
+  }
+  return { type, symmetricKey: primaryKey && secondaryKey ? { primaryKey, secondaryKey } : {} };
+}
+
+function hubList(body: JsonObject, linkedHubs: readonly string[]): string[] | undefined {
+  const value = body.iotHubs;
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value) || value.some((h) => typeof h !== "string")) {
+    throw invalid("'iotHubs' must be an array of IoT hub host names.");
+  }
+  const hubs = value as string[];
+  for (const hub of hubs) checkLinked(hub, linkedHubs, "iotHubs");
+  return hubs;
+}
+
+function checkLinked(hub: string, linkedHubs: readonly string[], field: string): void {
+  if (!linkedHubs.some((h) => h.toLowerCase() === hub.toLowerCase())) {
+    throw invalid(`'${field}': the IoT hub '${hub}' is not linked to this Device Provisioning Service.`);
+  }
+}
+
+function jsonObjectField(obj: JsonObject, field: string, path: string): JsonObject | undefined {
+  return optionalObject(obj, field, path);
+}
+
+function initialTwin(body: JsonObject): JsonObject | undefined {
+  const twin = optionalObject(body, "initialTwin", "initialTwin");
+  if (twin === undefined) return undefined;
+  const result: JsonObject = {};
+  const tags = jsonObjectField(twin, "tags", "initialTwin.tags");
+  if (tags) result.tags = tags;
+  const props = optionalObject(twin, "properties", "initialTwin.properties");
+  if (props) {
+    const desired = jsonObjectField(props, "desired", "initialTwin.properties.desired");
+    result.properties = desired ? { desired } : {};
+  }
+  return result;
+}
+
+/**
+ * Validates a PUT body for `/enrollments/{pathId}` and returns the enrollment as it will be stored,
+ * with defaults applied and read-only or unknown fields dropped. Symmetric keys, when absent, come
+ * back as `symmetricKey: {}` for the caller to fill in.
+ *
+ * @param body - The parsed request body.
+ * @param pathId - The registration id from the URL.
+ * @param linkedHubs - Host names of the hubs linked to the DPS.
+ * @throws DpsError 400 on the first rule broken.
+ */
+export function validateEnrollment(body: Json, pathId: string, linkedHubs: readonly string[]): JsonObject {
+  if (!isObject(body))
+    throw new DpsError(400, ErrorCodes.malformedBody, "The request body must be a JSON object.");
+  validateRegistrationId(pathId);
+  const bodyId = optionalString(body, "registrationId", "registrationId");
+  if (bodyId !== undefined && registrationKey(bodyId) !== registrationKey(pathId)) {
+    throw new DpsError(
+      400,
+      ErrorCodes.invalidRegistrationId,
+      `The registration id in the body ('${bodyId}') does not match the one in the path ('${pathId}').`,
+    );
+  }
+  const result: JsonObject = { registrationId: bodyId ?? pathId };
+
+  const deviceId = optionalString(body, "deviceId", "deviceId");
+  if (deviceId !== undefined) {
+    if (deviceId.length === 0 || deviceId.length > 128)
+      throw invalid("'deviceId' must be 1 to 128 characters.");
+    result.deviceId = deviceId;
+  }
+  result.attestation = attestation(body);
+
+  const caps = optionalObject(body, "capabilities", "capabilities") ?? {};
+  result.capabilities = { iotEdge: optionalBoolean(caps, "iotEdge", "capabilities.iotEdge", false) };
+
+  const legacyHub = optionalString(body, "iotHubHostName", "iotHubHostName");
+  if (legacyHub) {
+    checkLinked(legacyHub, linkedHubs, "iotHubHostName");
+    result.iotHubHostName = legacyHub;
+  }
+  const twin = initialTwin(body);
+  if (twin) result.initialTwin = twin;
+
+  const status = body.provisioningStatus ?? "enabled";
+  if (status !== "enabled" && status !== "disabled") {
+    throw invalid("'provisioningStatus' must be 'enabled' or 'disabled'.");
+  }
+  result.provisioningStatus = status;
+
+  const repro = optionalObject(body, "reprovisionPolicy", "reprovisionPolicy") ?? {};
+  result.reprovisionPolicy = {
+    updateHubAssignment: optionalBoolean(
+      repro,
+      "updateHubAssignment",
+      "reprovisionPolicy.updateHubAssignment",
+      true,
+    ),
+    migrateDeviceData: optionalBoolean(
+      repro,
+      "migrateDeviceData",
+      "reprovisionPolicy.migrateDeviceData",
+      true,
+    ),
+  };
+
+  const policy = optionalString(body, "allocationPolicy", "allocationPolicy");
+  if (policy !== undefined && !ALLOCATION_POLICIES.includes(policy)) {
+    throw invalid("'allocationPolicy' must be one of hashed, geoLatency, static, custom.");
+  }
+  const hubs = hubList(body, linkedHubs);
+  const custom = optionalObject(body, "customAllocationDefinition", "customAllocationDefinition");
+  if (policy === "static" && (hubs === undefined || hubs.length !== 1)) {
+    throw invalid("Exactly one IoT hub must be given in 'iotHubs' when 'allocationPolicy' is static.");
+  }
+  if (policy === "custom") {
+    if (custom === undefined) {
+      throw invalid("'customAllocationDefinition' is required when 'allocationPolicy' is custom.");
+    }
+    const webhookUrl = requiredString(custom, "webhookUrl", "customAllocationDefinition.webhookUrl");
+    const apiVersion = requiredString(custom, "apiVersion", "customAllocationDefinition.apiVersion");
+    if (!/^https:\/\/[^\s/]+/i.test(webhookUrl)) {
+      throw invalid("'customAllocationDefinition.webhookUrl' must be an https URL.");
+    }
+    result.customAllocationDefinition = { webhookUrl, apiVersion };
+  } else if (custom !== undefined) {
+    throw invalid("'customAllocationDefinition' is only allowed when 'allocationPolicy' is custom.");
+  }
+  if (policy !== undefined) result.allocationPolicy = policy;
+  if (hubs !== undefined) result.iotHubs = hubs;
+
+  const info = optionalObject(body, "optionalDeviceInformation", "optionalDeviceInformation");
+  if (info) result.optionalDeviceInformation = info;
+  return result;
+}

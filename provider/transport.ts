@@ -1,0 +1,163 @@
+// Builds the official DPS service client, routed to a local endpoint and trusting an extra CA when asked,
+// over pooled keep-alive connections.
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { Agent, type AgentOptions, type RequestOptions } from "node:https";
+import { createRequire } from "node:module";
+import { isIP } from "node:net";
+import type { Duplex } from "node:stream";
+import { rootCertificates } from "node:tls";
+import type { TokenCredential } from "@azure/core-auth";
+import type { RestApiClient } from "azure-iot-http-base";
+import type { ConnectionString, SharedAccessSignature } from "azure-iot-common";
+import { ProvisioningServiceClient } from "azure-iot-provisioning-service";
+import type { DpsConnection } from "./connection";
+
+/** Scope of DPS data-plane tokens. */
+export const DPS_TOKEN_SCOPE = "https://azure-devices-provisioning.net/.default";
+
+/** Options of {@link createServiceClient}. */
+export interface ServiceClientOptions {
+  /** A credential to use instead of the connection string or `credential: "default"`. */
+  credential?: TokenCredential;
+}
+
+// The REST layer is a dependency of azure-iot-provisioning-service, not of this package: load it from
+// there, so the copy (and version) the client was built against is the one used.
+const clientRequire = createRequire(require.resolve("azure-iot-provisioning-service"));
+const httpBase = clientRequire("azure-iot-http-base") as { RestApiClient: typeof RestApiClient };
+const common = clientRequire("azure-iot-common") as {
+  ConnectionString: typeof ConnectionString;
+  SharedAccessSignature: typeof SharedAccessSignature;
+};
+const clientPackage = clientRequire("./package.json") as { name: string; version: string };
+
+/**
+ * An `https.Agent` that sends every connection to a fixed host and port, whatever host the request
+ * names. The client keeps addressing `https://{hostName}:443` (so the `Host` header and the SAS `sr`
+ * stay the DPS host name); only the TCP/TLS connection goes to the endpoint. The server certificate is
+ * verified against the endpoint's host (an IP SAN for `127.0.0.1`), and SNI is only sent for DNS names.
+ */
+class EndpointAgent extends Agent {
+  /** Present on every agent at run time; missing from @types/node. */
+  declare defaultPort: number;
+
+  constructor(
+    private readonly target: { host: string; port: number },
+    options: AgentOptions,
+  ) {
+    super(options);
+    // ClientRequest takes its port from the agent when the request names none (the client never does).
+    this.defaultPort = target.port;
+  }
+
+  override createConnection(
+    options: RequestOptions,
+    callback?: (err: Error | null, stream: Duplex) => void,
+  ): Duplex | null | undefined {
+    const host = this.target.host;
+    const routed: RequestOptions = {
+      ...options,
+      host,
+      hostname: host,
+      port: this.target.port,
+      servername: isIP(host) ? undefined : host,
+    };
+    return super.createConnection(routed, callback);
+  }
+}
+
+const agents = new Map<string, Agent>();
+
+/** PEM text as given, or read from the path given. */
+function pemText(caCertificate: string): string {
+  return caCertificate.includes("-----BEGIN") ? caCertificate : readFileSync(caCertificate, "utf8");
+}
+
+/**
+ * The keep-alive agent for an (endpoint, CA) pair, created once per process and then reused so that
+ * many operations share connections.
+ *
+ * @param endpoint - `https://host:port` to connect to instead of the host name; omitted: the host name on 443.
+ * @param caCertificate - PEM text or path of a CA trusted in addition to Node's bundled root CAs.
+ */
+export function agentFor(endpoint?: string, caCertificate?: string): Agent {
+  const pem = caCertificate ? pemText(caCertificate) : undefined;
+  const key = `${endpoint ?? ""}|${pem ? createHash("sha256").update(pem).digest("hex") : ""}`;
+  let agent = agents.get(key);
+  if (agent) return agent;
+  const options: AgentOptions = { keepAlive: true };
+  if (pem) options.ca = [...rootCertificates, pem];
+  if (endpoint) {
+    const url = new URL(endpoint);
+    if (url.protocol !== "https:") throw new Error(`endpoint must be an https URL, got ${endpoint}`);
+    // URL keeps IPv6 brackets in hostname; sockets want them off.
+    const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
+    agent = new EndpointAgent({ host, port: url.port ? Number(url.port) : 443 }, options);
+  } else {
+    agent = new Agent(options);
+  }
+  agents.set(key, agent);
+  return agent;
+}
+
+/** The TokenCredential to use, if the connection (or options) names one. `@azure/identity` loads only here. */
+function tokenCredential(
+  connection: DpsConnection,
+  options: ServiceClientOptions,
+): TokenCredential | undefined {
+  if (options.credential) return options.credential;
+  if (connection.credential !== "default") return undefined;
+  // Lazy: @azure/identity is heavy and unneeded with a connection string.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const identity = require("@azure/identity") as typeof import("@azure/identity");
+  return new identity.DefaultAzureCredential();
+}
+
+/**
+ * Creates the official `azure-iot-provisioning-service` client for a DPS connection.
+ *
+ * - With a credential (`options.credential`, or `connection.credential: "default"` for
+ *   `DefaultAzureCredential`): Bearer tokens for `https://azure-devices-provisioning.net/.default`
+ *   on `connection.hostName`. Otherwise `connection.connectionString` (SAS tokens).
+ * - Requests always use a cached keep-alive `https.Agent` (see {@link agentFor}). With
+ *   `connection.endpoint`, connections go to the endpoint's host and port while the client still
+ *   addresses and signs for the DPS host name. With `connection.caCertificate`, that CA is trusted
+ *   besides Node's root CAs.
+ *
+ * @throws Error when neither a usable credential with `hostName` nor a connection string is given.
+ */
+export function createServiceClient(
+  connection: DpsConnection,
+  options: ServiceClientOptions = {},
+): ProvisioningServiceClient {
+  const credential = tokenCredential(connection, options);
+  let config: RestApiClient.TransportConfig;
+  if (credential) {
+    if (!connection.hostName) throw new Error("hostName is required to authenticate with a token credential");
+    config = { host: connection.hostName, tokenCredential: credential, tokenScope: DPS_TOKEN_SCOPE };
+  } else if (connection.connectionString) {
+    const cn = common.ConnectionString.parse(connection.connectionString, [
+      "HostName",
+      "SharedAccessKeyName",
+      "SharedAccessKey",
+    ]);
+    // The client extends the expiry of this signature on every request. azure-iot-http-base types it
+    // with its own nested copy of azure-iot-common; the object is the same shape.
+    const sas = common.SharedAccessSignature.create(
+      cn.HostName as string,
+      cn.SharedAccessKeyName as string,
+      cn.SharedAccessKey as string,
+      Date.now(),
+    );
+    config = {
+      host: cn.HostName as string,
+      sharedAccessSignature: sas as unknown as RestApiClient.TransportConfig["sharedAccessSignature"],
+    };
+  } else {
+    throw new Error("A DPS connection needs a connectionString, or a hostName with a credential");
+  }
+  const rest = new httpBase.RestApiClient(config, `${clientPackage.name}/${clientPackage.version}`);
+  rest.setOptions({ http: { agent: agentFor(connection.endpoint, connection.caCertificate) } });
+  return new ProvisioningServiceClient(config, rest);
+}
