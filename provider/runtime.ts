@@ -169,7 +169,10 @@ export const enrollmentProvider: dynamic.ResourceProvider = {
     const diff = diffEnrollment(olds, inputs);
     if (onlyConnectionChanged(diff) || !diff.changes) {
       // New credentials or endpoint for the same DPS: nothing to write.
-      return { outs: { ...olds, connection: inputs.connection, adopt: inputs.adopt } };
+      const outs: EnrollmentOutputs = { ...olds, connection: inputs.connection };
+      if (inputs.adopt === undefined) delete outs.adopt;
+      else outs.adopt = inputs.adopt;
+      return { outs };
     }
     const service = EnrollmentService.for(inputs.connection);
     let current: EnrollmentView = { ...olds };

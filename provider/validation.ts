@@ -332,8 +332,17 @@ function checkAttestation(value: unknown, fail: Fail): unknown {
         "x509 attestation needs primaryCertificate (PEM or base64), or primaryCaName for a CA certificate in the DPS.",
       );
     }
-    if (has("rootCertificate") && !isUnknown(value.rootCertificate) && typeof value.rootCertificate !== "boolean") {
-      fail("attestation.rootCertificate", "attestation.rootCertificate must be true or false.");
+    if (has("rootCertificate") && !isUnknown(value.rootCertificate)) {
+      if (typeof value.rootCertificate !== "boolean") {
+        fail("attestation.rootCertificate", "attestation.rootCertificate must be true or false.");
+      } else if (value.rootCertificate) {
+        // The service takes signing (root) certificates only in enrollment groups.
+        fail(
+          "attestation.rootCertificate",
+          "rootCertificate: true (signing certificates) applies only to enrollment groups; an individual " +
+            "enrollment takes the device's own (client) certificate. Remove rootCertificate, or use primaryCaName.",
+        );
+      }
     }
   }
   return att;
