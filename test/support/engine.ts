@@ -13,6 +13,7 @@
  *
  * @packageDocumentation
  */
+import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import {
@@ -160,11 +161,14 @@ export interface StepInfo {
   op: OpType;
   /** The resource URN. */
   urn: string;
-  /** The resource type token, e.g. `pulumi-nodejs:dynamic:Resource`. */
+  /** The resource type token, e.g. `pulumi-nodejs:dynamic/test:Noop`. */
   type: string;
   /** The resource name (the last URN segment). */
   name: string;
-  /** Top-level properties that differ, when the engine reports them. */
+  /**
+   * Top-level properties that differ, when the engine reports them. Dynamic providers report only
+   * `changes`/`replaces`, so for them this lists at most the replacing keys.
+   */
   diffs: string[];
 }
 
@@ -174,7 +178,10 @@ export interface OperationResult {
   output: string;
   /** The CLI's standard error. */
   stderr: string;
-  /** The engine's per-resource steps, in event order; the stack resource itself is left out. */
+  /**
+   * The engine's per-resource steps, in event order; the stack resource and provider resources
+   * (`pulumi:providers:*`) are left out.
+   */
   steps: StepInfo[];
   /** Wall-clock milliseconds the operation took. */
   ms: number;
@@ -243,6 +250,8 @@ export class EngineStack {
     /** The CLI in use. */
     readonly pulumi: PulumiInstallation,
     private readonly opts: EngineStackOptions,
+    private readonly env: Record<string, string>,
+    private readonly pulumiHome: string,
   ) {}
 
   /**
@@ -260,22 +269,24 @@ export class EngineStack {
     const workDir = path.join(dir, "work");
     fs.mkdirSync(stateDir);
     fs.mkdirSync(workDir);
+    const env = engineEnv(pulumi, stateDir, opts);
+    const pulumiHome = path.join(STATE_ROOT, "home");
     const ws = await LocalWorkspace.create({
       // The engine starts plugins in the workspace directory; it is inside the repository, so
       // `@pulumi/pulumi` and `pulumi-dps-enrollments` resolve from the repository's node_modules.
       workDir,
       program: opts.program,
       pulumiCommand: pulumi.command,
-      pulumiHome: path.join(STATE_ROOT, "home"),
+      pulumiHome,
       projectSettings: {
         name: projectName,
         runtime: "nodejs",
         backend: { url: `file://${stateDir}` },
       },
-      envVars: engineEnv(pulumi, stateDir, opts),
+      envVars: env,
     });
     const stack = await Stack.create(stackName, ws);
-    const harness = new EngineStack(stack, dir, pulumi, opts);
+    const harness = new EngineStack(stack, dir, pulumi, opts, env, pulumiHome);
     if (opts.config) await harness.setConfig(opts.config);
     return harness;
   }
@@ -340,14 +351,43 @@ export class EngineStack {
     });
   }
 
-  /** `pulumi stack export`: the checkpoint as the backend stores it (secrets stay encrypted). */
+  /**
+   * `pulumi stack export`, exactly as a user would run it: secrets stay encrypted. (The Automation
+   * API's own `exportStack` passes `--show-secrets`; see {@link EngineStack.exportStackShowingSecrets}.)
+   */
   async exportStack(): Promise<Deployment> {
+    return JSON.parse(await this.exportStackText()) as Deployment;
+  }
+
+  /** The text of `pulumi stack export` (secrets encrypted), to search for leaked secrets. */
+  async exportStackText(): Promise<string> {
+    return (await this.cli(["stack", "export", "--stack", this.name])).stdout;
+  }
+
+  /** `pulumi stack export --show-secrets`: the checkpoint with secrets decrypted. */
+  async exportStackShowingSecrets(): Promise<Deployment> {
     return this.stack.exportStack();
   }
 
-  /** `pulumi stack export` as the text a user would get (to search for leaked secrets). */
-  async exportStackText(): Promise<string> {
-    return JSON.stringify(await this.exportStack(), null, 2);
+  /**
+   * Runs any other CLI command in the stack's workspace, with the harness environment.
+   *
+   * @param args arguments after `pulumi`, e.g. `["stack", "output", "--json"]`
+   * @throws when the command exits non-zero (the error message carries its stderr)
+   */
+  async cli(args: string[]): Promise<{ stdout: string; stderr: string }> {
+    const env = { ...process.env, PULUMI_HOME: this.pulumiHome, ...this.env };
+    return new Promise((resolve, reject) => {
+      execFile(
+        this.pulumi.command.command,
+        args,
+        { cwd: this.stack.workspace.workDir, env, maxBuffer: 64 * 1024 * 1024 },
+        (err, stdout, stderr) => {
+          if (err) reject(new Error(`pulumi ${args.join(" ")} failed: ${err.message}\n${stderr}`));
+          else resolve({ stdout, stderr });
+        },
+      );
+    });
   }
 
   /** Current stack outputs. */
@@ -385,7 +425,8 @@ export class EngineStack {
       },
       onEvent: (event: EngineEvent): void => {
         const m = event.resourcePreEvent?.metadata;
-        if (m === undefined || m.type === "pulumi:pulumi:Stack") return;
+        if (m === undefined || m.type === "pulumi:pulumi:Stack" || m.type.startsWith("pulumi:providers:"))
+          return;
         steps.push({
           op: m.op,
           urn: m.urn,

@@ -7,6 +7,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 
+/** The type token the engine records for {@link Noop} resources. */
+export const NOOP_TYPE = "pulumi-nodejs:dynamic/test:Noop";
+
 /** Inputs of {@link Noop}. */
 export interface NoopArgs {
   /** Any value; changing it is an in-place update. */
