@@ -42,7 +42,10 @@ export function parseConnectionString(value: string): ParsedConnectionString {
 }
 
 /** The DPS host name a connection addresses (from the connection string or `hostName`). */
-export function connectionHostName(connection: { connectionString?: string; hostName?: string }): string | undefined {
+export function connectionHostName(connection: {
+  connectionString?: string;
+  hostName?: string;
+}): string | undefined {
   if (connection.connectionString) return parseConnectionString(connection.connectionString).hostName;
   return connection.hostName;
 }

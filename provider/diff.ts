@@ -19,7 +19,16 @@ export interface EnrollmentDiff {
 }
 
 /** Properties whose values the service holds and the program may manage, compared one to one. */
-const SCALARS = ["deviceId", "provisioningStatus", "reprovisionPolicy", "edgeEnabled", "iotHubHostName", "webhookUrl", "apiVersion", "allocationPolicy"] as const;
+const SCALARS = [
+  "deviceId",
+  "provisioningStatus",
+  "reprovisionPolicy",
+  "edgeEnabled",
+  "iotHubHostName",
+  "webhookUrl",
+  "apiVersion",
+  "allocationPolicy",
+] as const;
 /** Twin-like objects: absent on either side means empty. */
 const OBJECTS = ["tags", "desired", "optionalDeviceInformation"] as const;
 
@@ -27,7 +36,9 @@ const OBJECTS = ["tags", "desired", "optionalDeviceInformation"] as const;
 export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (Array.isArray(a) || Array.isArray(b)) {
-    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((v, i) => jsonEqual(v, b[i]));
+    return (
+      Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((v, i) => jsonEqual(v, b[i]))
+    );
   }
   if (isObject(a) && isObject(b)) {
     const ka = Object.keys(a).filter((k) => a[k] !== undefined);
@@ -48,17 +59,27 @@ function hubSet(hubs: unknown): string {
 export function diffEnrollment(olds: EnrollmentOutputs, news: EnrollmentInputs): EnrollmentDiff {
   const changed: string[] = [];
   const replaces: string[] = [];
-  const differs = (key: string, a: unknown, b: unknown, equal: (x: unknown, y: unknown) => boolean = jsonEqual) => {
+  const differs = (
+    key: string,
+    a: unknown,
+    b: unknown,
+    equal: (x: unknown, y: unknown) => boolean = jsonEqual,
+  ) => {
     if (isUnknown(b) || !equal(a, b)) changed.push(key);
   };
 
-  if (isUnknown(news.registrationId) || String(news.registrationId).toLowerCase() !== String(olds.registrationId).toLowerCase()) {
+  if (
+    isUnknown(news.registrationId) ||
+    String(news.registrationId).toLowerCase() !== String(olds.registrationId).toLowerCase()
+  ) {
     changed.push("registrationId");
     replaces.push("registrationId");
   }
   const oldType = olds.attestation?.type;
   const newAttestation = news.attestation as unknown as Record<string, unknown> | undefined;
-  const newType = isUnknown(newAttestation?.type) ? undefined : canonicalAttestationType(newAttestation?.type);
+  const newType = isUnknown(newAttestation?.type)
+    ? undefined
+    : canonicalAttestationType(newAttestation?.type);
   if (newType === undefined || newType !== oldType) {
     changed.push("attestation");
     replaces.push("attestation");
@@ -68,15 +89,17 @@ export function diffEnrollment(olds: EnrollmentOutputs, news: EnrollmentInputs):
       ([key, value]) =>
         key !== "type" &&
         value !== undefined &&
-        (isUnknown(value) || !jsonEqual(value, oldAttestation[key] ?? (key === "rootCertificate" ? false : undefined))),
+        (isUnknown(value) ||
+          !jsonEqual(value, oldAttestation[key] ?? (key === "rootCertificate" ? false : undefined))),
     );
     if (fieldChanged) changed.push("attestation");
   }
 
   const oldHost = olds.connection ? connectionHostName(olds.connection)?.toLowerCase() : undefined;
-  const newHost = isObject(news.connection) && !isUnknown(news.connection)
-    ? connectionHostName(news.connection)?.toLowerCase()
-    : undefined;
+  const newHost =
+    isObject(news.connection) && !isUnknown(news.connection)
+      ? connectionHostName(news.connection)?.toLowerCase()
+      : undefined;
   if (!jsonEqual(olds.connection, news.connection) || isUnknown(news.connection)) {
     changed.push("connection");
     // A host we cannot know yet is not called a replace: the usual cause is an output of a DPS that
@@ -90,7 +113,8 @@ export function diffEnrollment(olds: EnrollmentOutputs, news: EnrollmentInputs):
   for (const key of OBJECTS) {
     if (news[key] !== undefined) differs(key, olds[key] ?? {}, news[key] ?? {});
   }
-  if (news.iotHubs !== undefined) differs("iotHubs", hubSet(olds.iotHubs), isUnknown(news.iotHubs) ? news.iotHubs : hubSet(news.iotHubs));
+  if (news.iotHubs !== undefined)
+    differs("iotHubs", hubSet(olds.iotHubs), isUnknown(news.iotHubs) ? news.iotHubs : hubSet(news.iotHubs));
 
   const replacingInPlace =
     replaces.length > 0 && !replaces.includes("registrationId") && !replaces.includes("connection");

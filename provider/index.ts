@@ -3,7 +3,12 @@
  * @packageDocumentation
  */
 export { IndividualEnrollment } from "./resource";
-export type { IndividualEnrollmentArgs, IndividualEnrollmentGetArgs, DpsConnectionArgs, AttestationArgs } from "./resource";
+export type {
+  IndividualEnrollmentArgs,
+  IndividualEnrollmentGetArgs,
+  DpsConnectionArgs,
+  AttestationArgs,
+} from "./resource";
 export type { DpsConnection, DpsFacts } from "./connection";
 export type {
   Attestation,

@@ -104,17 +104,34 @@ export interface IndividualEnrollmentGetArgs {
  */
 export const stubProvider: pulumi.dynamic.ResourceProvider = {
   check: (olds, news) =>
-    (require("pulumi-dps-enrollments/provider/runtime") as typeof runtime).enrollmentProvider.check!(olds, news),
+    (require("pulumi-dps-enrollments/provider/runtime") as typeof runtime).enrollmentProvider.check!(
+      olds,
+      news,
+    ),
   diff: (id, olds, news) =>
-    (require("pulumi-dps-enrollments/provider/runtime") as typeof runtime).enrollmentProvider.diff!(id, olds, news),
+    (require("pulumi-dps-enrollments/provider/runtime") as typeof runtime).enrollmentProvider.diff!(
+      id,
+      olds,
+      news,
+    ),
   create: (inputs) =>
     (require("pulumi-dps-enrollments/provider/runtime") as typeof runtime).enrollmentProvider.create(inputs),
   read: (id, props) =>
-    (require("pulumi-dps-enrollments/provider/runtime") as typeof runtime).enrollmentProvider.read!(id, props),
+    (require("pulumi-dps-enrollments/provider/runtime") as typeof runtime).enrollmentProvider.read!(
+      id,
+      props,
+    ),
   update: (id, olds, news) =>
-    (require("pulumi-dps-enrollments/provider/runtime") as typeof runtime).enrollmentProvider.update!(id, olds, news),
+    (require("pulumi-dps-enrollments/provider/runtime") as typeof runtime).enrollmentProvider.update!(
+      id,
+      olds,
+      news,
+    ),
   delete: (id, props) =>
-    (require("pulumi-dps-enrollments/provider/runtime") as typeof runtime).enrollmentProvider.delete!(id, props),
+    (require("pulumi-dps-enrollments/provider/runtime") as typeof runtime).enrollmentProvider.delete!(
+      id,
+      props,
+    ),
 };
 
 /**

@@ -31,12 +31,23 @@ export interface FailureInfo {
   network?: boolean;
 }
 
-const NETWORK_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "ESOCKETTIMEDOUT", "ECONNABORTED"]);
+const NETWORK_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EAI_AGAIN",
+  "ESOCKETTIMEDOUT",
+  "ECONNABORTED",
+]);
 
 const pausedUntil = new Map<string, number>();
 
 /** Parses `Retry-After` (delta seconds or an HTTP date) into milliseconds from now. */
-export function parseRetryAfter(value: string | string[] | undefined, now: number = Date.now()): number | undefined {
+export function parseRetryAfter(
+  value: string | string[] | undefined,
+  now: number = Date.now(),
+): number | undefined {
   const text = Array.isArray(value) ? value[0] : value;
   if (!text) return undefined;
   const seconds = Number(text);
@@ -54,10 +65,14 @@ export function failureInfo(error: unknown): FailureInfo {
     message?: string;
   };
   if (e.response?.statusCode) {
-    return { status: e.response.statusCode, retryAfterMs: parseRetryAfter(e.response.headers?.["retry-after"]) };
+    return {
+      status: e.response.statusCode,
+      retryAfterMs: parseRetryAfter(e.response.headers?.["retry-after"]),
+    };
   }
   const network =
-    (e.code !== undefined && NETWORK_CODES.has(e.code)) || /socket hang up|ECONNRESET|network/i.test(e.message ?? "");
+    (e.code !== undefined && NETWORK_CODES.has(e.code)) ||
+    /socket hang up|ECONNRESET|network/i.test(e.message ?? "");
   return { network };
 }
 

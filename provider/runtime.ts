@@ -116,13 +116,17 @@ export const enrollmentProvider: dynamic.ResourceProvider = {
       const current = await readCurrent(service, inputs.registrationId, undefined, !keysGiven(inputs));
       if (error instanceof AmbiguousWriteError && sameKeys(current.attestation, view.attestation)) {
         // Our own first attempt landed but its answer was lost: the enrollment is ours.
-        return { id: current.registrationId, outs: outputs({ ...current, attestation: view.attestation }, inputs) };
+        return {
+          id: current.registrationId,
+          outs: outputs({ ...current, attestation: view.attestation }, inputs),
+        };
       }
       if (!inputs.adopt) {
         throw new Error(
           `Enrollment "${inputs.registrationId}" already exists in ${service.hostName}. To manage it from this ` +
             "program with Set semantics (change only what the program sets, keep the rest), set `adopt: true`; " +
             "to only read it, use IndividualEnrollment.get. Nothing was changed.",
+          { cause: error },
         );
       }
       if (current.attestation.type !== view.attestation.type) {
@@ -130,6 +134,7 @@ export const enrollmentProvider: dynamic.ResourceProvider = {
           `Enrollment "${inputs.registrationId}" exists with ${current.attestation.type} attestation, but the ` +
             `program gives ${view.attestation.type}; an attestation type cannot change in place. Use the ` +
             "existing type, or delete the enrollment first. Nothing was changed.",
+          { cause: error },
         );
       }
       const adopted = await setWithEtag(service, current, inputs);
@@ -159,12 +164,24 @@ export const enrollmentProvider: dynamic.ResourceProvider = {
     if (state.adopt !== undefined) outs.adopt = state.adopt;
     if (state.etag === undefined) {
       // A `get`: there are no inputs yet; these make a later program that adopts it diff cleanly.
-      return { id: view.registrationId, props: outs, inputs: { connection, registrationId: view.registrationId, attestation: { type: view.attestation.type } } };
+      return {
+        id: view.registrationId,
+        props: outs,
+        inputs: {
+          connection,
+          registrationId: view.registrationId,
+          attestation: { type: view.attestation.type },
+        },
+      };
     }
     return { id: view.registrationId, props: outs };
   },
 
-  async update(_id: string, olds: EnrollmentOutputs, raw: Record<string, unknown>): Promise<dynamic.UpdateResult> {
+  async update(
+    _id: string,
+    olds: EnrollmentOutputs,
+    raw: Record<string, unknown>,
+  ): Promise<dynamic.UpdateResult> {
     const inputs = asInputs(raw);
     const diff = diffEnrollment(olds, inputs);
     if (onlyConnectionChanged(diff) || !diff.changes) {
@@ -178,7 +195,11 @@ export const enrollmentProvider: dynamic.ResourceProvider = {
     let current: EnrollmentView = { ...olds };
     delete (current as Partial<EnrollmentOutputs>).connection;
     delete (current as Partial<EnrollmentOutputs>).adopt;
-    if (current.attestation.type === "symmetricKey" && !current.attestation.primaryKey && !keysGiven(inputs)) {
+    if (
+      current.attestation.type === "symmetricKey" &&
+      !current.attestation.primaryKey &&
+      !keysGiven(inputs)
+    ) {
       current = await readCurrent(service, inputs.registrationId, current.attestation, true);
     }
     const view = await setWithEtag(service, current, inputs);

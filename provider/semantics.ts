@@ -160,10 +160,16 @@ export function fromWire(wire: WireEnrollment, known?: AttestationState): Enroll
 
 function wireAttestation(att: AttestationState): WireAttestation {
   if (att.type === "symmetricKey") {
-    return { type: "symmetricKey", symmetricKey: definedOnly({ primaryKey: att.primaryKey, secondaryKey: att.secondaryKey }) };
+    return {
+      type: "symmetricKey",
+      symmetricKey: definedOnly({ primaryKey: att.primaryKey, secondaryKey: att.secondaryKey }),
+    };
   }
   if (att.type === "tpm") {
-    return { type: "tpm", tpm: definedOnly({ endorsementKey: att.endorsementKey, storageRootKey: att.storageRootKey }) };
+    return {
+      type: "tpm",
+      tpm: definedOnly({ endorsementKey: att.endorsementKey, storageRootKey: att.storageRootKey }),
+    };
   }
   if (att.primaryCaName) {
     return {
@@ -175,13 +181,18 @@ function wireAttestation(att: AttestationState): WireAttestation {
     primary: { certificate: att.primaryCertificate },
     secondary: att.secondaryCertificate ? { certificate: att.secondaryCertificate } : undefined,
   });
-  return { type: "x509", x509: att.rootCertificate ? { signingCertificates: certs } : { clientCertificates: certs } };
+  return {
+    type: "x509",
+    x509: att.rootCertificate ? { signingCertificates: certs } : { clientCertificates: certs },
+  };
 }
 
 /** The wire form of a view, for a PUT. Read-only fields are left out; `etag` only when given. */
 export function toWire(view: EnrollmentView, etag?: string): WireEnrollment {
   const custom =
-    view.allocationPolicy === "Custom" ? { webhookUrl: view.webhookUrl, apiVersion: view.apiVersion } : undefined;
+    view.allocationPolicy === "Custom"
+      ? { webhookUrl: view.webhookUrl, apiVersion: view.apiVersion }
+      : undefined;
   return definedOnly<WireEnrollment>({
     registrationId: view.registrationId,
     deviceId: view.deviceId,
@@ -289,7 +300,10 @@ function applyAllocation(next: EnrollmentView, inputs: EnrollmentInputs): void {
 }
 
 /** The view a create sends: the Add defaults with the program's inputs, keys generated when not given. */
-export function createView(inputs: EnrollmentInputs, generateKey: () => string = generateSymmetricKey): EnrollmentView {
+export function createView(
+  inputs: EnrollmentInputs,
+  generateKey: () => string = generateSymmetricKey,
+): EnrollmentView {
   const type = canonicalAttestationType(inputs.attestation.type) ?? "symmetricKey";
   const base = emptyView(inputs.registrationId, type);
   const view = applySet(base, inputs);

@@ -46,7 +46,10 @@ export class EnrollmentService {
     ]);
     let service = services.get(key);
     if (!service) {
-      service = new EnrollmentService(createServiceClient(connection), connectionHostName(connection) ?? "dps");
+      service = new EnrollmentService(
+        createServiceClient(connection),
+        connectionHostName(connection) ?? "dps",
+      );
       services.set(key, service);
     }
     return service;
@@ -94,7 +97,8 @@ export class EnrollmentService {
       return result.responseBody as unknown as WireEnrollment;
     } catch (error) {
       const what = `write of enrollment "${enrollment.registrationId}"`;
-      if (retried && (statusOf(error) === 409 || statusOf(error) === 412)) throw new AmbiguousWriteError(what, error);
+      if (retried && (statusOf(error) === 409 || statusOf(error) === 412))
+        throw new AmbiguousWriteError(what, error);
       throw new DpsServiceError(what, error);
     }
   }

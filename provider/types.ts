@@ -67,7 +67,8 @@ export interface X509CaAttestation {
 }
 
 /** How devices of the enrollment prove who they are. The type cannot change in place (it replaces). */
-export type Attestation = SymmetricKeyAttestation | TpmAttestation | X509CertificateAttestation | X509CaAttestation;
+export type Attestation =
+  SymmetricKeyAttestation | TpmAttestation | X509CertificateAttestation | X509CaAttestation;
 
 /**
  * Every field any attestation kind can carry, flattened: the form kept in state, where only the fields

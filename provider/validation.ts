@@ -40,7 +40,8 @@ export const CMDLET_MESSAGES = {
   staticOneHub: "Please provide only one hub when allocation-policy is defined as Static.",
   staticNoHub: "Please provide a hub to be assigned with device.",
   customUrl: "Please provide an Azure function url when allocation-policy is defined as Custom.",
-  customApiVersion: "Please provide an Azure function api-version when allocation-policy is defined as Custom.",
+  customApiVersion:
+    "Please provide an Azure function api-version when allocation-policy is defined as Custom.",
   hubNeedsPolicy: "Please provide allocation policy.",
 } as const;
 
@@ -89,11 +90,25 @@ const KNOWN_INPUTS = new Set([
 const REGISTRATION_ID = /^[A-Za-z0-9](?:[A-Za-z0-9:._-]{0,126}[A-Za-z0-9])?$/;
 /** IoT Hub device ids: up to 128 ASCII letters, digits and `- . % _ * ? ! ( ) , : = @ $ '`. */
 const DEVICE_ID = /^[A-Za-z0-9\-.%_*?!(),:=@$']{1,128}$/;
-const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const HOST_NAME =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** Twin limits of IoT Hub, which DPS passes the initial twin to. */
-export const TWIN_LIMITS = { tagsBytes: 8 * 1024, desiredBytes: 32 * 1024, deviceInformationBytes: 8 * 1024, depth: 10 };
+export const TWIN_LIMITS = {
+  tagsBytes: 8 * 1024,
+  desiredBytes: 32 * 1024,
+  deviceInformationBytes: 8 * 1024,
+  depth: 10,
+};
+
+function isHttpsUrl(value: unknown): boolean {
+  try {
+    return typeof value === "string" && new URL(value).protocol === "https:";
+  } catch {
+    return false;
+  }
+}
 
 /** True when `value` is, or contains, a value unknown during preview. */
 export function isUnknown(value: unknown): boolean {
@@ -148,7 +163,10 @@ export function checkInputs(raw: Record<string, unknown>): CheckOutcome {
 
   for (const key of Object.keys(raw)) {
     if (!KNOWN_INPUTS.has(key) && !key.startsWith("__")) {
-      fail(key, `"${key}" is not a property of IndividualEnrollment; remove it (see the README for the properties).`);
+      fail(
+        key,
+        `"${key}" is not a property of IndividualEnrollment; remove it (see the README for the properties).`,
+      );
     }
   }
 
@@ -217,12 +235,18 @@ function canonicalEnum<T>(
 
 function checkConnection(value: unknown, fail: Fail): void {
   if (value === undefined) {
-    fail("connection", "connection is required: { connectionString } or { hostName, credential: \"default\" }.");
+    fail(
+      "connection",
+      'connection is required: { connectionString } or { hostName, credential: "default" }.',
+    );
     return;
   }
   if (isUnknown(value) && !isObject(value)) return;
   if (!isObject(value)) {
-    fail("connection", "connection must be an object: { connectionString } or { hostName, credential: \"default\" }.");
+    fail(
+      "connection",
+      'connection must be an object: { connectionString } or { hostName, credential: "default" }.',
+    );
     return;
   }
   const { connectionString, hostName, credential, endpoint, linkedHubs } = value;
@@ -235,7 +259,10 @@ function checkConnection(value: unknown, fail: Fail): void {
     }
   }
   if (credential !== undefined && !isUnknown(credential) && credential !== "default") {
-    fail("connection.credential", 'connection.credential must be "default" (DefaultAzureCredential) when given.');
+    fail(
+      "connection.credential",
+      'connection.credential must be "default" (DefaultAzureCredential) when given.',
+    );
   }
   if (connectionString === undefined) {
     if (hostName === undefined) {
@@ -244,22 +271,27 @@ function checkConnection(value: unknown, fail: Fail): void {
         'connection needs connectionString, or hostName with credential: "default" (Microsoft Entra).',
       );
     } else if (credential === undefined) {
-      fail("connection.credential", 'connection.hostName needs credential: "default", or give connectionString instead.');
+      fail(
+        "connection.credential",
+        'connection.hostName needs credential: "default", or give connectionString instead.',
+      );
     }
   } else if (credential !== undefined) {
-    fail("connection.credential", "give either connection.connectionString or connection.credential, not both.");
+    fail(
+      "connection.credential",
+      "give either connection.connectionString or connection.credential, not both.",
+    );
   }
-  if (hostName !== undefined && !isUnknown(hostName) && (typeof hostName !== "string" || !HOST_NAME.test(hostName))) {
+  if (
+    hostName !== undefined &&
+    !isUnknown(hostName) &&
+    (typeof hostName !== "string" || !HOST_NAME.test(hostName))
+  ) {
     fail("connection.hostName", `connection.hostName ${JSON.stringify(hostName)} is not a host name.`);
   }
   if (endpoint !== undefined && !isUnknown(endpoint)) {
-    let ok = false;
-    try {
-      ok = typeof endpoint === "string" && new URL(endpoint).protocol === "https:";
-    } catch {
-      ok = false;
-    }
-    if (!ok) fail("connection.endpoint", `connection.endpoint ${JSON.stringify(endpoint)} must be an https:// URL.`);
+    if (!isHttpsUrl(endpoint))
+      fail("connection.endpoint", `connection.endpoint ${JSON.stringify(endpoint)} must be an https:// URL.`);
   }
   if (linkedHubs !== undefined && !isUnknown(linkedHubs)) {
     if (!Array.isArray(linkedHubs) || !linkedHubs.every((h) => typeof h === "string")) {
@@ -308,13 +340,19 @@ function checkAttestation(value: unknown, fail: Fail): unknown {
       if (typeof v === "string" && !isUnknown(v)) {
         const bytes = BASE64.test(v) ? Buffer.from(v, "base64").length : 0;
         if (bytes < 16 || bytes > 64) {
-          fail(`attestation.${key}`, `attestation.${key} must be base64 of 16 to 64 bytes (e.g. 64 random bytes).`);
+          fail(
+            `attestation.${key}`,
+            `attestation.${key} must be base64 of 16 to 64 bytes (e.g. 64 random bytes).`,
+          );
         }
       }
     }
   } else if (type === "tpm") {
     if (!has("endorsementKey")) {
-      fail("attestation.endorsementKey", "TPM attestation needs endorsementKey (the TPM's public endorsement key, base64).");
+      fail(
+        "attestation.endorsementKey",
+        "TPM attestation needs endorsementKey (the TPM's public endorsement key, base64).",
+      );
     }
   } else {
     const certs = has("primaryCertificate") || has("secondaryCertificate") || has("rootCertificate");
@@ -356,7 +394,8 @@ function checkTwinPart(raw: Record<string, unknown>, key: string, maxBytes: numb
     return;
   }
   const bytes = Buffer.byteLength(JSON.stringify(value));
-  if (bytes > maxBytes) fail(key, `${key} is ${bytes} bytes; IoT Hub allows at most ${maxBytes}. Make it smaller.`);
+  if (bytes > maxBytes)
+    fail(key, `${key} is ${bytes} bytes; IoT Hub allows at most ${maxBytes}. Make it smaller.`);
   if (jsonDepth(value) > TWIN_LIMITS.depth) {
     fail(key, `${key} is nested deeper than ${TWIN_LIMITS.depth} levels, which IoT Hub rejects. Flatten it.`);
   }
@@ -364,7 +403,8 @@ function checkTwinPart(raw: Record<string, unknown>, key: string, maxBytes: numb
 
 function checkAllocation(raw: Record<string, unknown>, inputs: Record<string, unknown>, fail: Fail): void {
   const policy = inputs.allocationPolicy as AllocationPolicy | undefined;
-  const policyKnown = !isUnknown(raw.allocationPolicy) && (policy !== undefined || raw.allocationPolicy === undefined);
+  const policyKnown =
+    !isUnknown(raw.allocationPolicy) && (policy !== undefined || raw.allocationPolicy === undefined);
   const hubs = raw.iotHubs;
   const hubsGiven = hubs !== undefined;
   const hubsKnown = hubsGiven && !isUnknown(hubs);
@@ -374,17 +414,27 @@ function checkAllocation(raw: Record<string, unknown>, inputs: Record<string, un
   }
   const hubList = hubsKnown ? (hubs as string[]) : undefined;
   const hostName = raw.iotHubHostName;
-  if (hostName !== undefined && !isUnknown(hostName) && (typeof hostName !== "string" || !HOST_NAME.test(hostName))) {
+  if (
+    hostName !== undefined &&
+    !isUnknown(hostName) &&
+    (typeof hostName !== "string" || !HOST_NAME.test(hostName))
+  ) {
     fail("iotHubHostName", "iotHubHostName must be an IoT hub host name (like hub1.azure-devices.net).");
   }
   if (hostName !== undefined && raw.allocationPolicy !== undefined) {
-    fail("iotHubHostName", `${CMDLET_MESSAGES.hostNameWithPolicy} Remove iotHubHostName, or allocationPolicy.`);
+    fail(
+      "iotHubHostName",
+      `${CMDLET_MESSAGES.hostNameWithPolicy} Remove iotHubHostName, or allocationPolicy.`,
+    );
   }
   if (hostName !== undefined && hubsGiven) {
     fail("iotHubHostName", `${CMDLET_MESSAGES.hostNameWithHubs} Remove iotHubHostName, or iotHubs.`);
   }
   if (hubsGiven && raw.allocationPolicy === undefined) {
-    fail("iotHubs", `${CMDLET_MESSAGES.hubNeedsPolicy} Set allocationPolicy (Hashed, GeoLatency, Static or Custom).`);
+    fail(
+      "iotHubs",
+      `${CMDLET_MESSAGES.hubNeedsPolicy} Set allocationPolicy (Hashed, GeoLatency, Static or Custom).`,
+    );
   }
   if (policyKnown && policy === "Static" && hubsGiven && hubList) {
     if (hubList.length > 1) fail("iotHubs", CMDLET_MESSAGES.staticOneHub);
@@ -397,18 +447,14 @@ function checkAllocation(raw: Record<string, unknown>, inputs: Record<string, un
     if (raw.apiVersion === undefined) fail("apiVersion", CMDLET_MESSAGES.customApiVersion);
   } else if (policyKnown) {
     for (const key of ["webhookUrl", "apiVersion"]) {
-      if (raw[key] !== undefined) fail(key, `${key} applies only when allocationPolicy is Custom; remove it.`);
+      if (raw[key] !== undefined)
+        fail(key, `${key} applies only when allocationPolicy is Custom; remove it.`);
     }
   }
   const url = raw.webhookUrl;
   if (url !== undefined && !isUnknown(url)) {
-    let ok = false;
-    try {
-      ok = typeof url === "string" && new URL(url).protocol === "https:";
-    } catch {
-      ok = false;
-    }
-    if (!ok) fail("webhookUrl", `webhookUrl ${JSON.stringify(url)} must be an https:// URL (the Azure Function).`);
+    if (!isHttpsUrl(url))
+      fail("webhookUrl", `webhookUrl ${JSON.stringify(url)} must be an https:// URL (the Azure Function).`);
   }
   if (raw.apiVersion !== undefined && !isUnknown(raw.apiVersion) && typeof raw.apiVersion !== "string") {
     fail("apiVersion", 'apiVersion must be a string such as "2021-10-01".');

@@ -10,7 +10,9 @@ import { DynamicProviderServer, type Props } from "../support/dynamicProvider";
 
 const TPM_EK =
   "AToAAQALAAMAsgAgg3GXZ0SEs/gakMyNRqXXJP1S124GUgtk8qHaGzMUaaoABgCAAEMAEAgAAAAAAAEAxsj2gUScTk1UjuioeTlfGYZrrimExB+bScH75adUMRIi2UOMxG1kw4y+9RW/IVoMl4e620VxZad0ARX2gUqVjYO7KPVt3dyKhZS3dkcvfBisBhP1XH9B33VqHG9SHnbnQXdBUaCgKAfxome8UmBKfe+naTsE5fkvjb/do3/dD6l4sGBwFCnKRdln4XpM03zLpoHFao8zOwt8l/uP3qUIxmCYv9A7m69Ms+5/pCkTu/rK4mRDsfhZ0QLfbzVI6zQFOKF/rwsfBtFeWlWtcuJMKlXdD8TXWElTzgh7JS4qhFzreL0c1mI0GCj+Aws0usZh7dLIVPnlgZcBhgy1SSDQMQ==";
-const CERT = Buffer.from("-----BEGIN CERTIFICATE-----\nMIIB...test...\n-----END CERTIFICATE-----\n").toString("base64");
+const CERT = Buffer.from("-----BEGIN CERTIFICATE-----\nMIIB...test...\n-----END CERTIFICATE-----\n").toString(
+  "base64",
+);
 const KEY_A = Buffer.alloc(64, 1).toString("base64");
 const KEY_B = Buffer.alloc(64, 2).toString("base64");
 const KEY_C = Buffer.alloc(64, 3).toString("base64");
@@ -26,9 +28,17 @@ describe("IndividualEnrollment provider (gRPC server + emulator)", function () {
 
   before(async () => {
     emu = await startEmulator();
-    connection = { connectionString: emu.connectionString, endpoint: emu.endpoint, caCertificate: emu.caCertificate };
+    connection = {
+      connectionString: emu.connectionString,
+      endpoint: emu.endpoint,
+      caCertificate: emu.caCertificate,
+    };
     server = await DynamicProviderServer.start();
-    client = createServiceClient({ connectionString: emu.connectionString, endpoint: emu.endpoint, caCertificate: emu.caCertificate });
+    client = createServiceClient({
+      connectionString: emu.connectionString,
+      endpoint: emu.endpoint,
+      caCertificate: emu.caCertificate,
+    });
   });
   after(async () => {
     await server?.stop();
@@ -48,7 +58,10 @@ describe("IndividualEnrollment provider (gRPC server + emulator)", function () {
     const checked = await server.check({}, news);
     assert.deepEqual(checked.failures, []);
     const diff = await server.diff(String(olds.registrationId), olds, checked.inputs);
-    const outs = diff.changes === 2 && diff.replaces.length === 0 ? await server.update(String(olds.registrationId), olds, checked.inputs) : olds;
+    const outs =
+      diff.changes === 2 && diff.replaces.length === 0
+        ? await server.update(String(olds.registrationId), olds, checked.inputs)
+        : olds;
     return { diff, outs, inputs: checked.inputs };
   }
 
@@ -86,22 +99,45 @@ describe("IndividualEnrollment provider (gRPC server + emulator)", function () {
   });
 
   it("creates with given symmetric keys, a TPM, X.509 certificates and X.509 CA names", async () => {
-    const sym = await create({ connection, registrationId: rid("symk"), attestation: { type: "symmetricKey", primaryKey: KEY_A, secondaryKey: KEY_B } });
+    const sym = await create({
+      connection,
+      registrationId: rid("symk"),
+      attestation: { type: "symmetricKey", primaryKey: KEY_A, secondaryKey: KEY_B },
+    });
     assert.equal((await serviceKeys(String(sym.id)))?.primaryKey, KEY_A);
 
-    const tpm = await create({ connection, registrationId: rid("tpm"), attestation: { type: "TPM", endorsementKey: TPM_EK } });
+    const tpm = await create({
+      connection,
+      registrationId: rid("tpm"),
+      attestation: { type: "TPM", endorsementKey: TPM_EK },
+    });
     const tpmService = (await client.getIndividualEnrollment(tpm.id)).responseBody;
     assert.equal(tpmService.attestation.type, "tpm");
     assert.equal(tpmService.attestation.tpm?.endorsementKey, TPM_EK);
     assert.equal((tpm.outs.attestation as Props).endorsementKey, TPM_EK);
 
-    const x509 = await create({ connection, registrationId: rid("x509"), attestation: { type: "x509", primaryCertificate: CERT } });
+    const x509 = await create({
+      connection,
+      registrationId: rid("x509"),
+      attestation: { type: "x509", primaryCertificate: CERT },
+    });
     const x509Service = (await client.getIndividualEnrollment(x509.id)).responseBody;
     assert.equal(x509Service.attestation.type, "x509");
-    assert.ok(x509Service.attestation.x509?.clientCertificates?.primary, "the device certificate is a client certificate");
-    assert.equal((x509.outs.attestation as Props).primaryCertificate, CERT, "the certificate is kept in state");
+    assert.ok(
+      x509Service.attestation.x509?.clientCertificates?.primary,
+      "the device certificate is a client certificate",
+    );
+    assert.equal(
+      (x509.outs.attestation as Props).primaryCertificate,
+      CERT,
+      "the certificate is kept in state",
+    );
 
-    const ca = await create({ connection, registrationId: rid("ca"), attestation: { type: "x509", primaryCaName: "rootca", secondaryCaName: "rootca2" } });
+    const ca = await create({
+      connection,
+      registrationId: rid("ca"),
+      attestation: { type: "x509", primaryCaName: "rootca", secondaryCaName: "rootca2" },
+    });
     const caService = (await client.getIndividualEnrollment(ca.id)).responseBody;
     assert.equal(caService.attestation.x509?.caReferences?.primary, "rootca");
     assert.equal(caService.attestation.x509?.caReferences?.secondary, "rootca2");
@@ -110,32 +146,75 @@ describe("IndividualEnrollment provider (gRPC server + emulator)", function () {
   it("applies each Set parameter alone with one PUT and keeps everything else, keys included", async () => {
     const registrationId = rid("set");
     const base = { connection, registrationId, attestation: { type: "symmetricKey" } };
-    let { outs } = await create({ ...base, deviceId: "dev-1", tags: { env: "a" }, optionalDeviceInformation: { site: "x" } });
+    let { outs } = await create({
+      ...base,
+      deviceId: "dev-1",
+      tags: { env: "a" },
+      optionalDeviceInformation: { site: "x" },
+    });
     const keys = outs.attestation as Props;
     const steps: [string, Props, (e: Props) => void][] = [
-      ["provisioningStatus", { provisioningStatus: "disabled" }, (e) => assert.equal(e.provisioningStatus, "disabled")],
+      [
+        "provisioningStatus",
+        { provisioningStatus: "disabled" },
+        (e) => assert.equal(e.provisioningStatus, "disabled"),
+      ],
       ["deviceId", { deviceId: "dev-2" }, (e) => assert.equal(e.deviceId, "dev-2")],
-      ["reprovisionPolicy", { reprovisionPolicy: "ReprovisionAndResetData" }, (e) => assert.deepEqual(e.reprovisionPolicy, { updateHubAssignment: true, migrateDeviceData: false })],
+      [
+        "reprovisionPolicy",
+        { reprovisionPolicy: "ReprovisionAndResetData" },
+        (e) => assert.deepEqual(e.reprovisionPolicy, { updateHubAssignment: true, migrateDeviceData: false }),
+      ],
       ["edgeEnabled", { edgeEnabled: true }, (e) => assert.equal((e.capabilities as Props).iotEdge, true)],
-      ["tags", { tags: { environment: "updatedenv" } }, (e) => assert.deepEqual((e.initialTwin as Props).tags, { environment: "updatedenv" })],
-      ["desired", { desired: { version_dps: "updateddps" } }, (e) => assert.deepEqual(((e.initialTwin as Props).properties as Props).desired, { version_dps: "updateddps" })],
-      ["allocationPolicy", { allocationPolicy: "hashed", iotHubs: [emu.linkedHubs[0], emu.linkedHubs[1]] }, (e) => {
-        assert.equal(e.allocationPolicy, "hashed");
-        assert.deepEqual(e.iotHubs, emu.linkedHubs.slice(0, 2));
-      }],
-      ["iotHubHostName", { iotHubHostName: emu.linkedHubs[0] }, (e) => {
-        assert.equal(e.iotHubHostName, emu.linkedHubs[0]);
-        assert.ok(!e.allocationPolicy, "the legacy hub clears the policy");
-      }],
-      ["custom", { allocationPolicy: "Custom", webhookUrl: "https://fn.example/api/alloc", apiVersion: "2021-10-01", iotHubs: [emu.linkedHubs[0]] }, (e) => {
-        assert.equal(e.allocationPolicy, "custom");
-        assert.deepEqual(e.customAllocationDefinition, { webhookUrl: "https://fn.example/api/alloc", apiVersion: "2021-10-01" });
-      }],
+      [
+        "tags",
+        { tags: { environment: "updatedenv" } },
+        (e) => assert.deepEqual((e.initialTwin as Props).tags, { environment: "updatedenv" }),
+      ],
+      [
+        "desired",
+        { desired: { version_dps: "updateddps" } },
+        (e) =>
+          assert.deepEqual(((e.initialTwin as Props).properties as Props).desired, {
+            version_dps: "updateddps",
+          }),
+      ],
+      [
+        "allocationPolicy",
+        { allocationPolicy: "hashed", iotHubs: [emu.linkedHubs[0], emu.linkedHubs[1]] },
+        (e) => {
+          assert.equal(e.allocationPolicy, "hashed");
+          assert.deepEqual(e.iotHubs, emu.linkedHubs.slice(0, 2));
+        },
+      ],
+      [
+        "iotHubHostName",
+        { iotHubHostName: emu.linkedHubs[0] },
+        (e) => {
+          assert.equal(e.iotHubHostName, emu.linkedHubs[0]);
+          assert.ok(!e.allocationPolicy, "the legacy hub clears the policy");
+        },
+      ],
+      [
+        "custom",
+        {
+          allocationPolicy: "Custom",
+          webhookUrl: "https://fn.example/api/alloc",
+          apiVersion: "2021-10-01",
+          iotHubs: [emu.linkedHubs[0]],
+        },
+        (e) => {
+          assert.equal(e.allocationPolicy, "custom");
+          assert.deepEqual(e.customAllocationDefinition, {
+            webhookUrl: "https://fn.example/api/alloc",
+            apiVersion: "2021-10-01",
+          });
+        },
+      ],
     ];
-    let news: Props = base;
     for (const [name, change, expect] of steps) {
       // Each step manages only its own parameter (plus the base); earlier ones become unmanaged and stay.
-      news = { ...base, ...change };
+      const news = { ...base, ...change };
       emu.resetStats();
       const result = await apply(outs, news);
       assert.equal(result.diff.changes, 2, `${name}: a change`);
@@ -144,19 +223,33 @@ describe("IndividualEnrollment provider (gRPC server + emulator)", function () {
       outs = result.outs;
       const e = (await client.getIndividualEnrollment(registrationId)).responseBody as unknown as Props;
       expect(e);
-      assert.deepEqual(((await client.getIndividualEnrollment(registrationId)).responseBody as unknown as Props).optionalDeviceInformation, { site: "x" }, `${name}: unmanaged kept`);
+      assert.deepEqual(
+        ((await client.getIndividualEnrollment(registrationId)).responseBody as unknown as Props)
+          .optionalDeviceInformation,
+        { site: "x" },
+        `${name}: unmanaged kept`,
+      );
       const k = await serviceKeys(registrationId);
       assert.equal(k?.primaryKey, keys.primaryKey, `${name}: primary key kept`);
       assert.equal(k?.secondaryKey, keys.secondaryKey, `${name}: secondary key kept`);
     }
     const final = (await client.getIndividualEnrollment(registrationId)).responseBody as unknown as Props;
-    assert.equal(final.provisioningStatus, "disabled", "an earlier Set stays when the program stops managing it");
+    assert.equal(
+      final.provisioningStatus,
+      "disabled",
+      "an earlier Set stays when the program stops managing it",
+    );
     assert.deepEqual((final.initialTwin as Props).tags, { environment: "updatedenv" });
   });
 
   it("applies several Set parameters in one update (the cmdlet's examples 1 and 2 together)", async () => {
     const registrationId = rid("combo");
-    const { outs } = await create({ connection, registrationId, attestation: { type: "symmetricKey" }, deviceId: "keep-me" });
+    const { outs } = await create({
+      connection,
+      registrationId,
+      attestation: { type: "symmetricKey" },
+      deviceId: "keep-me",
+    });
     emu.resetStats();
     const result = await apply(outs, {
       connection,
@@ -171,39 +264,74 @@ describe("IndividualEnrollment provider (gRPC server + emulator)", function () {
     assert.equal(result.outs.allocationPolicy, "Hashed");
     assert.deepEqual(result.outs.tags, { environment: "updatedenv" });
     assert.equal(result.outs.deviceId, "keep-me");
-    const second = await apply(result.outs, { connection, registrationId, attestation: { type: "symmetricKey" }, allocationPolicy: "hashed", iotHubs: [...emu.linkedHubs.slice(0, 2)].reverse(), tags: { environment: "updatedenv" } });
+    const second = await apply(result.outs, {
+      connection,
+      registrationId,
+      attestation: { type: "symmetricKey" },
+      allocationPolicy: "hashed",
+      iotHubs: [...emu.linkedHubs.slice(0, 2)].reverse(),
+      tags: { environment: "updatedenv" },
+    });
     assert.equal(second.diff.changes, 1, "same values in another order or case: no change");
   });
 
   it("rotates given symmetric keys in place", async () => {
     const registrationId = rid("rot");
-    const { outs } = await create({ connection, registrationId, attestation: { type: "symmetricKey", primaryKey: KEY_A, secondaryKey: KEY_B } });
-    const result = await apply(outs, { connection, registrationId, attestation: { type: "symmetricKey", primaryKey: KEY_B, secondaryKey: KEY_C } });
+    const { outs } = await create({
+      connection,
+      registrationId,
+      attestation: { type: "symmetricKey", primaryKey: KEY_A, secondaryKey: KEY_B },
+    });
+    const result = await apply(outs, {
+      connection,
+      registrationId,
+      attestation: { type: "symmetricKey", primaryKey: KEY_B, secondaryKey: KEY_C },
+    });
     assert.deepEqual(result.diff.replaces, []);
     assert.equal((await serviceKeys(registrationId))?.primaryKey, KEY_B);
   });
 
   it("replaces on a registrationId, attestation type or DPS change; deletes first only for the type", async () => {
     const registrationId = rid("repl");
-    const { outs, inputs } = await create({ connection, registrationId, attestation: { type: "symmetricKey" } });
+    const { outs, inputs } = await create({
+      connection,
+      registrationId,
+      attestation: { type: "symmetricKey" },
+    });
     const byId = await server.diff(registrationId, outs, { ...inputs, registrationId: rid("other") });
     assert.deepEqual(byId.replaces, ["registrationId"]);
     assert.equal(byId.deleteBeforeReplace, false);
-    const byType = await server.diff(registrationId, outs, { ...inputs, attestation: { type: "tpm", endorsementKey: TPM_EK } });
+    const byType = await server.diff(registrationId, outs, {
+      ...inputs,
+      attestation: { type: "tpm", endorsementKey: TPM_EK },
+    });
     assert.deepEqual(byType.replaces, ["attestation"]);
     assert.equal(byType.deleteBeforeReplace, true, "same id on the same DPS cannot exist twice");
-    const other = "HostName=other.azure-devices-provisioning.net;SharedAccessKeyName=p;SharedAccessKey=" + KEY_A;
-    const byHost = await server.diff(registrationId, outs, { ...inputs, connection: { connectionString: other } });
+    const other =
+      "HostName=other.azure-devices-provisioning.net;SharedAccessKeyName=p;SharedAccessKey=" + KEY_A;
+    const byHost = await server.diff(registrationId, outs, {
+      ...inputs,
+      connection: { connectionString: other },
+    });
     assert.deepEqual(byHost.replaces, ["connection"]);
     emu.resetStats();
-    const rotated = await apply(outs, { ...inputs, connection: { ...connection, caCertificate: emu.caCertificatePem } });
+    const rotated = await apply(outs, {
+      ...inputs,
+      connection: { ...connection, caCertificate: emu.caCertificatePem },
+    });
     assert.deepEqual(rotated.diff.replaces, [], "a new credential or CA for the same DPS is no replace");
     assert.equal(emu.stats().total, 0, "and needs no service call");
   });
 
   it("refresh sees out-of-band changes in one call, and the next diff shows them", async () => {
     const registrationId = rid("drift");
-    const { outs, inputs } = await create({ connection, registrationId, attestation: { type: "symmetricKey" }, tags: { a: "1" }, provisioningStatus: "Enabled" });
+    const { outs, inputs } = await create({
+      connection,
+      registrationId,
+      attestation: { type: "symmetricKey" },
+      tags: { a: "1" },
+      provisioningStatus: "Enabled",
+    });
     emu.resetStats();
     const same = await server.read(registrationId, outs);
     assert.equal(emu.stats().total, 1, "refresh of an unchanged enrollment: one GET");
@@ -223,7 +351,10 @@ describe("IndividualEnrollment provider (gRPC server + emulator)", function () {
     assert.deepEqual(diff.replaces, []);
     const fixed = await server.update(registrationId, refreshed.outs, inputs);
     assert.equal(fixed.provisioningStatus, "Enabled");
-    assert.equal((await client.getIndividualEnrollment(registrationId)).responseBody.provisioningStatus, "enabled");
+    assert.equal(
+      (await client.getIndividualEnrollment(registrationId)).responseBody.provisioningStatus,
+      "enabled",
+    );
   });
 
   it("refresh picks up keys rotated out of band", async () => {
@@ -238,13 +369,23 @@ describe("IndividualEnrollment provider (gRPC server + emulator)", function () {
 
   it("a concurrent writer causes 412, the update re-reads, re-applies and keeps the other writer's fields", async () => {
     const registrationId = rid("race");
-    const { outs } = await create({ connection, registrationId, attestation: { type: "symmetricKey" }, tags: { owner: "pulumi" } });
+    const { outs } = await create({
+      connection,
+      registrationId,
+      attestation: { type: "symmetricKey" },
+      tags: { owner: "pulumi" },
+    });
     await outOfBand(registrationId, (e) => {
       e.deviceId = "set-by-someone-else";
       e.optionalDeviceInformation = { rack: "7" };
     });
     emu.resetStats();
-    const result = await apply(outs, { connection, registrationId, attestation: { type: "symmetricKey" }, tags: { owner: "pulumi", v: "2" } });
+    const result = await apply(outs, {
+      connection,
+      registrationId,
+      attestation: { type: "symmetricKey" },
+      tags: { owner: "pulumi", v: "2" },
+    });
     const stats = emu.stats();
     assert.equal(stats.responses["412"], 1, "the stale etag was refused");
     assert.equal(stats.operations.put, 2);
@@ -263,10 +404,19 @@ describe("IndividualEnrollment provider (gRPC server + emulator)", function () {
       attestation: { type: "symmetricKey", symmetricKey: { primaryKey: KEY_A, secondaryKey: KEY_B } },
       deviceId: "legacy",
     } as never);
-    const news = { connection, registrationId, attestation: { type: "symmetricKey" }, tags: { managed: "yes" } };
+    const news = {
+      connection,
+      registrationId,
+      attestation: { type: "symmetricKey" },
+      tags: { managed: "yes" },
+    };
     const checked = await server.check({}, news);
     await assert.rejects(server.create(checked.inputs), /already exists.*adopt: true/s);
-    assert.equal((await client.getIndividualEnrollment(registrationId)).responseBody.deviceId, "legacy", "nothing changed");
+    assert.equal(
+      (await client.getIndividualEnrollment(registrationId)).responseBody.deviceId,
+      "legacy",
+      "nothing changed",
+    );
 
     const adopted = await create({ ...news, adopt: true });
     assert.equal(adopted.outs.deviceId, "legacy");
@@ -274,9 +424,15 @@ describe("IndividualEnrollment provider (gRPC server + emulator)", function () {
     assert.equal((adopted.outs.attestation as Props).primaryKey, KEY_A, "existing keys kept and known");
     assert.equal((await serviceKeys(registrationId))?.primaryKey, KEY_A);
 
-    const wrongType = await server.check({}, { ...news, registrationId, attestation: { type: "tpm", endorsementKey: TPM_EK }, adopt: true });
+    const wrongType = await server.check(
+      {},
+      { ...news, registrationId, attestation: { type: "tpm", endorsementKey: TPM_EK }, adopt: true },
+    );
     await client.deleteIndividualEnrollment(registrationId);
-    await client.createOrUpdateIndividualEnrollment({ registrationId, attestation: { type: "symmetricKey", symmetricKey: { primaryKey: KEY_A, secondaryKey: KEY_B } } } as never);
+    await client.createOrUpdateIndividualEnrollment({
+      registrationId,
+      attestation: { type: "symmetricKey", symmetricKey: { primaryKey: KEY_A, secondaryKey: KEY_B } },
+    } as never);
     await assert.rejects(server.create(wrongType.inputs), /attestation type cannot change/);
   });
 
@@ -308,7 +464,16 @@ describe("IndividualEnrollment provider (gRPC server + emulator)", function () {
 
   it("service errors reach the user with the DPS error code, message and tracking id", async () => {
     // A hub that is not linked passes check (the DPS's hubs are unknown here) and the service refuses it.
-    const checked = await server.check({}, { connection, registrationId: rid("err"), attestation: { type: "symmetricKey" }, allocationPolicy: "Static", iotHubs: ["nothere.azure-devices.net"] });
+    const checked = await server.check(
+      {},
+      {
+        connection,
+        registrationId: rid("err"),
+        attestation: { type: "symmetricKey" },
+        allocationPolicy: "Static",
+        iotHubs: ["nothere.azure-devices.net"],
+      },
+    );
     assert.deepEqual(checked.failures, []);
     await assert.rejects(server.create(checked.inputs), (e: Error) => {
       assert.match(e.message, /HTTP 400 error \d{6}/);
@@ -321,7 +486,11 @@ describe("IndividualEnrollment provider (gRPC server + emulator)", function () {
     emu.setFaults({ rate500: 0.15, rate503: 0.1, dropRate: 0.05 });
     try {
       for (let i = 0; i < 5; i++) {
-        const { id, outs } = await create({ connection, registrationId: rid("flaky"), attestation: { type: "symmetricKey" } });
+        const { id, outs } = await create({
+          connection,
+          registrationId: rid("flaky"),
+          attestation: { type: "symmetricKey" },
+        });
         assert.equal(id, outs.registrationId);
       }
     } finally {

@@ -57,7 +57,11 @@ export class DynamicProviderServer {
   /** Starts the plugin with the repository as its working directory, as the engine would for the root program. */
   static async start(env: NodeJS.ProcessEnv = process.env): Promise<DynamicProviderServer> {
     const script = require.resolve("@pulumi/pulumi/cmd/dynamic-provider");
-    const child = spawn(process.execPath, [script, "127.0.0.1:1"], { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [script, "127.0.0.1:1"], {
+      cwd: REPO_ROOT,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const stderr: string[] = [];
     child.stderr!.on("data", (d: Buffer) => stderr.push(d.toString()));
     const port = await new Promise<number>((resolve, reject) => {
@@ -67,7 +71,9 @@ export class DynamicProviderServer {
         const line = out.split("\n")[0].trim();
         if (out.includes("\n") && /^\d+$/.test(line)) resolve(Number(line));
       });
-      child.once("exit", (code) => reject(new Error(`dynamic provider exited with ${code}: ${stderr.join("")}`)));
+      child.once("exit", (code) =>
+        reject(new Error(`dynamic provider exited with ${code}: ${stderr.join("")}`)),
+      );
     });
     const client = new provrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
     const server = new DynamicProviderServer(child, client, await serializedProvider(), stderr);
@@ -86,7 +92,10 @@ export class DynamicProviderServer {
   }
 
   /** Check: canonical inputs and failures. */
-  async check(olds: Props, news: Props): Promise<{ inputs: Props; failures: { property: string; reason: string }[] }> {
+  async check(
+    olds: Props,
+    news: Props,
+  ): Promise<{ inputs: Props; failures: { property: string; reason: string }[] }> {
     const req = new provproto.CheckRequest();
     req.setUrn("urn:pulumi:test::test::pulumi-nodejs:dynamic/dps:IndividualEnrollment::e");
     req.setOlds(this.withProvider(olds));
@@ -106,7 +115,11 @@ export class DynamicProviderServer {
     req.setOlds(this.withProvider(olds));
     req.setNews(this.withProvider(news));
     const res = await call<provproto.DiffResponse>((cb) => this.client.diff(req, cb));
-    return { changes: res.getChanges(), replaces: res.getReplacesList(), deleteBeforeReplace: res.getDeletebeforereplace() };
+    return {
+      changes: res.getChanges(),
+      replaces: res.getReplacesList(),
+      deleteBeforeReplace: res.getDeletebeforereplace(),
+    };
   }
 
   /** Create: the id and the outputs. */
@@ -119,7 +132,11 @@ export class DynamicProviderServer {
   }
 
   /** Read (refresh when `props` are outputs; get when they are inputs only). */
-  async read(id: string, props: Props, inputsOnly = false): Promise<{ id: string; outs: Props; inputs?: Props }> {
+  async read(
+    id: string,
+    props: Props,
+    inputsOnly = false,
+  ): Promise<{ id: string; outs: Props; inputs?: Props }> {
     const req = new provproto.ReadRequest();
     req.setId(id);
     req.setUrn("urn:pulumi:test::test::pulumi-nodejs:dynamic/dps:IndividualEnrollment::e");
@@ -127,7 +144,11 @@ export class DynamicProviderServer {
     else req.setProperties(this.withProvider(props));
     const res = await call<provproto.ReadResponse>((cb) => this.client.read(req, cb));
     const inputs = res.getInputs()?.toJavaScript();
-    return { id: res.getId(), outs: strip(res.getProperties()?.toJavaScript() ?? {}), inputs: inputs ? strip(inputs) : undefined };
+    return {
+      id: res.getId(),
+      outs: strip(res.getProperties()?.toJavaScript() ?? {}),
+      inputs: inputs ? strip(inputs) : undefined,
+    };
   }
 
   /** Update: the new outputs. */
