@@ -55,10 +55,12 @@ export function bulkRoutes(rt: Runtime): Route[] {
       handler: async ({ json }) => {
         const body = await json();
         if (!isObject(body)) throw bad("The request body must be a JSON object.");
-        const mode = body.mode;
-        if (typeof mode !== "string" || !(MODES as readonly string[]).includes(mode)) {
-          throw bad(`'mode' must be one of ${MODES.join(", ")}.`);
-        }
+        // Modes compare case-insensitively: the REST spec says updateIfMatchETag, the Node client's
+        // type updateIfMatchEtag.
+        const mode = MODES.find(
+          (m) => typeof body.mode === "string" && m.toLowerCase() === body.mode.toLowerCase(),
+        );
+        if (!mode) throw bad(`'mode' must be one of ${MODES.join(", ")}.`);
         const items = body.enrollments;
         if (!Array.isArray(items) || items.length === 0)
           throw bad("'enrollments' must be a non-empty array.");
@@ -68,7 +70,7 @@ export function bulkRoutes(rt: Runtime): Route[] {
         const errors: JsonObject[] = [];
         for (const item of items) {
           try {
-            applyItem(rt, mode as Mode, item);
+            applyItem(rt, mode, item);
           } catch (err) {
             if (!(err instanceof DpsError)) throw err;
             const registrationId =

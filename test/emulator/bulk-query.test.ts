@@ -1,0 +1,184 @@
+import assert from "node:assert/strict";
+import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
+import type { IndividualEnrollment } from "azure-iot-provisioning-service/dist/interfaces";
+import type { EmulatorHandle } from "../../emulator";
+import { clientFor, expectDpsError, expectRawError, putEnrollment, raw, runBulk, start } from "./helpers";
+
+function enrollment(registrationId: string, extra: object = {}): IndividualEnrollment {
+  return { registrationId, attestation: { type: "symmetricKey" }, ...extra } as IndividualEnrollment;
+}
+
+describe("emulator: bulk operations", () => {
+  let emu: EmulatorHandle;
+  let client: ProvisioningServiceClient;
+
+  before(async () => {
+    emu = await start();
+    client = clientFor(emu);
+  });
+  after(() => emu.stop());
+
+  it("create: creates new ones, reports existing ones as 409 errors, and is not atomic", async () => {
+    await putEnrollment(client, enrollment("bulk-exists"));
+    const result = await runBulk(client, {
+      mode: "create",
+      enrollments: [enrollment("bulk-a"), enrollment("bulk-exists"), enrollment("bulk-b")],
+    });
+    assert.equal(result.isSuccessful, false);
+    assert.equal(result.errors.length, 1);
+    assert.equal(result.errors[0].registrationId, "bulk-exists");
+    assert.equal(result.errors[0].errorCode, 409201);
+    assert.match(String(result.errors[0].errorStatus), /already exists/);
+    assert.equal((await client.getIndividualEnrollment("bulk-b")).responseBody.registrationId, "bulk-b");
+  });
+
+  it("update: creates or replaces regardless of etag", async () => {
+    const result = await runBulk(client, {
+      mode: "update",
+      enrollments: [enrollment("bulk-a", { provisioningStatus: "disabled" }), enrollment("bulk-new")],
+    });
+    assert.deepEqual(result, { isSuccessful: true, errors: [] });
+    assert.equal(
+      (await client.getIndividualEnrollment("bulk-a")).responseBody.provisioningStatus,
+      "disabled",
+    );
+    assert.equal((await client.getIndividualEnrollment("bulk-new")).responseBody.registrationId, "bulk-new");
+  });
+
+  it("updateIfMatchETag: applies matching etags, 412 for stale or missing etags on existing enrollments", async () => {
+    const current = (await client.getIndividualEnrollment("bulk-a")).responseBody;
+    const result = await runBulk(client, {
+      // The REST spec spells it updateIfMatchETag, the Node client's type updateIfMatchEtag: both work.
+      mode: "updateIfMatchEtag",
+      enrollments: [
+        enrollment("bulk-a", { etag: current.etag, provisioningStatus: "enabled" }),
+        enrollment("bulk-b", { etag: '"stale"' }),
+        enrollment("bulk-new"),
+        enrollment("bulk-created-by-etag-mode"),
+      ],
+    });
+    assert.equal(result.isSuccessful, false);
+    assert.deepEqual(
+      result.errors.map((e) => [e.registrationId, e.errorCode]),
+      [
+        ["bulk-b", 412002],
+        ["bulk-new", 412002],
+      ],
+    );
+    assert.equal((await client.getIndividualEnrollment("bulk-a")).responseBody.provisioningStatus, "enabled");
+    assert.ok((await client.getIndividualEnrollment("bulk-created-by-etag-mode")).responseBody.etag);
+  });
+
+  it("delete: deletes, 404 for missing, 412 for a stale etag", async () => {
+    const result = await runBulk(client, {
+      mode: "delete",
+      enrollments: [
+        enrollment("bulk-new"),
+        enrollment("bulk-missing"),
+        enrollment("bulk-b", { etag: '"stale"' }),
+      ],
+    });
+    assert.deepEqual(
+      result.errors.map((e) => [e.registrationId, e.errorCode]),
+      [
+        ["bulk-missing", 404201],
+        ["bulk-b", 412002],
+      ],
+    );
+    await expectDpsError(client.getIndividualEnrollment("bulk-new"), 404, 404201);
+  });
+
+  it("accepts the REST spec's spelling updateIfMatchETag too", async () => {
+    const result = await runBulk(client, {
+      mode: "updateIfMatchETag" as "updateIfMatchEtag",
+      enrollments: [enrollment("bulk-spelling")],
+    });
+    assert.deepEqual(result, { isSuccessful: true, errors: [] });
+  });
+
+  it("reports validation errors per item", async () => {
+    const result = await runBulk(client, {
+      mode: "create",
+      enrollments: [enrollment("bulk-invalid", { allocationPolicy: "static" }), enrollment("bulk-valid")],
+    });
+    assert.equal(result.errors.length, 1);
+    assert.equal(result.errors[0].errorCode, 400004);
+    assert.match(String(result.errors[0].errorStatus), /Exactly one IoT hub/);
+  });
+
+  it("400 for more than 10 items, an unknown mode, or no items; counted as bulk in stats", async () => {
+    emu.resetStats();
+    const eleven = Array.from({ length: 11 }, (_, i) => enrollment(`bulk-many-${i}`));
+    await expectDpsError(
+      runBulk(client, { mode: "create", enrollments: eleven }),
+      400,
+      400006,
+      /at most 10 enrollments; got 11/,
+    );
+    await expectDpsError(
+      runBulk(client, { mode: "upsert" as "create", enrollments: [enrollment("x")] }),
+      400,
+      400006,
+      /'mode' must be one of create, update, updateIfMatchETag, delete/,
+    );
+    await expectDpsError(runBulk(client, { mode: "create", enrollments: [] }), 400, 400006);
+    await expectDpsError(client.getIndividualEnrollment("bulk-many-0"), 404, 404201);
+    assert.equal(emu.stats().operations.bulk, 3);
+  });
+});
+
+describe("emulator: query paging", () => {
+  let emu: EmulatorHandle;
+  let client: ProvisioningServiceClient;
+
+  before(async () => {
+    emu = await start();
+    client = clientFor(emu);
+    for (let i = 0; i < 7; i++) {
+      await putEnrollment(client, enrollment(`q-${i}`, { attestation: { type: "symmetricKey" } }));
+    }
+  });
+  after(() => emu.stop());
+
+  it("pages with x-ms-max-item-count and x-ms-continuation, hides keys, stops when no token comes back", async () => {
+    const query = client.createIndividualEnrollmentQuery({ query: "*" }, 3);
+    const pages: string[][] = [];
+    while (query.hasMoreResults) {
+      // next() without an argument always restarts from the first page: pass the token explicitly.
+      const page = query.continuationToken ? await query.next(query.continuationToken) : await query.next();
+      const items = page.responseBody as unknown as IndividualEnrollment[];
+      for (const item of items)
+        assert.deepEqual(item.attestation, { type: "symmetricKey", symmetricKey: {} });
+      pages.push(items.map((e) => e.registrationId));
+    }
+    assert.deepEqual(pages, [["q-0", "q-1", "q-2"], ["q-3", "q-4", "q-5"], ["q-6"]]);
+  });
+
+  it("answers everything in one page by default, and accepts SELECT * FROM enrollments", async () => {
+    const page = await client.createIndividualEnrollmentQuery({ query: "SELECT * FROM enrollments" }).next();
+    assert.equal((page.responseBody as unknown as IndividualEnrollment[]).length, 7);
+    assert.equal(page.httpResponse.headers["x-ms-continuation"], undefined);
+  });
+
+  it("400 for other queries, a bad page size or a bad continuation token", async () => {
+    await expectDpsError(
+      client.createIndividualEnrollmentQuery({ query: "SELECT * FROM enrollments WHERE x = 1" }).next(),
+      400,
+      400007,
+      /supports only the queries/,
+    );
+    const path = "/enrollments/query?api-version=2021-10-01";
+    const body = JSON.stringify({ query: "*" });
+    expectRawError(
+      await raw(emu, path, { method: "POST", body, headers: { "x-ms-max-item-count": "0" } }),
+      400,
+      400007,
+    );
+    expectRawError(
+      await raw(emu, path, { method: "POST", body, headers: { "x-ms-continuation": "garbage" } }),
+      400,
+      400007,
+      /continuation token is invalid/,
+    );
+  });
+});
