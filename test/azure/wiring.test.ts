@@ -14,6 +14,7 @@ import {
   type DpsDescription,
 } from "../../provider/azure";
 import { DPS_RESOURCE_ID_SHAPE } from "../../provider/resourceId";
+import { checkInputs } from "../../provider/validation";
 
 const SUBSCRIPTION = "11111111-2222-3333-4444-555555555555";
 const READ_KEY = "cmVhZC1vbmx5LWtleQ==";
@@ -183,7 +184,7 @@ class AzureMocks implements pulumi.runtime.Mocks {
 interface ExampleResult {
   dps: pulumi.CustomResource & DpsDescription;
   hub: pulumi.CustomResource;
-  enrollments: Record<string, pulumi.CustomResource>;
+  enrollments: Record<string, pulumi.CustomResource & { connection: pulumi.Output<unknown> }>;
 }
 
 /** Loads examples/azure/program.ts from source (the root build does not compile examples). */
@@ -238,6 +239,12 @@ describe("examples/azure under setMocks", function () {
     });
   }
 
+  it("every enrollment keeps its connection secret in state", async () => {
+    for (const [name, enrollment] of Object.entries(example.enrollments)) {
+      assert.equal(await pulumi.isSecret(enrollment.connection), true, name);
+    }
+  });
+
   it("Entra: host name and credential only; no key is looked up or stored", () => {
     const inputs = mocks.inputsOf("entra");
     assert.deepEqual(plain(inputs.connection), {
@@ -265,6 +272,21 @@ describe("examples/azure under setMocks", function () {
       const inputs = plain(mocks.inputsOf(name));
       assert.deepEqual(field(inputs, "iotHubs"), [EXAMPLE_HUB_HOST]);
       assert.equal(field(inputs, "registrationId"), `wired-${name}`);
+    }
+  });
+
+  it("preview-time hub validation: check accepts the linked hub, rejects another and lists the linked ones", () => {
+    for (const name of ["by-names", "by-object", "by-resource-id", "entra"]) {
+      const inputs = plain(mocks.inputsOf(name)) as JsonRecord;
+      assert.deepEqual(checkInputs(inputs).failures, [], name);
+      const unlinked = checkInputs({ ...inputs, iotHubs: ["elsewhere.azure-devices.net"] }).failures;
+      assert.deepEqual(
+        unlinked.map((f) => f.property),
+        ["iotHubs"],
+        `${name}: ${JSON.stringify(unlinked)}`,
+      );
+      assert.match(unlinked[0].reason, /"elsewhere.azure-devices.net" is not linked to this DPS/);
+      assert.ok(unlinked[0].reason.includes(EXAMPLE_HUB_HOST), unlinked[0].reason);
     }
   });
 
