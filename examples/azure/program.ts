@@ -58,7 +58,10 @@ export function azureExample(settings: AzureExampleSettings = {}): AzureExample 
   });
 
   // Linking a hub to a DPS takes a hub connection string with registry rights (iothubowner).
-  const hubKeys = iothub.listIotHubResourceKeysOutput({ resourceGroupName: resourceGroup.name, resourceName: hub.name });
+  const hubKeys = iothub.listIotHubResourceKeysOutput({
+    resourceGroupName: resourceGroup.name,
+    resourceName: hub.name,
+  });
   const hubConnectionString = pulumi.secret(
     pulumi.all([hub.properties.hostName, hubKeys.value]).apply(([hostName, policies]) => {
       const owner = (policies ?? []).find((p) => p.keyName === "iothubowner");
