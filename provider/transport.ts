@@ -108,6 +108,7 @@ function tokenCredential(
 ): TokenCredential | undefined {
   if (options.credential) return options.credential;
   if (connection.credential !== "default") return undefined;
+  if (!connection.hostName) throw new Error("hostName is required to authenticate with a token credential");
   // Lazy: @azure/identity is heavy and unneeded with a connection string.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const identity = require("@azure/identity") as typeof import("@azure/identity");
