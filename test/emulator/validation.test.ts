@@ -18,6 +18,11 @@ describe("emulator: validation answers 400 like the service", () => {
   const cases: Array<[string, object, RegExp]> = [
     ["attestation missing", { registrationId: "v-1" }, /'attestation' is required/],
     [
+      "attestation type none",
+      { registrationId: "v-1b", attestation: { type: "none" } },
+      /'attestation.type' must be one of tpm, x509, symmetricKey/,
+    ],
+    [
       "unknown attestation type",
       { registrationId: "v-2", attestation: { type: "password" } },
       /'attestation.type' must be one of/,
