@@ -27,3 +27,6 @@ export type {
 } from "./types";
 export { DpsServiceError } from "./errors";
 export { createServiceClient } from "./transport";
+export { dpsConnection, dpsConnectionFromResource, dpsConnectionFromResourceId } from "./azure";
+export type { AzureDpsConnection, DpsConnectionOptions, DpsNames, DpsDescription } from "./azure";
+export { parseDpsResourceId, MISSING_ENROLLMENT_WRITE_POLICY } from "./resourceId";
