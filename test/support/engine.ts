@@ -13,7 +13,7 @@
  *
  * @packageDocumentation
  */
-import { execFile } from "child_process";
+import { execFile, execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import {
@@ -261,6 +261,7 @@ export class EngineStack {
    */
   static async create(opts: EngineStackOptions): Promise<EngineStack> {
     const pulumi = await findPulumi();
+    ensureSelfLink();
     const projectName = opts.projectName ?? "engine-test";
     const stackName = opts.stackName ?? "dev";
     fs.mkdirSync(STATE_ROOT, { recursive: true });
@@ -453,6 +454,21 @@ function stderrOf(err: object): string {
     return typeof s === "string" ? s : "";
   }
   return "";
+}
+
+let linked = false;
+
+/**
+ * Makes sure `node_modules/pulumi-dps-enrollments` links to this repository (what `npm run build`
+ * does via scripts/link-self.js). The serialized provider stub requires the package by name from a
+ * module without a file name, so Node's self-reference does not apply and the plugin needs the link;
+ * an `npm install` after the build removes it.
+ */
+function ensureSelfLink(): void {
+  if (linked) return;
+  // A child process: the script exits early when the link is already right.
+  execFileSync(process.execPath, [path.join(REPO_ROOT, "scripts", "link-self.js")], { stdio: "inherit" });
+  linked = true;
 }
 
 /** The environment every CLI command of a harness stack gets. */
