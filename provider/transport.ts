@@ -69,6 +69,20 @@ class EndpointAgent extends Agent {
 
 const agents = new Map<string, Agent>();
 
+/**
+ * Certificates from `NODE_EXTRA_CA_CERTS`: Node adds them to its default trust, but an explicit `ca`
+ * replaces that default, so they are added back (corporate proxies rely on them).
+ */
+function extraCaCertificates(): string[] {
+  const file = process.env.NODE_EXTRA_CA_CERTS;
+  if (!file) return [];
+  try {
+    return [readFileSync(file, "utf8")];
+  } catch {
+    return []; // Node itself only warns about an unreadable file
+  }
+}
+
 /** PEM text as given, or read from the path given. */
 function pemText(caCertificate: string): string {
   return caCertificate.includes("-----BEGIN") ? caCertificate : readFileSync(caCertificate, "utf8");
@@ -79,7 +93,8 @@ function pemText(caCertificate: string): string {
  * many operations share connections.
  *
  * @param endpoint - `https://host:port` to connect to instead of the host name; omitted: the host name on 443.
- * @param caCertificate - PEM text or path of a CA trusted in addition to Node's bundled root CAs.
+ * @param caCertificate - PEM text or path of a CA trusted in addition to Node's bundled root CAs (and
+ *   `NODE_EXTRA_CA_CERTS`).
  */
 export function agentFor(endpoint?: string, caCertificate?: string): Agent {
   const pem = caCertificate ? pemText(caCertificate) : undefined;
@@ -87,7 +102,7 @@ export function agentFor(endpoint?: string, caCertificate?: string): Agent {
   let agent = agents.get(key);
   if (agent) return agent;
   const options: AgentOptions = { keepAlive: true };
-  if (pem) options.ca = [...rootCertificates, pem];
+  if (pem) options.ca = [...rootCertificates, ...extraCaCertificates(), pem];
   if (endpoint) {
     const url = new URL(endpoint);
     if (url.protocol !== "https:") throw new Error(`endpoint must be an https URL, got ${endpoint}`);
