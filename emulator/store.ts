@@ -172,7 +172,7 @@ export class EnrollmentStore {
     return [...this.enrollments.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, e]) => e);
   }
 
-  /** Store keys in list order (continuation tokens refer to them). */
+  /** The store key of an enrollment (its lowercased id); continuation tokens refer to it. */
   keyOf(enrollment: JsonObject): string {
     return registrationKey(String(enrollment.registrationId));
   }
