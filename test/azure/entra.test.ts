@@ -4,6 +4,8 @@
 // emulator's App-Service-style managed identity endpoint (IDENTITY_ENDPOINT / IDENTITY_HEADER) and the
 // client sends it as a Bearer token, which the emulator verifies.
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import type { TokenCredential } from "@azure/core-auth";
 import * as pulumi from "@pulumi/pulumi";
 import type { IndividualEnrollment as ClientEnrollment } from "azure-iot-provisioning-service/dist/interfaces";
@@ -11,12 +13,14 @@ import { startEmulator, type EmulatorHandle, type EmulatorStats } from "../../em
 import { dpsConnection, dpsConnectionFromResourceId, type AzureDpsConnection } from "../../provider/azure";
 import { createServiceClient } from "../../provider/transport";
 
+const execFileAsync = promisify(execFile);
+
 const SUBSCRIPTION = "11111111-2222-3333-4444-555555555555";
 const RG = "emulated-rg";
 const DPS = "emulated-dps";
 const DPS_ID = `/subscriptions/${SUBSCRIPTION}/resourceGroups/${RG}/providers/Microsoft.Devices/provisioningServices/${DPS}`;
 
-/** Environment variables DefaultAzureCredential reads; cleared so only the emulator's identity applies. */
+/** Environment variables DefaultAzureCredential reads; cleared in the child so only the emulator's identity applies. */
 const IDENTITY_VARIABLES = [
   "IDENTITY_ENDPOINT",
   "IDENTITY_HEADER",
@@ -104,6 +108,41 @@ async function roundTrip(connection: AzureDpsConnection, registrationId: string)
   );
 }
 
+/**
+ * {@link roundTrip} with `credential: "default"` in a child process. MSAL caches managed identity tokens
+ * for the whole process (whatever the client id), so doing this in the test process would leave a token of
+ * this emulator's issuer for later tests that start their own emulator, and could pick up theirs.
+ * The child gets a clean environment: only the emulator's managed identity variables.
+ */
+async function roundTripInChild(
+  connection: AzureDpsConnection,
+  registrationId: string,
+  identity: Record<string, string>,
+): Promise<unknown> {
+  const script = `
+    const { createServiceClient } = require(${JSON.stringify(require.resolve("../../provider/transport"))});
+    (async () => {
+      const [connection, registrationId] = JSON.parse(process.argv[1]);
+      const client = createServiceClient(connection);
+      const created = await client.createOrUpdateIndividualEnrollment({ registrationId, attestation: { type: "symmetricKey" } });
+      const read = await client.getIndividualEnrollment(registrationId);
+      await client.deleteIndividualEnrollment(registrationId);
+      const gone = await client.getIndividualEnrollment(registrationId).then(() => 200, (e) => e.response && e.response.statusCode);
+      console.log(JSON.stringify({ created: created.responseBody.registrationId, read: read.responseBody.registrationId, etag: !!read.responseBody.etag, gone }));
+    })().catch((e) => { console.error(e && e.stack || e); process.exit(1); });`;
+  const env: NodeJS.ProcessEnv = { ...process.env, ...identity };
+  for (const name of IDENTITY_VARIABLES) if (!(name in identity)) delete env[name];
+  const { stdout } = await execFileAsync(
+    process.execPath,
+    ["-e", script, JSON.stringify([connection, registrationId])],
+    {
+      env,
+      timeout: 30_000,
+    },
+  );
+  return JSON.parse(stdout.trim().split("\n").pop() ?? "null") as unknown;
+}
+
 /** The emulator counts a request when its answer is finished: wait (briefly) until `total` is reached. */
 async function settledStats(total: number): Promise<EmulatorStats> {
   let stats = emulatorRef.stats();
@@ -128,27 +167,13 @@ let emulatorRef: EmulatorHandle;
 describe("azure-native connections against the emulator (real client)", function () {
   this.timeout(60_000);
   let emulator: EmulatorHandle;
-  const savedEnv = new Map<string, string | undefined>();
 
   before(async () => {
     emulator = emulatorRef = await startEmulator({ testIssuer: true });
     await pulumi.runtime.setMocks(emulatorAsAzure(emulator), "dps-enrollments-azure", "entra", false);
-    for (const name of IDENTITY_VARIABLES) {
-      savedEnv.set(name, process.env[name]);
-      delete process.env[name];
-    }
-  });
-
-  afterEach(() => {
-    delete process.env.IDENTITY_ENDPOINT;
-    delete process.env.IDENTITY_HEADER;
   });
 
   after(async () => {
-    for (const [name, value] of savedEnv) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
     await emulator?.stop();
   });
 
@@ -167,10 +192,6 @@ describe("azure-native connections against the emulator (real client)", function
   it("Entra: DefaultAzureCredential's Bearer token round-trips through the official client", async () => {
     const issuer = emulator.testIssuer;
     assert.ok(issuer, "the emulator was started with testIssuer");
-    // Note: MSAL caches managed identity tokens process-wide (whatever the client id), so a token that
-    // another emulator instance issued earlier in the same process would be reused here.
-    process.env.IDENTITY_ENDPOINT = issuer.identityEndpoint;
-    process.env.IDENTITY_HEADER = issuer.identityHeader;
     const connection = await local(dpsConnectionFromResourceId(DPS_ID, { auth: "entra" }));
     assert.deepEqual(
       {
@@ -181,7 +202,16 @@ describe("azure-native connections against the emulator (real client)", function
       { hostName: emulator.hostName, credential: "default", connectionString: undefined },
     );
     const before = emulator.stats();
-    await roundTrip(connection, "azure-entra-round-trip");
+    const result = await roundTripInChild(connection, "azure-entra-round-trip", {
+      IDENTITY_ENDPOINT: issuer.identityEndpoint,
+      IDENTITY_HEADER: issuer.identityHeader,
+    });
+    assert.deepEqual(result, {
+      created: "azure-entra-round-trip",
+      read: "azure-entra-round-trip",
+      etag: true,
+      gone: 404,
+    });
     const after = await settledStats(before.total + 4);
     // put, get, delete, get (404): all authenticated; the connection has no key, so only a Bearer token can do it.
     assert.equal(after.total - before.total, 4);
