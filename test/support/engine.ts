@@ -151,6 +151,8 @@ export interface EngineStackOptions {
   onOutput?: (text: string) => void;
   /** `--color` for the CLI; default `"never"` so output can be asserted on. */
   color?: "always" | "never" | "raw" | "auto";
+  /** Directory to create the stack's directory in; default {@link STATE_ROOT} (the demo uses `.demo/`). */
+  stateRoot?: string;
   /** Keep the stack directory on {@link EngineStack.dispose} (to inspect it). */
   keep?: boolean;
 }
@@ -255,7 +257,8 @@ export class EngineStack {
   ) {}
 
   /**
-   * Creates a fresh stack in a new directory under `.pulumi-state/` and sets its config.
+   * Creates a fresh stack in a new directory under `.pulumi-state/` (or `stateRoot`, which must be inside
+   * the repository so the plugin resolves its modules) and sets its config.
    *
    * @param opts program, names, config and environment
    */
@@ -264,14 +267,15 @@ export class EngineStack {
     ensureSelfLink();
     const projectName = opts.projectName ?? "engine-test";
     const stackName = opts.stackName ?? "dev";
-    fs.mkdirSync(STATE_ROOT, { recursive: true });
-    const dir = fs.mkdtempSync(path.join(STATE_ROOT, `${projectName}-${process.pid}-${++stackCounter}-`));
+    const root = opts.stateRoot ?? STATE_ROOT;
+    fs.mkdirSync(root, { recursive: true });
+    const dir = fs.mkdtempSync(path.join(root, `${projectName}-${process.pid}-${++stackCounter}-`));
     const stateDir = path.join(dir, "state");
     const workDir = path.join(dir, "work");
     fs.mkdirSync(stateDir);
     fs.mkdirSync(workDir);
     const env = engineEnv(pulumi, stateDir, opts);
-    const pulumiHome = path.join(STATE_ROOT, "home");
+    const pulumiHome = path.join(root, "home");
     const ws = await LocalWorkspace.create({
       // The engine starts plugins in the workspace directory; it is inside the repository, so
       // `@pulumi/pulumi` and `pulumi-dps-enrollments` resolve from the repository's node_modules.
