@@ -67,9 +67,16 @@ function answer(res: ServerResponse, status: number, body: object): void {
   res.end(text);
 }
 
+/**
+ * One signing secret per process, shared by every emulator started in it: MSAL (inside
+ * DefaultAzureCredential) caches managed-identity tokens for the whole process, so a token minted by
+ * one emulator's issuer must also verify at the next emulator the same process starts.
+ */
+const processSecret = new Uint8Array(randomBytes(32));
+
 /** Starts the plain-HTTP managed-identity endpoint on 127.0.0.1 (a random port). */
 export async function startTestIssuer(lifetimeSeconds = 900): Promise<TestIssuer> {
-  const secret = new Uint8Array(randomBytes(32));
+  const secret = processSecret;
   const identityHeader = randomBytes(16).toString("hex");
   const clientId = randomUUID();
 
