@@ -4,7 +4,18 @@ import tseslint from "typescript-eslint";
 import prettier from "eslint-config-prettier";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", ".tools/", ".pulumi-state/", ".demo/", ".bench/", "examples/*/node_modules/", "scripts/pulumi-cli/"] },
+  {
+    ignores: [
+      "node_modules/",
+      "dist/",
+      ".tools/",
+      ".pulumi-state/",
+      ".demo/",
+      ".bench/",
+      "examples/*/node_modules/",
+      "scripts/pulumi-cli/",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,
@@ -16,7 +27,15 @@ export default tseslint.config(
   },
   {
     files: ["**/*.js", "**/*.mjs", "**/*.cjs"],
-    languageOptions: { globals: { require: "readonly", module: "writable", process: "readonly", console: "readonly", __dirname: "readonly" } },
+    languageOptions: {
+      globals: {
+        require: "readonly",
+        module: "writable",
+        process: "readonly",
+        console: "readonly",
+        __dirname: "readonly",
+      },
+    },
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
 );
