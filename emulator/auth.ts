@@ -23,15 +23,18 @@ export interface AuthContext {
   bearerSecret?: Uint8Array;
 }
 
-/** Every right: what a verified Bearer token gets (the emulator models no Azure RBAC roles). */
-const ALL_RIGHTS: ReadonlySet<AccessRight> = new Set<AccessRight>([
+/** Every right of a DPS shared access policy: the default policy's, and what a verified Bearer token gets. */
+export const EVERY_RIGHT: readonly AccessRight[] = [
   "ServiceConfig",
   "EnrollmentRead",
   "EnrollmentWrite",
   "DeviceConnect",
   "RegistrationStatusRead",
   "RegistrationStatusWrite",
-]);
+];
+
+/** What a verified Bearer token gets (the emulator models no Azure RBAC roles). */
+const ALL_RIGHTS: ReadonlySet<AccessRight> = new Set<AccessRight>(EVERY_RIGHT);
 
 function unauthorized(message: string): DpsError {
   return new DpsError(401, ErrorCodes.unauthorized, message);

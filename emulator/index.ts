@@ -17,6 +17,7 @@ export type { EmulatorStats } from "./stats";
 export type { RuntimeSettings } from "./runtime";
 export type { AccessRight, FaultOptions, SharedAccessPolicy } from "./types";
 export { createSasToken } from "./auth";
+import { EVERY_RIGHT } from "./auth";
 export { mintToken, DPS_AUDIENCE, type MintOptions } from "./issuer";
 
 /** Default DPS host name: what tokens are signed for. Requests go to `endpoint`. */
@@ -97,15 +98,6 @@ export interface EmulatorHandle {
   stop(): Promise<void>;
 }
 
-const ALL_RIGHTS: SharedAccessPolicy["rights"] = [
-  "ServiceConfig",
-  "EnrollmentRead",
-  "EnrollmentWrite",
-  "DeviceConnect",
-  "RegistrationStatusRead",
-  "RegistrationStatusWrite",
-];
-
 /** Starts the emulator; resolves once it accepts connections. */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
   const hostName = options.hostName ?? DEFAULT_HOST_NAME;
@@ -117,7 +109,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   if (!policies || policies.length === 0) {
     const key = store.sharedAccessKey ?? randomBytes(32).toString("base64");
     store.setSharedAccessKey(key);
-    policies = [{ keyName: DEFAULT_POLICY_NAME, primaryKey: key, rights: ALL_RIGHTS }];
+    policies = [{ keyName: DEFAULT_POLICY_NAME, primaryKey: key, rights: [...EVERY_RIGHT] }];
   }
   const main = policies.find((p) => p.rights.includes("EnrollmentWrite")) ?? policies[0];
 
