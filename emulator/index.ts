@@ -5,6 +5,7 @@ import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { EVERY_RIGHT } from "./auth";
 import { startTestIssuer, type MintOptions } from "./issuer";
 import { Runtime, type RuntimeSettings } from "./runtime";
 import { createDispatcher } from "./server";
@@ -17,7 +18,6 @@ export type { EmulatorStats } from "./stats";
 export type { RuntimeSettings } from "./runtime";
 export type { AccessRight, FaultOptions, SharedAccessPolicy } from "./types";
 export { createSasToken } from "./auth";
-import { EVERY_RIGHT } from "./auth";
 export { mintToken, DPS_AUDIENCE, type MintOptions } from "./issuer";
 
 /** Default DPS host name: what tokens are signed for. Requests go to `endpoint`. */
