@@ -40,7 +40,8 @@ function echo(): { write: (text: string) => void; flush: () => void } {
       pending += text;
       const lines = pending.split("\n");
       pending = lines.pop() ?? "";
-      for (const line of lines) console.log(`   │ ${line}`);
+      // "@ updating...." is a progress ticker meant for a terminal that redraws it.
+      for (const line of lines) if (!/^@ \w+/.test(line)) console.log(`   │ ${line}`);
     },
     flush(): void {
       if (pending) console.log(`   │ ${pending}`);
