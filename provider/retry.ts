@@ -1,8 +1,13 @@
 /**
  * The throttling and transient-failure retry policy for DPS calls: 429 and 5xx answers and dropped
- * connections are retried with exponential backoff and full jitter, honouring `Retry-After`. A 429
- * also pauses every other call to the same DPS until its `Retry-After` passes (adaptive pacing), so a
- * stack of many enrollments backs off together instead of each resource hammering the quota.
+ * connections are retried with exponential backoff and full jitter, honouring `Retry-After`.
+ *
+ * Throttling is back-pressure, not failure: a 429 is retried for as long as
+ * {@link RetryOptions.maxThrottledMs} allows, whatever the attempt count, so a large stack under the
+ * DPS quota slows down instead of failing resources. Calls to the same DPS share an adaptive pacer
+ * (AIMD on the spacing between request starts): each 429 widens the spacing, each success narrows
+ * it, so the calls of many resources settle just under the quota instead of each resource
+ * hammering it and sleeping in lock step.
  */
 
 /** Options of {@link withRetries}. */
@@ -13,8 +18,10 @@ export interface RetryOptions {
   baseDelayMs?: number;
   /** Longest single wait in milliseconds. Default 30,000. */
   maxDelayMs?: number;
-  /** Key of the shared pause (the DPS host name); calls with the same key pause together. */
+  /** Key of the shared pacer (the DPS host name); calls with the same key are paced together. */
   pacingKey?: string;
+  /** How long 429s are retried, from the first attempt, in milliseconds. Default 900,000 (15 minutes). */
+  maxThrottledMs?: number;
   /** Waits; replaceable in tests. */
   sleep?: (ms: number) => Promise<void>;
   /** Random in [0, 1); replaceable in tests. */
@@ -41,7 +48,60 @@ const NETWORK_CODES = new Set([
   "ECONNABORTED",
 ]);
 
-const pausedUntil = new Map<string, number>();
+/** Spacing below which pacing is switched off again, in milliseconds. */
+const MIN_INTERVAL_MS = 5;
+/** Spacing a first 429 sets, in milliseconds. */
+const FIRST_INTERVAL_MS = 20;
+/** Widest spacing, in milliseconds (one call every 10 seconds). */
+const MAX_INTERVAL_MS = 10_000;
+/** Spacing factor on a 429 (multiplicative decrease of the rate). */
+const THROTTLE_FACTOR = 1.25;
+/** Spacing factor on a success (a slow increase of the rate). */
+const SUCCESS_FACTOR = 0.985;
+
+/** The shared pacer of one DPS: spacing between request starts, learned from 429s and successes. */
+export class Pacer {
+  /** Milliseconds between request starts; 0: unpaced. */
+  intervalMs = 0;
+  private nextSlot = 0;
+
+  /** Waits for this call's slot. */
+  async acquire(sleep: (ms: number) => Promise<void>, now: () => number = Date.now): Promise<void> {
+    if (this.intervalMs === 0) return;
+    const t = now();
+    const start = Math.max(t, this.nextSlot);
+    this.nextSlot = start + this.intervalMs;
+    if (start > t) await sleep(start - t);
+  }
+
+  /** A call was throttled: space calls wider. */
+  throttled(now: () => number = Date.now): void {
+    this.intervalMs = Math.min(
+      MAX_INTERVAL_MS,
+      this.intervalMs === 0 ? FIRST_INTERVAL_MS : this.intervalMs * THROTTLE_FACTOR,
+    );
+    this.nextSlot = Math.max(this.nextSlot, now() + this.intervalMs);
+  }
+
+  /** A call succeeded: space calls a little closer. */
+  succeeded(): void {
+    if (this.intervalMs === 0) return;
+    this.intervalMs *= SUCCESS_FACTOR;
+    if (this.intervalMs < MIN_INTERVAL_MS) this.intervalMs = 0;
+  }
+}
+
+const pacers = new Map<string, Pacer>();
+
+/** The shared pacer for `key` (created on first use). */
+export function pacerFor(key: string): Pacer {
+  let pacer = pacers.get(key);
+  if (!pacer) {
+    pacer = new Pacer();
+    pacers.set(key, pacer);
+  }
+  return pacer;
+}
 
 /** Parses `Retry-After` (delta seconds or an HTTP date) into milliseconds from now. */
 export function parseRetryAfter(
@@ -95,26 +155,35 @@ export function backoffDelay(attempt: number, info: FailureInfo, options: RetryO
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Runs `operation`, retrying transient failures; the last failure is rethrown. */
+/**
+ * Runs `operation`, retrying transient failures; the last failure is rethrown. 5xx answers and
+ * dropped connections count against {@link RetryOptions.maxAttempts}; 429s are retried until
+ * {@link RetryOptions.maxThrottledMs} has passed.
+ */
 export async function withRetries<T>(operation: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
   const maxAttempts = options.maxAttempts ?? 8;
+  const maxThrottledMs = options.maxThrottledMs ?? 900_000;
   const sleep = options.sleep ?? defaultSleep;
+  const pacer = options.pacingKey ? pacerFor(options.pacingKey) : undefined;
+  const started = Date.now();
+  let failures = 0;
   for (let attempt = 1; ; attempt++) {
-    if (options.pacingKey) {
-      const wait = (pausedUntil.get(options.pacingKey) ?? 0) - Date.now();
-      if (wait > 0) await sleep(wait);
-    }
+    if (pacer) await pacer.acquire(sleep);
     try {
-      return await operation();
+      const result = await operation();
+      pacer?.succeeded();
+      return result;
     } catch (error) {
       const info = failureInfo(error);
-      if (!isTransient(info) || attempt >= maxAttempts) throw error;
-      const delay = backoffDelay(attempt, info, options);
-      if (info.status === 429 && options.pacingKey) {
-        const until = Date.now() + (info.retryAfterMs ?? delay);
-        pausedUntil.set(options.pacingKey, Math.max(pausedUntil.get(options.pacingKey) ?? 0, until));
+      if (!isTransient(info)) throw error;
+      if (info.status === 429) {
+        pacer?.throttled();
+        if (Date.now() - started >= maxThrottledMs) throw error;
+      } else if (++failures >= maxAttempts) {
+        throw error;
       }
-      await sleep(delay);
+      // Throttled calls back off by Retry-After (the service says when); the exponent counts failures.
+      await sleep(backoffDelay(info.status === 429 ? attempt : failures, info, options));
     }
   }
 }
