@@ -7,14 +7,15 @@
  * and the dynamic-provider plugin (`pulumi-resource-pulumi-nodejs`) are the real ones. Every stack
  * gets its own file backend and working directory under `.pulumi-state/` (ignored by git).
  *
- * The CLI is found like `scripts/ensure-pulumi` does: a `pulumi` on PATH of at least
- * {@link PINNED_PULUMI_VERSION}, else the build in `.tools/pulumi/bin`. Run `npm run ensure-pulumi`
- * first.
+ * The CLI is found like `scripts/ensure-pulumi` does: a `pulumi` on PATH or in `$PULUMI_HOME/bin` of
+ * at least {@link PINNED_PULUMI_VERSION}, else the build in `.tools/pulumi/bin`. Run
+ * `npm run ensure-pulumi` first.
  *
  * @packageDocumentation
  */
 import { execFile, execFileSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import {
   ConfigMap,
@@ -69,8 +70,9 @@ export interface PulumiInstallation {
 let installation: Promise<PulumiInstallation> | undefined;
 
 /**
- * Finds the Pulumi CLI: `pulumi` on PATH when it is at least {@link PINNED_PULUMI_VERSION} (and is
- * not our own build), else `.tools/pulumi/bin/pulumi`. Cached per process.
+ * Finds the Pulumi CLI, in the order `scripts/ensure-pulumi` uses: `pulumi` on PATH, then
+ * `$PULUMI_HOME/bin/pulumi` (default `~/.pulumi/bin`), when at least {@link PINNED_PULUMI_VERSION};
+ * else our build in `.tools/pulumi/bin/pulumi`. Cached per process.
  *
  * @throws when neither is usable; the message says to run `npm run ensure-pulumi`.
  */
@@ -86,6 +88,13 @@ async function locatePulumi(): Promise<PulumiInstallation> {
   if (onPath !== undefined && realDir(onPath) !== realDir(path.join(toolsBin, "pulumi"))) {
     const found = await usable(() => PulumiCommand.get());
     if (found) return { command: found, binDir: path.dirname(onPath), version: String(found.version) };
+  }
+  // Where the official installer puts it, when not on PATH.
+  const homeRoot = process.env.PULUMI_HOME ?? path.join(os.homedir(), ".pulumi");
+  const homeCli = path.join(homeRoot, "bin", "pulumi");
+  if (fs.existsSync(homeCli) && realDir(homeCli) !== realDir(path.join(toolsBin, "pulumi"))) {
+    const found = await usable(() => PulumiCommand.get({ root: homeRoot }));
+    if (found) return { command: found, binDir: path.dirname(homeCli), version: String(found.version) };
   }
   if (fs.existsSync(path.join(toolsBin, "pulumi"))) {
     const found = await usable(() => PulumiCommand.get({ root: toolsRoot }));
