@@ -1,0 +1,88 @@
+/**
+ * A `pulumi up` in its own process, for the fault test that kills the engine mid-update. It opens the
+ * stack an {@link EngineStack} created (same backend, workspace, home and environment as the harness)
+ * and applies `count` enrollments with tags `{ env: version }`. It prints `UP START` before the
+ * update and `UP DONE` after; the test SIGKILLs its whole process group (this script, the Pulumi CLI
+ * and the provider plugin) in between.
+ *
+ * Usage: `node upChild.js '<json of ChildArgs>'`.
+ *
+ * @packageDocumentation
+ */
+import * as path from "path";
+import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { IndividualEnrollment } from "../../provider";
+import { DEFAULT_PASSPHRASE, STATE_ROOT, findPulumi } from "../support/engine";
+
+/** What the parent passes. */
+export interface ChildArgs {
+  /** `EngineStack.dir` of the stack to update. */
+  dir: string;
+  /** Project name the stack was created with. */
+  projectName: string;
+  /** Stack name. */
+  stackName: string;
+  /** The DPS connection (plain). */
+  connection: { connectionString: string; endpoint: string; caCertificate: string };
+  /** Registration id prefix. */
+  prefix: string;
+  /** How many enrollments the program declares. */
+  count: number;
+  /** The `env` tag every enrollment gets. */
+  version: string;
+}
+
+/**
+ * The program shared by the parent test and this child: `count` symmetric-key enrollments
+ * `${prefix}-${i}` with tags `{ env: version }`.
+ */
+export function fleetProgram(
+  a: Pick<ChildArgs, "connection" | "prefix" | "count" | "version">,
+): () => Promise<void> {
+  return async () => {
+    for (let i = 0; i < a.count; i++) {
+      new IndividualEnrollment(`e${i}`, {
+        connection: a.connection,
+        registrationId: `${a.prefix}-${i}`,
+        attestation: { type: "symmetricKey" },
+        tags: { env: a.version },
+      });
+    }
+  };
+}
+
+async function main(): Promise<void> {
+  const args = JSON.parse(process.argv[2] ?? "{}") as ChildArgs;
+  const pulumi = await findPulumi();
+  const stateDir = path.join(args.dir, "state");
+  const pulumiPkgDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
+  const env: Record<string, string> = {
+    PATH: [pulumi.binDir, pulumiPkgDir, path.dirname(process.execPath), process.env.PATH ?? ""].join(
+      path.delimiter,
+    ),
+    PULUMI_BACKEND_URL: `file://${stateDir}`,
+    PULUMI_CONFIG_PASSPHRASE: DEFAULT_PASSPHRASE,
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    PULUMI_SKIP_CONFIRMATIONS: "true",
+  };
+  const ws = await LocalWorkspace.create({
+    workDir: path.join(args.dir, "work"),
+    program: fleetProgram(args),
+    pulumiCommand: pulumi.command,
+    pulumiHome: path.join(STATE_ROOT, "home"),
+    projectSettings: { name: args.projectName, runtime: "nodejs", backend: { url: `file://${stateDir}` } },
+    envVars: env,
+  });
+  const stack = await Stack.select(args.stackName, ws);
+  console.log("UP START");
+  await stack.up({ color: "never" });
+  console.log("UP DONE");
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
