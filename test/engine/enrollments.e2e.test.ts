@@ -1,7 +1,7 @@
 // End to end: IndividualEnrollment through the real Pulumi CLI and engine (inline programs via the
 // Automation API, see test/support/engine.ts) against the local DPS emulator. Out-of-band changes
 // and read-backs use the official service client. One stack, one story; the steps depend on each
-// other and run in order. Needs `npm run ensure-pulumi` (skipped with a message otherwise).
+// other and run in order. Needs `npm run ensure-pulumi` (fails with what to run otherwise).
 import { strict as assert } from "assert";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
@@ -139,12 +139,8 @@ describe("IndividualEnrollment end to end (real Pulumi engine + emulator)", func
   }
 
   before(async function () {
-    try {
-      await findPulumi();
-    } catch (err) {
-      console.warn(`    skipped: ${(err as Error).message}`);
-      this.skip();
-    }
+    // No skipping: `npm test` runs scripts/ensure-pulumi first, so a missing CLI is a failure to see.
+    await findPulumi();
     emu = await startEmulator();
     const c = {
       connectionString: emu.connectionString,
