@@ -121,6 +121,14 @@ export const enrollmentProvider: dynamic.ResourceProvider = {
           outs: outputs({ ...current, attestation: view.attestation }, inputs),
         };
       }
+      if (!inputs.adopt && current.attestation.type === view.attestation.type) {
+        // A create interrupted after its PUT landed (the engine was killed; `pulumi refresh
+        // --clear-pending-creates` then forgot it) left exactly what the program declares: take it as
+        // this create's result, with nothing to write. Anything that differs still needs `adopt`.
+        if (!diffEnrollment({ ...current, connection: inputs.connection }, inputs).changes) {
+          return { id: current.registrationId, outs: outputs(current, inputs) };
+        }
+      }
       if (!inputs.adopt) {
         throw new Error(
           `Enrollment "${inputs.registrationId}" already exists in ${service.hostName}. To manage it from this ` +

@@ -7,7 +7,7 @@
 // request and 8 attempts per call, a call fails with probability 0.12^8 ≈ 4e-8 (429s are retried
 // on a time budget, not counted), while at least one fault among ~100 requests is missed with
 // probability 0.88^100 ≈ 3e-6. 429s are certain: 120 operations per minute is far below the engine's
-// pace. Needs `npm run ensure-pulumi` (skipped with a message otherwise).
+// pace. Needs `npm run ensure-pulumi` (fails otherwise).
 import { strict as assert } from "assert";
 import { spawn } from "child_process";
 import * as fs from "fs";
@@ -15,7 +15,7 @@ import * as path from "path";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { createServiceClient } from "../../provider/transport";
-import { EngineCommandError, EngineStack, findPulumi, type UpdateOutcome } from "../support/engine";
+import { EngineStack, findPulumi, type UpdateOutcome } from "../support/engine";
 import { fleetProgram, type ChildArgs } from "./upChild";
 
 interface ServiceEnrollment {
@@ -36,12 +36,8 @@ describe("fault tolerance (real Pulumi engine + emulator fault injection)", func
   const stacks: EngineStack[] = [];
 
   before(async function () {
-    try {
-      await findPulumi();
-    } catch (err) {
-      console.warn(`    skipped: ${(err as Error).message}`);
-      this.skip();
-    }
+    // No skipping: `npm test` runs scripts/ensure-pulumi first, so a missing CLI is a failure to see.
+    await findPulumi();
     emu = await startEmulator();
     connection = {
       connectionString: emu.connectionString,
@@ -262,24 +258,9 @@ describe("fault tolerance (real Pulumi engine + emulator fault injection)", func
       await s.cli(refresh);
     }
     s.setProgram(fleetProgram({ connection, prefix: "kill", count, version: "v2" }));
-    let r: UpdateOutcome;
-    try {
-      r = await s.up();
-    } catch (err) {
-      // Known gap (reported): an enrollment whose create reached the service after the engine died is
-      // answered 409 on the next create, and runtime.ts only treats a 409 as its own after a retry
-      // within the same process. Skipped, loudly, until create accepts an existing enrollment that is
-      // exactly what it would write.
-      const seen = err instanceof EngineCommandError ? err.output : String(err);
-      if (
-        /already exists in/.test(seen) &&
-        !/error: (?!Enrollment "kill-\d+" already exists|update failed)/.test(seen)
-      ) {
-        console.warn("    KNOWN GAP: a create that landed after the kill is refused with 409 on the next up");
-        this.skip();
-      }
-      throw err;
-    }
+    // An enrollment whose create reached the service after the engine died is found identical to
+    // what the program declares and taken as created (no write).
+    const r: UpdateOutcome = await s.up();
     assert.equal(r.summary.result, "succeeded", r.output);
     await assertFleet("kill", count, "v2");
     await assertInSync(s);

@@ -436,6 +436,19 @@ describe("IndividualEnrollment provider (gRPC server + emulator)", function () {
     await assert.rejects(server.create(wrongType.inputs), /attestation type cannot change/);
   });
 
+  it("a create interrupted after its PUT landed is completed by the next create, with no write", async () => {
+    const registrationId = rid("interrupted");
+    const news = { connection, registrationId, attestation: { type: "symmetricKey" }, tags: { v: "1" } };
+    const first = await create(news); // the engine "dies" here: its state never records this
+    emu.resetStats();
+    const again = await create(news);
+    assert.equal(again.id, registrationId);
+    assert.equal(emu.stats().operations.put, 1, "only the refused PUT (409); nothing overwritten");
+    assert.equal((again.outs.attestation as Props).primaryKey, (first.outs.attestation as Props).primaryKey);
+    const differs = await server.check({}, { ...news, tags: { v: "2" } });
+    await assert.rejects(server.create(differs.inputs), /already exists.*adopt: true/s);
+  });
+
   it("reads an existing enrollment by id (IndividualEnrollment.get), keys included", async () => {
     const registrationId = rid("get");
     await client.createOrUpdateIndividualEnrollment({

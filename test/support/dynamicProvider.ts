@@ -7,10 +7,9 @@ import { ChildProcess, spawn } from "child_process";
 import * as path from "path";
 import * as grpc from "@grpc/grpc-js";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import * as pulumi from "@pulumi/pulumi";
 import * as provrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
-import { stubProvider } from "../../provider/resource";
+import { PROVIDER_MODULE_TEXT } from "../../provider/resource";
 
 /** Plain property bags, as the engine sends them. */
 export type Props = Record<string, unknown>;
@@ -27,10 +26,9 @@ export interface WireDiff {
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
 
-/** The serialized provider text, as `dynamic.Resource` computes it. */
+/** The provider text `IndividualEnrollment` stores in state. */
 export async function serializedProvider(): Promise<string> {
-  const sf = await pulumi.runtime.serializeFunction(() => stubProvider, { allowSecrets: true });
-  return sf.text;
+  return PROVIDER_MODULE_TEXT;
 }
 
 function toStruct(value: Props): Struct {
