@@ -179,8 +179,10 @@ export class IndividualEnrollment extends pulumi.CustomResource {
       adopt: undefined,
       ...args,
       // Secret as inputs too, so keys or a connection string given in plain text never reach state in clear.
+      // An attestation without symmetric keys (a type, TPM public keys, certificates, CA names) holds
+      // nothing secret as an input; its output is secret anyway (generated keys).
       connection: args.connection === undefined ? undefined : pulumi.secret(args.connection),
-      attestation: args.attestation === undefined ? undefined : pulumi.secret(args.attestation),
+      attestation: args.attestation === undefined ? undefined : secretIfKeys(args.attestation),
       etag: undefined,
       createdDateTimeUtc: undefined,
       lastUpdatedDateTimeUtc: undefined,
@@ -211,6 +213,13 @@ export class IndividualEnrollment extends pulumi.CustomResource {
       { ...opts, id: registrationId },
     );
   }
+}
+
+function secretIfKeys(attestation: pulumi.Input<AttestationArgs>): pulumi.Output<unknown> {
+  return pulumi.output(attestation).apply((a): pulumi.Output<unknown> | unknown => {
+    const keys = a as { primaryKey?: unknown; secondaryKey?: unknown };
+    return keys.primaryKey !== undefined || keys.secondaryKey !== undefined ? pulumi.secret(a) : a;
+  });
 }
 
 function withSecretOutputs(opts: pulumi.CustomResourceOptions | undefined): pulumi.CustomResourceOptions {
