@@ -4,11 +4,11 @@
  * what the program manages. No I/O here.
  */
 import { randomBytes } from "crypto";
+import { REPLACED_PROPERTIES } from "./types";
 import type {
   AllocationPolicy,
   AttestationState,
   EnrollmentInputs,
-  EnrollmentProperties,
   EnrollmentView,
   JsonObject,
   ProvisioningStatus,
@@ -231,16 +231,7 @@ export function emptyView(registrationId: string, type: AttestationState["type"]
  */
 export function applySet(current: EnrollmentView, inputs: EnrollmentInputs): EnrollmentView {
   const next: EnrollmentView = { ...current, attestation: mergeAttestation(current.attestation, inputs) };
-  const scalar: (keyof EnrollmentProperties)[] = [
-    "deviceId",
-    "provisioningStatus",
-    "reprovisionPolicy",
-    "edgeEnabled",
-    "tags",
-    "desired",
-    "optionalDeviceInformation",
-  ];
-  for (const key of scalar) {
+  for (const key of REPLACED_PROPERTIES) {
     if (inputs[key] !== undefined) (next as unknown as Record<string, unknown>)[key] = inputs[key];
   }
   applyAllocation(next, inputs);

@@ -125,6 +125,26 @@ export interface EnrollmentProperties {
   apiVersion?: string;
 }
 
+/** Properties a Set replaces whole when the program names them (the cmdlet's simple parameters). */
+export const REPLACED_PROPERTIES = [
+  "deviceId",
+  "provisioningStatus",
+  "reprovisionPolicy",
+  "edgeEnabled",
+  "tags",
+  "desired",
+  "optionalDeviceInformation",
+] as const satisfies readonly (keyof EnrollmentProperties)[];
+
+/** Properties of the allocation, applied together with the effective policy. */
+export const ALLOCATION_PROPERTIES = [
+  "allocationPolicy",
+  "iotHubs",
+  "iotHubHostName",
+  "webhookUrl",
+  "apiVersion",
+] as const satisfies readonly (keyof EnrollmentProperties)[];
+
 /** Resolved inputs of an `IndividualEnrollment`, as the dynamic provider receives them. */
 export interface EnrollmentInputs extends EnrollmentProperties {
   /** The DPS. */

@@ -4,6 +4,7 @@
  * are skipped, never reported.
  */
 import { parseConnectionString } from "./connectionString";
+import { ALLOCATION_PROPERTIES, REPLACED_PROPERTIES } from "./types";
 import type {
   AllocationPolicy,
   Attestation,
@@ -67,22 +68,12 @@ const ATTESTATION_FIELDS: Record<AttestationType, string[]> = {
   tpm: ["endorsementKey", "storageRootKey"],
   x509: ["primaryCertificate", "secondaryCertificate", "rootCertificate", "primaryCaName", "secondaryCaName"],
 };
-const KNOWN_INPUTS = new Set([
+const KNOWN_INPUTS = new Set<string>([
   "connection",
   "registrationId",
   "attestation",
-  "deviceId",
-  "provisioningStatus",
-  "reprovisionPolicy",
-  "edgeEnabled",
-  "tags",
-  "desired",
-  "optionalDeviceInformation",
-  "allocationPolicy",
-  "iotHubs",
-  "iotHubHostName",
-  "webhookUrl",
-  "apiVersion",
+  ...REPLACED_PROPERTIES,
+  ...ALLOCATION_PROPERTIES,
   "adopt",
 ]);
 
