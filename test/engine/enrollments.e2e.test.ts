@@ -8,6 +8,7 @@ import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { IndividualEnrollment } from "../../provider";
 import type { DpsConnectionArgs } from "../../provider";
 import { createServiceClient } from "../../provider/transport";
+import { readEnrollment } from "../support/service";
 import { EngineCommandError, EngineStack, findPulumi, type StepInfo } from "../support/engine";
 
 const TPM_EK =
@@ -117,14 +118,7 @@ describe("IndividualEnrollment end to end (real Pulumi engine + emulator)", func
     return emu;
   }
 
-  async function service(id: string): Promise<ServiceEnrollment | undefined> {
-    try {
-      return (await client.getIndividualEnrollment(id)).responseBody as unknown as ServiceEnrollment;
-    } catch (err) {
-      if ((err as { response?: { statusCode?: number } }).response?.statusCode === 404) return undefined;
-      throw err;
-    }
-  }
+  const service = (id: string) => readEnrollment<ServiceEnrollment>(client, id);
 
   /** Writes an enrollment out of band, keeping its keys (read first, as the az CLI does). */
   async function outOfBand(id: string, change: (e: ServiceEnrollment) => void): Promise<void> {

@@ -15,6 +15,7 @@ import * as path from "path";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { createServiceClient } from "../../provider/transport";
+import { readEnrollment } from "../support/service";
 import { EngineStack, findPulumi, type UpdateOutcome } from "../support/engine";
 import { fleetProgram, type ChildArgs } from "./upChild";
 
@@ -76,14 +77,7 @@ describe("fault tolerance (real Pulumi engine + emulator fault injection)", func
     return s;
   }
 
-  async function service(id: string): Promise<ServiceEnrollment | undefined> {
-    try {
-      return (await client.getIndividualEnrollment(id)).responseBody as unknown as ServiceEnrollment;
-    } catch (err) {
-      if ((err as { response?: { statusCode?: number } }).response?.statusCode === 404) return undefined;
-      throw err;
-    }
-  }
+  const service = (id: string) => readEnrollment<ServiceEnrollment>(client, id);
 
   async function keys(id: string): Promise<unknown> {
     return (await client.getIndividualEnrollmentAttestationMechanism(id)).responseBody.symmetricKey;
