@@ -3,6 +3,7 @@
  * the difference replaces the enrollment. Pure.
  */
 import { connectionHostName } from "./connectionString";
+import { ALLOCATION_PROPERTIES, REPLACED_PROPERTIES } from "./types";
 import type { EnrollmentInputs, EnrollmentOutputs } from "./types";
 import { canonicalAttestationType, isObject, isUnknown } from "./validation";
 
@@ -18,19 +19,8 @@ export interface EnrollmentDiff {
   changed: string[];
 }
 
-/** Properties whose values the service holds and the program may manage, compared one to one. */
-const SCALARS = [
-  "deviceId",
-  "provisioningStatus",
-  "reprovisionPolicy",
-  "edgeEnabled",
-  "iotHubHostName",
-  "webhookUrl",
-  "apiVersion",
-  "allocationPolicy",
-] as const;
 /** Twin-like objects: absent on either side means empty. */
-const OBJECTS = ["tags", "desired", "optionalDeviceInformation"] as const;
+const OBJECTS: ReadonlySet<string> = new Set(["tags", "desired", "optionalDeviceInformation"]);
 
 /** Deep equality of JSON values; object key order does not matter. */
 export function jsonEqual(a: unknown, b: unknown): boolean {
@@ -107,14 +97,13 @@ export function diffEnrollment(olds: EnrollmentOutputs, news: EnrollmentInputs):
     if (newHost !== undefined && newHost !== oldHost) replaces.push("connection");
   }
 
-  for (const key of SCALARS) {
-    if (news[key] !== undefined) differs(key, olds[key], news[key]);
+  for (const key of [...REPLACED_PROPERTIES, ...ALLOCATION_PROPERTIES]) {
+    const value = news[key];
+    if (value === undefined) continue;
+    if (key === "iotHubs") differs(key, hubSet(olds.iotHubs), isUnknown(value) ? value : hubSet(value));
+    else if (OBJECTS.has(key)) differs(key, olds[key] ?? {}, value);
+    else differs(key, olds[key], value);
   }
-  for (const key of OBJECTS) {
-    if (news[key] !== undefined) differs(key, olds[key] ?? {}, news[key] ?? {});
-  }
-  if (news.iotHubs !== undefined)
-    differs("iotHubs", hubSet(olds.iotHubs), isUnknown(news.iotHubs) ? news.iotHubs : hubSet(news.iotHubs));
 
   const replacingInPlace =
     replaces.length > 0 && !replaces.includes("registrationId") && !replaces.includes("connection");

@@ -7,10 +7,8 @@ import { parseConnectionString } from "./connectionString";
 import { ALLOCATION_PROPERTIES, REPLACED_PROPERTIES } from "./types";
 import type {
   AllocationPolicy,
-  Attestation,
   AttestationType,
   EnrollmentInputs,
-  JsonObject,
   ProvisioningStatus,
   ReprovisionPolicy,
 } from "./types";
@@ -472,14 +470,4 @@ function checkAllocation(raw: Record<string, unknown>, inputs: Record<string, un
 /** Narrows checked raw inputs to {@link EnrollmentInputs} (after {@link checkInputs} found no failures). */
 export function asInputs(raw: Record<string, unknown>): EnrollmentInputs {
   return raw as unknown as EnrollmentInputs;
-}
-
-/** The attestation type of checked inputs. */
-export function attestationTypeOf(attestation: Attestation | undefined): AttestationType | undefined {
-  return attestation ? canonicalAttestationType(attestation.type) : undefined;
-}
-
-/** Type guard for a JSON object input. */
-export function isJsonObject(value: unknown): value is JsonObject {
-  return isObject(value) && isJson(value);
 }

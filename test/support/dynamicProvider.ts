@@ -26,11 +26,6 @@ export interface WireDiff {
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
 
-/** The provider text `IndividualEnrollment` stores in state. */
-export async function serializedProvider(): Promise<string> {
-  return PROVIDER_MODULE_TEXT;
-}
-
 function toStruct(value: Props): Struct {
   return Struct.fromJavaScript(JSON.parse(JSON.stringify(value)));
 }
@@ -74,7 +69,7 @@ export class DynamicProviderServer {
       );
     });
     const client = new provrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-    const server = new DynamicProviderServer(child, client, await serializedProvider(), stderr);
+    const server = new DynamicProviderServer(child, client, PROVIDER_MODULE_TEXT, stderr);
     await server.configure();
     return server;
   }
