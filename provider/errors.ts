@@ -1,5 +1,5 @@
 /** Errors the provider reports to users: service errors with the DPS's own code, message and tracking id. */
-import { failureInfo } from "./retry";
+import { failureInfo, RetriesExhaustedError, rootFailure } from "./retry";
 
 /** The body DPS sends with an error answer. */
 export interface DpsErrorBody {
@@ -22,15 +22,27 @@ export class DpsServiceError extends Error {
   /** The DPS tracking id. */
   readonly trackingId?: string;
 
-  constructor(operation: string, error: unknown) {
+  /**
+   * @param operation what was attempted, e.g. `get of enrollment "x"`
+   * @param error the official client's error, or a {@link RetriesExhaustedError} around it
+   * @param hostName the DPS, named in the advice
+   */
+  constructor(operation: string, error: unknown, hostName?: string) {
     const info = failureInfo(error);
-    const body = parseBody(error);
+    const cause = rootFailure(error);
+    const body = parseBody(cause);
     const parts = [
       `DPS ${operation} failed`,
+      error instanceof RetriesExhaustedError ? ` after ${retriesText(error)}` : "",
       info.status ? `: HTTP ${info.status}` : "",
       body.errorCode ? ` error ${body.errorCode}` : "",
-      `: ${body.message ?? (error instanceof Error ? error.message : String(error))}`,
+      `: ${body.message ?? (cause instanceof Error ? cause.message : String(cause))}`,
       body.trackingId ? ` (trackingId ${body.trackingId})` : "",
+      advice(
+        info.status,
+        info.network === true || (info.status === undefined && error instanceof RetriesExhaustedError),
+        hostName,
+      ),
     ];
     super(parts.join(""));
     this.name = "DpsServiceError";
@@ -38,6 +50,30 @@ export class DpsServiceError extends Error {
     this.errorCode = body.errorCode === undefined ? undefined : String(body.errorCode);
     this.trackingId = body.trackingId;
   }
+}
+
+function retriesText(error: RetriesExhaustedError): string {
+  return `${error.attempts} attempts over ${(error.elapsedMs / 1000).toFixed(1)} s (retried with backoff)`;
+}
+
+/** What to check, for the failures whose cause is on the user's side of the call. */
+function advice(status: number | undefined, unreachable: boolean, hostName: string | undefined): string {
+  const dps = hostName ? `the DPS ${hostName}` : "the DPS";
+  if (status === 401 || status === 403) {
+    return (
+      `. ${dps} refused the credentials: check the connection's SharedAccessKeyName and SharedAccessKey ` +
+      "(a shared access policy of this DPS with EnrollmentRead and EnrollmentWrite rights), or, with " +
+      '`credential: "default"`, that the identity has a DPS data-plane role (e.g. "Device Provisioning Service ' +
+      'Data Contributor").'
+    );
+  }
+  if (unreachable) {
+    return (
+      `. ${dps} could not be reached: check the host name (and \`endpoint\`, when set) in the connection, ` +
+      "that the DPS exists, and that this machine can reach it (DNS, firewall, proxy, private endpoint)."
+    );
+  }
+  return "";
 }
 
 function parseBody(error: unknown): DpsErrorBody {
@@ -55,4 +91,32 @@ function parseBody(error: unknown): DpsErrorBody {
 export function statusOf(error: unknown): number | undefined {
   if (error instanceof DpsServiceError) return error.status;
   return failureInfo(error).status;
+}
+
+/** Programming errors keep their stack: they are bugs to report, not messages for the user. */
+const BUGS = [TypeError, RangeError, ReferenceError, SyntaxError];
+
+/**
+ * Wraps a provider method whose errors the dynamic-provider plugin prints itself (`check`, `diff`,
+ * `read`, `delete`: it logs `${error}: ${error.stack}`, then the engine prints the message again).
+ * A user-facing error then shows as one short line from the plugin, `pulumi-dps-enrollments: <message>`,
+ * instead of the message twice and a stack trace.
+ */
+export function reportedOnce<A extends unknown[], R>(
+  method: (...args: A) => Promise<R>,
+): (...args: A) => Promise<R> {
+  return async (...args: A) => {
+    try {
+      return await method(...args);
+    } catch (error) {
+      if (error instanceof Error && !BUGS.some((kind) => error instanceof kind)) {
+        Object.defineProperty(error, "stack", { value: error.message, configurable: true, writable: true });
+        Object.defineProperty(error, "toString", {
+          value: () => "pulumi-dps-enrollments",
+          configurable: true,
+        });
+      }
+      throw error;
+    }
+  };
 }

@@ -4,6 +4,7 @@
  * name inside the plugin (see {@link PROVIDER_MODULE_TEXT}).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { IMPORT_KEY } from "./importing";
 import type {
   AllocationPolicy,
   AttestationState,
@@ -158,11 +159,17 @@ export class IndividualEnrollment extends pulumi.CustomResource {
 
   /**
    * Creates (or, with `adopt`, takes over) an enrollment.
+   *
+   * The `import` option takes an existing enrollment into the stack with no write when the program
+   * matches it, and fails listing the differences when it does not. The provider does it (the engine's
+   * own import step cannot reach a dynamic provider), so the step shows as a create (`+`), not an
+   * import (`=`); `pulumi import` on the command line is not supported. See docs/import.md.
    * @param name The Pulumi resource name.
    * @param args The enrollment; see {@link IndividualEnrollmentArgs}.
    * @param opts Resource options.
    */
   constructor(name: string, args: IndividualEnrollmentArgs, opts?: pulumi.CustomResourceOptions) {
+    const { import: importId, ...rest } = opts ?? {};
     const props: pulumi.Inputs = {
       deviceId: undefined,
       provisioningStatus: undefined,
@@ -190,7 +197,8 @@ export class IndividualEnrollment extends pulumi.CustomResource {
       // What `dynamic.Resource` does, with a provider text of our own (see PROVIDER_MODULE_TEXT).
       __provider: PROVIDER_MODULE_TEXT,
     };
-    super(INDIVIDUAL_ENROLLMENT_TYPE, name, props, withSecretOutputs(opts));
+    if (importId !== undefined && rest.id === undefined) props[IMPORT_KEY] = importId;
+    super(INDIVIDUAL_ENROLLMENT_TYPE, name, props, withSecretOutputs(importId === undefined ? opts : rest));
   }
 
   /**

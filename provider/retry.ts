@@ -116,8 +116,34 @@ export function parseRetryAfter(
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
+/**
+ * The last failure of a call whose retries ran out, with how long they took: what a user needs to
+ * tell a DPS that is down or unreachable from one that refused the request.
+ */
+export class RetriesExhaustedError extends Error {
+  /**
+   * @param cause the last failure (the official client's error)
+   * @param attempts attempts made, the first included
+   * @param elapsedMs milliseconds from the first attempt to the last failure
+   */
+  constructor(
+    override readonly cause: unknown,
+    readonly attempts: number,
+    readonly elapsedMs: number,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = "RetriesExhaustedError";
+  }
+}
+
+/** The client's own error, under a {@link RetriesExhaustedError} if there is one. */
+export function rootFailure(error: unknown): unknown {
+  return error instanceof RetriesExhaustedError ? error.cause : error;
+}
+
 /** Reads status, `Retry-After` and network failure from an error thrown by the official client. */
-export function failureInfo(error: unknown): FailureInfo {
+export function failureInfo(failure: unknown): FailureInfo {
+  const error = rootFailure(failure);
   if (error === null || typeof error !== "object") return {};
   const e = error as {
     response?: { statusCode?: number; headers?: Record<string, string | string[] | undefined> };
@@ -156,7 +182,8 @@ export function backoffDelay(attempt: number, info: FailureInfo, options: RetryO
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * Runs `operation`, retrying transient failures; the last failure is rethrown. 5xx answers and
+ * Runs `operation`, retrying transient failures; a failure that is not transient is rethrown as is,
+ * the last transient one in a {@link RetriesExhaustedError}. 5xx answers and
  * dropped connections count against {@link RetryOptions.maxAttempts}; 429s are retried until
  * {@link RetryOptions.maxThrottledMs} has passed.
  */
@@ -178,9 +205,10 @@ export async function withRetries<T>(operation: () => Promise<T>, options: Retry
       if (!isTransient(info)) throw error;
       if (info.status === 429) {
         pacer?.throttled();
-        if (Date.now() - started >= maxThrottledMs) throw error;
+        if (Date.now() - started >= maxThrottledMs)
+          throw new RetriesExhaustedError(error, attempt, Date.now() - started);
       } else if (++failures >= maxAttempts) {
-        throw error;
+        throw new RetriesExhaustedError(error, attempt, Date.now() - started);
       }
       // Throttled calls back off by Retry-After (the service says when); the exponent counts failures.
       await sleep(backoffDelay(info.status === 429 ? attempt : failures, info, options));

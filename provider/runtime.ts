@@ -5,11 +5,13 @@
  */
 import type { dynamic } from "@pulumi/pulumi";
 import { diffEnrollment, onlyConnectionChanged } from "./diff";
-import { DpsServiceError } from "./errors";
+import { MANAGED_KEY, managedKeys, refreshedInputs } from "./drift";
+import { DpsServiceError, reportedOnce } from "./errors";
+import { IMPORT_KEY, importDifferences, importMismatchMessage } from "./importing";
 import { applySet, createView, fromWire, toWire } from "./semantics";
 import { AmbiguousWriteError, EnrollmentService } from "./service";
 import type { AttestationState, EnrollmentInputs, EnrollmentOutputs, EnrollmentView } from "./types";
-import { asInputs, checkInputs, isObject } from "./validation";
+import { asInputs, checkInputs, isObject, isUnknown } from "./validation";
 
 /** How many times an update re-reads and re-applies after a concurrent writer changed the enrollment. */
 export const MAX_CONFLICT_RETRIES = 5;
@@ -29,7 +31,13 @@ export class EnrollmentConflictError extends Error {
 function outputs(view: EnrollmentView, inputs: EnrollmentInputs): EnrollmentOutputs {
   const outs: EnrollmentOutputs = { ...view, connection: inputs.connection };
   if (inputs.adopt !== undefined) outs.adopt = inputs.adopt;
+  // What the program manages, so that a refresh can name drift (see drift.ts).
+  (outs as unknown as Record<string, unknown>)[MANAGED_KEY] = managedKeys(inputs);
   return outs;
+}
+
+function missingMessage(registrationId: string, hostName: string, fix: string): string {
+  return `Enrollment "${registrationId}" does not exist in ${hostName}. ${fix}`;
 }
 
 /** Whether the program gives the symmetric keys itself (then the service's keys need not be read). */
@@ -84,6 +92,33 @@ async function setWithEtag(
   }
 }
 
+/** One GET with the new connection; throws, keeping the stack's old connection, when it is refused. */
+async function verifyConnection(inputs: EnrollmentInputs): Promise<void> {
+  const service = EnrollmentService.for(inputs.connection);
+  let found: boolean;
+  try {
+    found = (await service.get(inputs.registrationId)) !== undefined;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      `The changed connection of enrollment "${inputs.registrationId}" does not work: ${message} ` +
+        "The stack keeps the previous connection; nothing was written.",
+      { cause: error },
+    );
+  }
+  if (!found) {
+    throw new Error(
+      missingMessage(
+        inputs.registrationId,
+        service.hostName,
+        "The changed connection works, but the enrollment is not there: if it was deleted outside Pulumi, run " +
+          "`pulumi refresh` to forget it and `pulumi up` to create it again; otherwise check that the connection " +
+          "names the same DPS. The stack keeps the previous connection.",
+      ),
+    );
+  }
+}
+
 function sameKeys(a: AttestationState, b: AttestationState): boolean {
   return (
     a.type === b.type &&
@@ -91,10 +126,65 @@ function sameKeys(a: AttestationState, b: AttestationState): boolean {
   );
 }
 
-/** The `pulumi.dynamic.ResourceProvider` of `IndividualEnrollment`. */
-export const enrollmentProvider: dynamic.ResourceProvider = {
-  async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
+/**
+ * The enrollment the `import` option names, read with its keys when the program gives keys to compare,
+ * and how it differs from the program. Throws when it does not exist.
+ */
+async function readForImport(
+  service: EnrollmentService,
+  inputs: EnrollmentInputs,
+): Promise<{ current: EnrollmentView; differences: string[] }> {
+  const wire = await service.get(inputs.registrationId);
+  if (!wire) {
+    throw new Error(
+      missingMessage(
+        inputs.registrationId,
+        service.hostName,
+        "There is nothing to import: check the registration id and the connection, or remove the `import` " +
+          "option to create the enrollment.",
+      ),
+    );
+  }
+  if (wire.attestation?.type === "symmetricKey") {
+    // Keys are state: read them once here, whether to compare them with the program's or to keep them.
+    wire.attestation = await service.attestation(inputs.registrationId);
+  }
+  const current = fromWire(wire);
+  return { current, differences: importDifferences(current, inputs) };
+}
+
+/** Check failures of the `import` option: a wrong id, or (when everything is known) a program that does not match. */
+async function checkImport(inputs: EnrollmentInputs, importId: unknown): Promise<dynamic.CheckFailure[]> {
+  if (isUnknown(importId) || isUnknown(inputs.registrationId)) return [];
+  if (typeof importId !== "string" || importId.toLowerCase() !== inputs.registrationId.toLowerCase()) {
+    return [
+      {
+        property: "registrationId",
+        reason:
+          `The \`import\` option names ${JSON.stringify(importId)}, but registrationId is ` +
+          `${JSON.stringify(inputs.registrationId)}: an enrollment's id is its registration id. Make them the same.`,
+      },
+    ];
+  }
+  if (isUnknown(inputs)) return []; // Compared again by create, once every input is known.
+  const service = EnrollmentService.for(inputs.connection);
+  const { differences } = await readForImport(service, inputs);
+  if (differences.length === 0) return [];
+  return [
+    {
+      property: "import",
+      reason: importMismatchMessage(inputs.registrationId, service.hostName, differences),
+    },
+  ];
+}
+
+const provider = {
+  async check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
     const { inputs, failures } = checkInputs(news);
+    // The `import` option matters only while the resource is not in the stack yet (no olds).
+    if (failures.length === 0 && news[IMPORT_KEY] !== undefined && Object.keys(olds).length === 0) {
+      failures.push(...(await checkImport(asInputs(inputs), news[IMPORT_KEY])));
+    }
     return { inputs, failures };
   },
 
@@ -106,6 +196,15 @@ export const enrollmentProvider: dynamic.ResourceProvider = {
   async create(raw: Record<string, unknown>): Promise<dynamic.CreateResult> {
     const inputs = asInputs(raw);
     const service = EnrollmentService.for(inputs.connection);
+    if (raw[IMPORT_KEY] !== undefined) {
+      // Taken into the stack as it is, with no write, or not at all.
+      const { current, differences } = await readForImport(service, inputs);
+      if (differences.length > 0) {
+        throw new Error(importMismatchMessage(inputs.registrationId, service.hostName, differences));
+      }
+      const attestation = { ...current.attestation, ...(inputs.attestation as Partial<AttestationState>) };
+      return { id: current.registrationId, outs: outputs({ ...current, attestation }, inputs) };
+    }
     const view = createView(inputs);
     try {
       const written = await service.put(toWire(view));
@@ -159,7 +258,17 @@ export const enrollmentProvider: dynamic.ResourceProvider = {
     const service = EnrollmentService.for(connection);
     const registrationId = state.registrationId ?? id;
     const wire = await service.get(registrationId);
-    if (!wire) return { id: "", props: {} };
+    if (!wire && state.etag === undefined) {
+      // A `get` (no state yet): storing an empty resource would hide the mistake until much later.
+      throw new Error(
+        missingMessage(
+          registrationId,
+          service.hostName,
+          "IndividualEnrollment.get found nothing to read: check the registration id and the connection.",
+        ),
+      );
+    }
+    if (!wire) return { id: "", props: {} }; // A refresh: deleted out of band, so Pulumi forgets it.
     const known = state.attestation;
     // Keys are re-read only when the enrollment changed since it was last seen (or they are unknown):
     // a refresh of an unchanged enrollment stays one call.
@@ -170,6 +279,8 @@ export const enrollmentProvider: dynamic.ResourceProvider = {
     const view = fromWire(wire, known);
     const outs: EnrollmentOutputs = { ...view, connection };
     if (state.adopt !== undefined) outs.adopt = state.adopt;
+    const managed = (state as Record<string, unknown>)[MANAGED_KEY];
+    if (managed !== undefined) (outs as unknown as Record<string, unknown>)[MANAGED_KEY] = managed;
     if (state.etag === undefined) {
       // A `get`: there are no inputs yet; these make a later program that adopts it diff cleanly.
       return {
@@ -182,7 +293,11 @@ export const enrollmentProvider: dynamic.ResourceProvider = {
         },
       };
     }
-    return { id: view.registrationId, props: outs };
+    // Drift in what the program manages becomes the stored inputs, so the next preview names it.
+    const inputs = refreshedInputs(state, view);
+    return inputs
+      ? { id: view.registrationId, props: outs, inputs }
+      : { id: view.registrationId, props: outs };
   },
 
   async update(
@@ -193,10 +308,13 @@ export const enrollmentProvider: dynamic.ResourceProvider = {
     const inputs = asInputs(raw);
     const diff = diffEnrollment(olds, inputs);
     if (onlyConnectionChanged(diff) || !diff.changes) {
-      // New credentials or endpoint for the same DPS: nothing to write.
+      // New credentials or endpoint for the same DPS: nothing to write, but one read proves the new
+      // connection works before the stack stores it (a wrong key would otherwise surface much later).
+      if (diff.changed.includes("connection")) await verifyConnection(inputs);
       const outs: EnrollmentOutputs = { ...olds, connection: inputs.connection };
       if (inputs.adopt === undefined) delete outs.adopt;
       else outs.adopt = inputs.adopt;
+      (outs as unknown as Record<string, unknown>)[MANAGED_KEY] = managedKeys(inputs);
       return { outs };
     }
     const service = EnrollmentService.for(inputs.connection);
@@ -218,4 +336,13 @@ export const enrollmentProvider: dynamic.ResourceProvider = {
     const service = EnrollmentService.for(props.connection);
     await service.delete(props.registrationId ?? id);
   },
+};
+
+/** The `pulumi.dynamic.ResourceProvider` of `IndividualEnrollment`. */
+export const enrollmentProvider: dynamic.ResourceProvider = {
+  ...provider,
+  check: reportedOnce(provider.check),
+  diff: reportedOnce(provider.diff),
+  read: reportedOnce(provider.read),
+  delete: reportedOnce(provider.delete),
 };

@@ -62,7 +62,7 @@ export class EnrollmentService {
       return result.responseBody as unknown as WireEnrollment;
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
-      throw new DpsServiceError(`get of enrollment "${registrationId}"`, error);
+      throw new DpsServiceError(`get of enrollment "${registrationId}"`, error, this.hostName);
     }
   }
 
@@ -75,7 +75,7 @@ export class EnrollmentService {
       );
       return result.responseBody as unknown as WireAttestation;
     } catch (error) {
-      throw new DpsServiceError(`read of the attestation of "${registrationId}"`, error);
+      throw new DpsServiceError(`read of the attestation of "${registrationId}"`, error, this.hostName);
     }
   }
 
@@ -98,8 +98,8 @@ export class EnrollmentService {
     } catch (error) {
       const what = `write of enrollment "${enrollment.registrationId}"`;
       if (retried && (statusOf(error) === 409 || statusOf(error) === 412))
-        throw new AmbiguousWriteError(what, error);
-      throw new DpsServiceError(what, error);
+        throw new AmbiguousWriteError(what, error, this.hostName);
+      throw new DpsServiceError(what, error, this.hostName);
     }
   }
 
@@ -110,7 +110,7 @@ export class EnrollmentService {
       return true;
     } catch (error) {
       if (statusOf(error) === 404) return false;
-      throw new DpsServiceError(`delete of enrollment "${registrationId}"`, error);
+      throw new DpsServiceError(`delete of enrollment "${registrationId}"`, error, this.hostName);
     }
   }
 }

@@ -320,7 +320,8 @@ describe("IndividualEnrollment provider (gRPC server + emulator)", function () {
       connection: { ...connection, caCertificate: emu.caCertificatePem },
     });
     assert.deepEqual(rotated.diff.replaces, [], "a new credential or CA for the same DPS is no replace");
-    assert.equal(emu.stats().total, 0, "and needs no service call");
+    assert.equal(emu.stats().total, 1, "one read proves the new connection");
+    assert.equal(emu.stats().operations.put, 0, "and nothing is written");
   });
 
   it("refresh sees out-of-band changes in one call, and the next diff shows them", async () => {
@@ -461,8 +462,11 @@ describe("IndividualEnrollment provider (gRPC server + emulator)", function () {
     assert.equal(got.id, registrationId);
     assert.equal(got.outs.allocationPolicy, "Static");
     assert.equal((got.outs.attestation as Props).primaryKey, KEY_A);
-    const gone = await server.read("never-created", { connection, registrationId: "never-created" }, true);
-    assert.equal(gone.id, "", "a missing enrollment reads as gone");
+    await assert.rejects(
+      server.read("never-created", { connection, registrationId: "never-created" }, true),
+      /Enrollment "never-created" does not exist in emulator\.azure-devices-provisioning\.net/,
+      "a get of a missing enrollment fails instead of storing an empty resource",
+    );
   });
 
   it("deletes, and deleting an enrollment that is already gone succeeds", async () => {

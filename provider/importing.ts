@@ -1,0 +1,67 @@
+/**
+ * The `import` resource option, done by the provider: Pulumi's dynamic-provider plugin cannot serve
+ * the engine's import step (its `read` gets no provider: pulumi/pulumi#16175), so
+ * `IndividualEnrollment` passes the id on as the internal input {@link IMPORT_KEY} and `create`
+ * takes the enrollment over with no write when the program matches it. Pure rules here.
+ */
+import { diffEnrollment } from "./diff";
+import type { EnrollmentInputs, EnrollmentView } from "./types";
+
+/** The internal input carrying the `import` option's id (`__` keys are hidden from the engine's diff display). */
+export const IMPORT_KEY = "__import";
+
+const SECRET_FIELDS = new Set(["primaryKey", "secondaryKey"]);
+/** Fields the service may not return (Azure's GET gives a certificate's `info`, not the certificate). */
+const UNREPORTED_FIELDS = new Set(["primaryCertificate", "secondaryCertificate"]);
+
+function show(value: unknown): string {
+  return value === undefined ? "(not set)" : JSON.stringify(value);
+}
+
+/**
+ * How the enrollment the service holds differs from what the program declares, one line per managed
+ * property (`tags: the DPS has {...}, the program says {...}`); empty when the import can go ahead.
+ * Symmetric keys are named, never printed.
+ */
+export function importDifferences(current: EnrollmentView, inputs: EnrollmentInputs): string[] {
+  const diff = diffEnrollment({ ...current, connection: inputs.connection }, inputs);
+  const lines: string[] = [];
+  for (const key of diff.changed) {
+    if (key === "connection") continue;
+    if (key === "attestation") {
+      const given = inputs.attestation as unknown as Record<string, unknown>;
+      const held = current.attestation as unknown as Record<string, unknown>;
+      if (given.type !== held.type) {
+        lines.push(`attestation.type: the DPS has ${show(held.type)}, the program says ${show(given.type)}`);
+        continue;
+      }
+      for (const [field, value] of Object.entries(given)) {
+        if (field === "type" || value === undefined || value === held[field]) continue;
+        if (UNREPORTED_FIELDS.has(field) && held[field] === undefined) continue;
+        lines.push(
+          SECRET_FIELDS.has(field)
+            ? `attestation.${field}: differs from the key the DPS holds`
+            : `attestation.${field}: the DPS has ${show(held[field])}, the program says ${show(value)}`,
+        );
+      }
+      continue;
+    }
+    const property = key as keyof EnrollmentView & keyof EnrollmentInputs;
+    lines.push(`${key}: the DPS has ${show(current[property])}, the program says ${show(inputs[property])}`);
+  }
+  return lines;
+}
+
+/** The error for an import whose program does not match the enrollment (nothing was written). */
+export function importMismatchMessage(
+  registrationId: string,
+  hostName: string,
+  differences: string[],
+): string {
+  return (
+    `Cannot import enrollment "${registrationId}" from ${hostName}: the program does not match it.\n` +
+    differences.map((line) => `  - ${line}`).join("\n") +
+    "\nChange the program to match (then import), or remove the `import` option and set `adopt: true` to take " +
+    "it over and apply the program with Set semantics. Nothing was changed."
+  );
+}

@@ -1,0 +1,104 @@
+// Pure rules behind the `import` option and drift names: no I/O.
+import { strict as assert } from "assert";
+import { managedKeys, refreshedInputs, MANAGED_KEY } from "../../provider/drift";
+import { importDifferences } from "../../provider/importing";
+import type { EnrollmentInputs, EnrollmentOutputs, EnrollmentView } from "../../provider/types";
+
+const connection = { connectionString: "HostName=dps.example;SharedAccessKeyName=p;SharedAccessKey=k" };
+
+function inputs(extra: Partial<EnrollmentInputs> = {}): EnrollmentInputs {
+  return {
+    connection,
+    registrationId: "dev-1",
+    attestation: { type: "symmetricKey" },
+    ...extra,
+  } as EnrollmentInputs;
+}
+
+function view(extra: Partial<EnrollmentView> = {}): EnrollmentView {
+  return {
+    registrationId: "dev-1",
+    attestation: { type: "symmetricKey", primaryKey: "a2V5MQ==", secondaryKey: "a2V5Mg==" },
+    provisioningStatus: "Enabled",
+    reprovisionPolicy: "reprovisionandmigratedata",
+    edgeEnabled: false,
+    tags: { env: "dev" },
+    desired: {},
+    deviceId: "device-1",
+    etag: '"1"',
+    ...extra,
+  };
+}
+
+describe("drift names (pure)", () => {
+  it("records the optional properties and attestation fields the program sets", () => {
+    assert.deepEqual(
+      managedKeys(
+        inputs({
+          tags: { a: 1 },
+          allocationPolicy: "Hashed",
+          attestation: { type: "tpm", endorsementKey: "ek" },
+        }),
+      ),
+      ["tags", "allocationPolicy", "attestation.endorsementKey"],
+    );
+  });
+
+  it("gives inputs holding the service's values of the managed properties when one drifted", () => {
+    const state = { ...view(), connection, [MANAGED_KEY]: ["tags"] } as EnrollmentOutputs;
+    const refreshed = view({ tags: { env: "hacked" }, deviceId: "changed-too", etag: '"2"' });
+    assert.deepEqual(refreshedInputs(state, refreshed), {
+      connection,
+      registrationId: "dev-1",
+      attestation: { type: "symmetricKey" },
+      tags: { env: "hacked" },
+    });
+  });
+
+  it("keeps the stored inputs when only unmanaged properties moved, or the state predates the list", () => {
+    const state = { ...view(), connection, [MANAGED_KEY]: ["tags"] } as EnrollmentOutputs;
+    assert.equal(refreshedInputs(state, view({ deviceId: "other", etag: '"2"' })), undefined);
+    const old = { ...view(), connection } as EnrollmentOutputs;
+    assert.equal(refreshedInputs(old, view({ tags: { env: "hacked" } })), undefined);
+  });
+
+  it("shows a managed property the service dropped as absent", () => {
+    const state = {
+      ...view({ allocationPolicy: "Hashed", iotHubs: ["h1"] }),
+      connection,
+      [MANAGED_KEY]: ["allocationPolicy", "iotHubs"],
+    } as EnrollmentOutputs;
+    const result = refreshedInputs(state, view());
+    assert.ok(result);
+    assert.equal(result.allocationPolicy, undefined);
+    assert.equal(result.iotHubs, undefined);
+  });
+});
+
+describe("import differences (pure)", () => {
+  it("is empty when every managed property matches, whatever the program leaves out", () => {
+    assert.deepEqual(importDifferences(view(), inputs({ tags: { env: "dev" } })), []);
+  });
+
+  it("lists each differing property with both values", () => {
+    assert.deepEqual(importDifferences(view(), inputs({ tags: { env: "prod" }, deviceId: "device-2" })), [
+      'deviceId: the DPS has "device-1", the program says "device-2"',
+      'tags: the DPS has {"env":"dev"}, the program says {"env":"prod"}',
+    ]);
+  });
+
+  it("names a differing symmetric key without printing either key", () => {
+    const lines = importDifferences(
+      view(),
+      inputs({ attestation: { type: "symmetricKey", primaryKey: "b3RoZXI=", secondaryKey: "a2V5Mg==" } }),
+    );
+    assert.deepEqual(lines, ["attestation.primaryKey: differs from the key the DPS holds"]);
+  });
+
+  it("reports another attestation type", () => {
+    assert.deepEqual(
+      importDifferences(view(), inputs({ attestation: { type: "tpm", endorsementKey: "ek" } })),
+      ['attestation.type: the DPS has "symmetricKey", the program says "tpm"'],
+    );
+  });
+});
