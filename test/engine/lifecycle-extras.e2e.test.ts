@@ -229,7 +229,11 @@ describe("IndividualEnrollment: import, drift names, get of a missing enrollment
         );
         assert.match(text, /IndividualEnrollment\.get found nothing to read/);
         assert.doesNotMatch(text, /runtime\.(ts|js):\d+/, "no stack trace for a user's mistake");
-        assert.doesNotMatch(text, /found nothing to read[^\n]*found nothing to read/, "not twice on one line");
+        assert.doesNotMatch(
+          text,
+          /found nothing to read[^\n]*found nothing to read/,
+          "not twice on one line",
+        );
         return true;
       });
       const exported = await g.exportStack();
