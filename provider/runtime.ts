@@ -127,8 +127,8 @@ function sameKeys(a: AttestationState, b: AttestationState): boolean {
 }
 
 /**
- * The enrollment the `import` option names, read with its keys when the program gives keys to compare,
- * and how it differs from the program. Throws when it does not exist.
+ * The enrollment the `import` option names, with its symmetric keys (to compare with the program's, or
+ * to keep in state), and how it differs from the program. Throws when it does not exist.
  */
 async function readForImport(
   service: EnrollmentService,
@@ -172,7 +172,7 @@ async function checkImport(inputs: EnrollmentInputs, importId: unknown): Promise
   if (differences.length === 0) return [];
   return [
     {
-      property: "import",
+      property: "registrationId",
       reason: importMismatchMessage(inputs.registrationId, service.hostName, differences),
     },
   ];
