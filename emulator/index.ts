@@ -31,19 +31,20 @@ export const DEFAULT_POLICY_NAME = "provisioningserviceowner";
 export interface EmulatorTimeouts {
   /** A connection with no traffic at all (idle keep-alive, or TLS done and then silence) is closed; default 60,000. */
   idleMs?: number;
-  /** A client must complete the TLS handshake within this; default 10,000. */
+  /** A client must complete the TLS handshake within this; default 30,000. */
   handshakeMs?: number;
-  /** A request's headers must arrive within this; default 20,000. */
+  /** A request's headers must arrive within this (counted from the connection for its first request); default 60,000. */
   headersMs?: number;
-  /** A whole request (headers and body) must arrive within this; default 60,000. */
+  /** A whole request (headers and body) must arrive within this; default 120,000. */
   requestMs?: number;
 }
 
+// Generous enough for a loaded CI machine, where a burst of TLS handshakes can queue for seconds.
 const DEFAULT_TIMEOUTS: Required<EmulatorTimeouts> = {
   idleMs: 60_000,
-  handshakeMs: 10_000,
-  headersMs: 20_000,
-  requestMs: 60_000,
+  handshakeMs: 30_000,
+  headersMs: 60_000,
+  requestMs: 120_000,
 };
 
 /** True for addresses only this host can reach: `localhost`, 127.0.0.0/8, `::1`. */
