@@ -1,14 +1,14 @@
 // With --state, an acknowledged write survives kill -9, and a failing save never crashes the emulator.
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { createServiceClient } from "../../provider/transport";
-import { clientFor, expectDpsError, putEnrollment } from "./helpers";
+import { clientFor, expectDpsError, expectRawError, putEnrollment, raw } from "./helpers";
 
 const sym = { type: "symmetricKey" };
 
@@ -52,6 +52,23 @@ describe("emulator: the state file under faults", () => {
     assert.equal(saved?.etag, created.etag);
   });
 
+  it("a 5,000-level nesting bomb is refused before it reaches the store or its save", async () => {
+    const bomb =
+      '{"registrationId":"bomb-1","attestation":{"type":"symmetricKey"},"initialTwin":{"tags":' +
+      '{"a":'.repeat(5000) +
+      "1" +
+      "}".repeat(5000) +
+      "}}";
+    const res = await raw(emu, "/enrollments/bomb-1?api-version=2021-10-01", { method: "PUT", body: bomb });
+    expectRawError(res, 400, 400002, /deeper than 32 levels/);
+    await putEnrollment(client, { registrationId: "dur-1b", attestation: sym });
+    assert.deepEqual(
+      readState(file()).enrollments.map((e) => e.registrationId),
+      ["dur-1", "dur-1b"],
+    );
+    await client.deleteIndividualEnrollment("dur-1b");
+  });
+
   it("recreates a state folder deleted while running", async () => {
     rmSync(folder(), { recursive: true });
     await putEnrollment(client, { registrationId: "dur-2", attestation: sym });
@@ -78,7 +95,7 @@ describe("emulator: the state file under faults", () => {
     // Reads keep working for everyone, including of the unsaved write.
     assert.equal((await client.getIndividualEnrollment("dur-3")).responseBody.registrationId, "dur-3");
     rmSync(folder());
-    await until(() => existsSync(file()), 10_000, "the retried save");
+    await until(() => log.some((l) => /is saved again/.test(l)), 10_000, "the retried save");
     assert.deepEqual(
       readState(file()).enrollments.map((e) => e.registrationId),
       ["dur-1", "dur-2", "dur-3"],
