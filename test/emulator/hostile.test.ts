@@ -353,7 +353,8 @@ describe("emulator: idle, silent and slow connections are closed", () => {
     });
   }
 
-  it("a client that completes the TLS handshake and then stays silent is disconnected", async () => {
+  /** A TLS connection to the emulator, handshake completed. */
+  async function tlsOpen(): Promise<Socket> {
     const socket = tlsConnect({
       host: "127.0.0.1",
       port: emu.port,
@@ -361,6 +362,11 @@ describe("emulator: idle, silent and slow connections are closed", () => {
       servername: "localhost",
     });
     await new Promise<void>((ok, fail) => socket.once("secureConnect", ok).once("error", fail));
+    return socket;
+  }
+
+  it("a client that completes the TLS handshake and then stays silent is disconnected", async () => {
+    const socket = await tlsOpen();
     const ms = await closedWithin(socket, 5000);
     assert.ok(ms >= 300, `closed after ${ms} ms, before the idle timeout`);
   });
@@ -372,13 +378,7 @@ describe("emulator: idle, silent and slow connections are closed", () => {
   });
 
   it("a client dribbling its headers (one byte at a time, never idle) is disconnected", async () => {
-    const socket = tlsConnect({
-      host: "127.0.0.1",
-      port: emu.port,
-      ca: emu.caCertificatePem,
-      servername: "localhost",
-    });
-    await new Promise<void>((ok, fail) => socket.once("secureConnect", ok).once("error", fail));
+    const socket = await tlsOpen();
     socket.write(`GET /enrollments/x?${V} HTTP/1.1\r\nHost: x\r\n`);
     const drip = setInterval(() => socket.writable && socket.write("X-A: b\r\n"), 100);
     let answer = "";
