@@ -21,7 +21,8 @@ const SECRET_PATTERNS: ReadonlyArray<[RegExp, string]> = [
   [/(SharedAccessKey\s*=\s*)[^;\s"'&]+/gi, `$1${REDACTED}`],
   [/(SharedAccessSignature\s+)[^\s"',]+/gi, `$1${REDACTED}`],
   [/([?&\s"']sig=)[^&\s"',;]+/gi, `$1${REDACTED}`],
-  [/(Bearer\s+)[A-Za-z0-9\-_.~+/]+=*/g, `$1${REDACTED}`],
+  // A JWT (dotted) or a long opaque token, not the word after "Bearer" in a sentence.
+  [/(Bearer\s+)(?:[\w\-~+/]+\.[\w\-~+/.]+=*|[\w\-~+/]{20,}=*)/g, `$1${REDACTED}`],
   [/("?(?:primaryKey|secondaryKey|authorization)"?\s*[:=]\s*"?)[^"\s,}]+/gi, `$1${REDACTED}`],
 ];
 
