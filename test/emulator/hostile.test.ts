@@ -7,6 +7,7 @@ import { connect as tcpConnect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import { createSasToken, isLoopback, type EmulatorHandle } from "../../emulator";
+import { checkJsonDepth, twinSize } from "../../emulator/limits";
 import {
   adminAuth,
   clientFor,
@@ -35,6 +36,23 @@ function nested(levels: number): object {
   for (let i = 0; i < levels; i++) value = { k: value };
   return value as object;
 }
+
+describe("emulator: limit rules (pure)", () => {
+  it("checkJsonDepth counts only structural brackets, not ones inside strings or after escapes", () => {
+    const inString = JSON.stringify({ a: "[".repeat(100) + '\\"{{{' + "{".repeat(100) });
+    checkJsonDepth(inString, 2);
+    checkJsonDepth("[[[]]]", 3);
+    assert.throws(() => checkJsonDepth("[[[[]]]]", 3), /deeper than 3 levels/);
+    assert.throws(() => checkJsonDepth('{"a\\"":[[{"b":[]}]]}', 4), /deeper than 4 levels/);
+  });
+
+  it("twinSize counts UTF-8 key and string lengths, 8 per number, 4 per boolean and null", () => {
+    assert.equal(
+      twinSize({ ab: "é", n: 1, t: true, z: null, o: { k: [1, "xy"] } }),
+      2 + 2 + 1 + 8 + 1 + 4 + 1 + 4 + 1 + 1 + 8 + 2,
+    );
+  });
+});
 
 describe("emulator: input limits (nothing poisons the store)", () => {
   let emu: EmulatorHandle;
