@@ -21,6 +21,8 @@ export interface AuthContext {
   policies: readonly SharedAccessPolicy[];
   /** Secret of the test issuer; absent: Bearer tokens are refused. */
   bearerSecret?: Uint8Array;
+  /** Token of the control API under `/_emulator/` (`Authorization: Bearer {adminToken}`). */
+  adminToken: string;
 }
 
 /** Every right of a DPS shared access policy: the default policy's, and what a verified Bearer token gets. */
@@ -40,17 +42,25 @@ function unauthorized(message: string): DpsError {
   return new DpsError(401, ErrorCodes.unauthorized, message);
 }
 
-/** HMAC-SHA256 of `encodeURIComponent(sr) + "\n" + se` with the base64 key, base64-encoded. */
-export function sasSignature(resource: string, expiry: number, key: string): string {
+/** Longest accepted SAS lifetime: an `se` further ahead than this is refused (the service documents no cap). */
+export const MAX_SAS_LIFETIME_SECONDS = 366 * 24 * 3600;
+
+/** HMAC-SHA256 of `signedResource + "\n" + expiry` with the base64 key, base64-encoded. */
+function hmac(signedResource: string, expiry: string, key: string): string {
   return createHmac("sha256", Buffer.from(key, "base64"))
-    .update(`${encodeURIComponent(resource)}\n${expiry}`)
+    .update(`${signedResource}\n${expiry}`)
     .digest("base64");
+}
+
+/** The signature service clients compute: HMAC over `encodeURIComponent(sr) + "\n" + se`. */
+export function sasSignature(resource: string, expiry: number, key: string): string {
+  return hmac(encodeURIComponent(resource), String(expiry), key);
 }
 
 /**
  * Builds a `SharedAccessSignature sr=..&sig=..&se=..&skn=..` header value, as the service clients do.
  *
- * @param resource - The DPS host name.
+ * @param resource - The DPS host name, optionally followed by a resource path (`host/enrollments/id`).
  * @param keyName - Policy name.
  * @param key - Base64 policy key.
  * @param expiry - Expiry, seconds since the epoch.
@@ -63,42 +73,78 @@ export function createSasToken(resource: string, keyName: string, key: string, e
   );
 }
 
+/** Constant-time comparison of the whole signature text (no base64 leniency: trailing bytes fail). */
 function sameSignature(given: string, expected: string): boolean {
-  const a = Buffer.from(given, "base64");
-  const b = Buffer.from(expected, "base64");
+  const a = Buffer.from(given, "utf8");
+  const b = Buffer.from(expected, "utf8");
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function verifySas(token: string, ctx: AuthContext, nowSeconds: number): Principal {
-  const fields = new Map<string, string>();
+const malformed = (why: string): DpsError => unauthorized(`Malformed SharedAccessSignature: ${why}`);
+
+/** The token's fields, both as sent and decoded; each field at most once. */
+function sasFields(token: string): Map<string, { sent: string; value: string }> {
+  const fields = new Map<string, { sent: string; value: string }>();
   for (const part of token.split("&")) {
     const eq = part.indexOf("=");
-    if (eq <= 0) throw unauthorized("Malformed SharedAccessSignature.");
+    if (eq <= 0) throw malformed("every field must be name=value.");
+    const name = part.slice(0, eq);
+    const sent = part.slice(eq + 1);
+    if (fields.has(name)) throw malformed(`the field '${name}' appears more than once.`);
     try {
-      fields.set(part.slice(0, eq), decodeURIComponent(part.slice(eq + 1)));
+      fields.set(name, { sent, value: decodeURIComponent(sent) });
     } catch {
-      throw unauthorized("Malformed SharedAccessSignature.");
+      throw malformed(`the field '${name}' is not correctly URI-encoded.`);
     }
   }
+  return fields;
+}
+
+/** Lowercased path without a trailing slash, for scope comparison (registration ids are case-insensitive). */
+function scopePath(path: string): string {
+  return path.toLowerCase().replace(/\/+$/, "");
+}
+
+/**
+ * Checks a SAS token for a request to `resourcePath` (the decoded URL path). The signature is
+ * verified over the `sr` text exactly as sent: service clients send it URI-encoded and sign the
+ * encoded text, the Node device client sends and signs `{scope}/registrations/{id}` with raw slashes.
+ */
+function verifySas(token: string, ctx: AuthContext, resourcePath: string, nowSeconds: number): Principal {
+  const fields = sasFields(token);
   const sr = fields.get("sr");
   const sig = fields.get("sig");
   const se = fields.get("se");
   const skn = fields.get("skn");
-  if (!sr || !sig || !se || !skn)
-    throw unauthorized("Malformed SharedAccessSignature: sr, sig, se and skn are required.");
-  if (!/^\d+$/.test(se)) throw unauthorized("Malformed SharedAccessSignature: se must be an integer.");
+  if (!sr?.value || !sig?.value || !se?.value || !skn?.value)
+    throw malformed("sr, sig, se and skn are required.");
+  if (!/^\d{1,12}$/.test(se.value)) throw malformed("se must be an integer (seconds since 1970).");
   const host = ctx.hostName.toLowerCase();
-  const resource = sr.toLowerCase();
+  const resource = scopePath(sr.value);
   if (resource !== host && !resource.startsWith(`${host}/`)) {
-    throw unauthorized(`The SharedAccessSignature is for '${sr}', not for '${ctx.hostName}'.`);
+    throw unauthorized(`The SharedAccessSignature is for '${sr.value}', not for '${ctx.hostName}'.`);
   }
-  const policy = ctx.policies.find((p) => p.keyName === skn);
-  if (!policy) throw unauthorized(`The shared access policy '${skn}' does not exist.`);
+  const policy = ctx.policies.find((p) => p.keyName === skn.value);
+  if (!policy) throw unauthorized(`The shared access policy '${skn.value}' does not exist.`);
   const keys = [policy.primaryKey, policy.secondaryKey].filter((k): k is string => !!k);
-  if (!keys.some((key) => sameSignature(sig, sasSignature(sr, Number(se), key)))) {
+  if (!keys.some((key) => sameSignature(sig.value, hmac(sr.sent, se.sent, key)))) {
     throw unauthorized("The SharedAccessSignature signature is invalid.");
   }
-  if (Number(se) <= nowSeconds) throw unauthorized("The SharedAccessSignature has expired.");
+  const expiry = Number(se.value);
+  if (expiry <= nowSeconds) throw unauthorized("The SharedAccessSignature has expired.");
+  if (expiry > nowSeconds + MAX_SAS_LIFETIME_SECONDS) {
+    throw unauthorized(
+      `The SharedAccessSignature expires too far in the future: at most ${MAX_SAS_LIFETIME_SECONDS} seconds ahead.`,
+    );
+  }
+  // `sr` scopes the token to that resource and everything below it.
+  const scope = resource.slice(host.length);
+  const target = scopePath(resourcePath);
+  if (scope !== "" && target !== scope && !target.startsWith(`${scope}/`)) {
+    throw unauthorized(
+      `The SharedAccessSignature is scoped to '${sr.value}', which does not cover '${resourcePath}'.`,
+    );
+  }
   // Write implies read: the service's own tools read an enrollment with the policy they pick for
   // EnrollmentWrite before writing it back.
   const rights = new Set(policy.rights);
@@ -110,14 +156,23 @@ function verifySas(token: string, ctx: AuthContext, nowSeconds: number): Princip
 /**
  * Authenticates a request from its `Authorization` header.
  *
- * @throws DpsError 401 when the header is missing, malformed, expired, wrongly signed, or names an unknown policy.
+ * @param header - The `Authorization` header.
+ * @param ctx - Policies and issuer.
+ * @param resourcePath - The decoded request path (`/enrollments/id`), which a SAS `sr` must cover.
+ * @throws DpsError 401 when the header is missing, malformed, expired, wrongly signed, scoped elsewhere,
+ *   or names an unknown policy.
  */
-export async function authenticate(header: string | undefined, ctx: AuthContext): Promise<Principal> {
+export async function authenticate(
+  header: string | undefined,
+  ctx: AuthContext,
+  resourcePath: string,
+): Promise<Principal> {
   if (!header) throw unauthorized("The Authorization header is missing.");
   if (header.startsWith("SharedAccessSignature ")) {
     return verifySas(
       header.slice("SharedAccessSignature ".length).trim(),
       ctx,
+      resourcePath,
       Math.floor(Date.now() / 1000),
     );
   }
@@ -133,6 +188,28 @@ export async function authenticate(header: string | undefined, ctx: AuthContext)
     }
   }
   throw unauthorized("Unsupported Authorization scheme: use SharedAccessSignature or Bearer.");
+}
+
+/**
+ * Authenticates a request to the control API under `/_emulator/`: `Bearer {adminToken}`, or a SAS
+ * of a policy with the ServiceConfig right (the owner policy).
+ *
+ * @throws DpsError 401 otherwise.
+ */
+export async function authenticateAdmin(
+  header: string | undefined,
+  ctx: AuthContext,
+  resourcePath: string,
+): Promise<void> {
+  const hint =
+    "The control API needs 'Authorization: Bearer {adminToken}' (the adminToken dps-emulator prints) " +
+    "or a SharedAccessSignature of a policy with the ServiceConfig right.";
+  if (header?.startsWith("Bearer ")) {
+    if (sameSignature(header.slice("Bearer ".length).trim(), ctx.adminToken)) return;
+    throw unauthorized(`The admin token is wrong. ${hint}`);
+  }
+  if (!header?.startsWith("SharedAccessSignature ")) throw unauthorized(hint);
+  requireRight(await authenticate(header, ctx, resourcePath), "ServiceConfig");
 }
 
 /** Throws a 401 unless `principal` holds `right`. */

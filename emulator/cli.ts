@@ -74,6 +74,7 @@ async function main(): Promise<void> {
       connectionString: emulator.connectionString,
       caCertificate: emulator.caCertificate,
       linkedHubs: emulator.linkedHubs,
+      adminToken: emulator.adminToken,
     })}\n`,
   );
   if (emulator.testIssuer) {

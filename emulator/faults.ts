@@ -10,10 +10,15 @@ function rate(value: number | undefined, name: string): number {
   return v;
 }
 
+/** Longest injectable latency: longer would only hold connections (and hit the socket timeouts). */
+export const MAX_LATENCY_MS = 30_000;
+
 /** Validates fault settings and fills defaults (all off). Throws RangeError on a bad value. */
 export function normalizeFaults(options: FaultOptions = {}): Required<FaultOptions> {
   const latencyMs = options.latencyMs ?? 0;
-  if (!Number.isFinite(latencyMs) || latencyMs < 0) throw new RangeError("latencyMs must be >= 0");
+  if (!Number.isFinite(latencyMs) || latencyMs < 0 || latencyMs > MAX_LATENCY_MS) {
+    throw new RangeError(`latencyMs must be between 0 and ${MAX_LATENCY_MS}`);
+  }
   return {
     rate500: rate(options.rate500, "rate500"),
     rate503: rate(options.rate503, "rate503"),

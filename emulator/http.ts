@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { DpsError, ErrorCodes } from "./errors";
+import { checkJsonDepth } from "./limits";
 import type { Json } from "./types";
 
 /** Largest request body accepted (the service's documented limit for a request is 256 KB). */
@@ -46,11 +47,12 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
   });
 }
 
-/** Parses a request body as JSON; empty or malformed text is a 400 like the service's. */
+/** Parses a request body as JSON; empty, malformed or too deeply nested text is a 400 like the service's. */
 export function parseJson(text: string): Json {
   if (text.trim() === "") {
     throw new DpsError(400, ErrorCodes.malformedBody, "The request body is required.");
   }
+  checkJsonDepth(text);
   try {
     return JSON.parse(text) as Json;
   } catch {

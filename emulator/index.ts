@@ -1,10 +1,10 @@
 // startEmulator: a local HTTPS emulator of the DPS service API 2021-10-01 for individual enrollments.
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { EVERY_RIGHT } from "./auth";
 import { startTestIssuer, type MintOptions } from "./issuer";
 import { Runtime, type RuntimeSettings } from "./runtime";
@@ -26,6 +26,34 @@ export const DEFAULT_HOST_NAME = "emulator.azure-devices-provisioning.net";
 export const DEFAULT_LINKED_HUBS = ["hub1.azure-devices.net", "hub2.azure-devices.net"];
 /** Name of the default policy. */
 export const DEFAULT_POLICY_NAME = "provisioningserviceowner";
+
+/** Connection timeouts of the emulator's server, in milliseconds. */
+export interface EmulatorTimeouts {
+  /** A connection with no traffic at all (idle keep-alive, or TLS done and then silence) is closed; default 60,000. */
+  idleMs?: number;
+  /** A client must complete the TLS handshake within this; default 30,000. */
+  handshakeMs?: number;
+  /** A request's headers must arrive within this (counted from the connection for its first request); default 60,000. */
+  headersMs?: number;
+  /** A whole request (headers and body) must arrive within this; default 120,000. */
+  requestMs?: number;
+}
+
+// Generous enough for a loaded CI machine, where a burst of TLS handshakes can queue for seconds.
+const DEFAULT_TIMEOUTS: Required<EmulatorTimeouts> = {
+  idleMs: 60_000,
+  handshakeMs: 30_000,
+  headersMs: 60_000,
+  requestMs: 120_000,
+};
+
+/** True for addresses only this host can reach: `localhost`, 127.0.0.0/8, `::1`. */
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, "");
+  return (
+    h === "localhost" || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || h === "::ffff:127.0.0.1"
+  );
+}
 
 /** Options of {@link startEmulator}. */
 export interface EmulatorOptions {
@@ -52,6 +80,10 @@ export interface EmulatorOptions {
   testIssuer?: boolean;
   /** Lifetime of test-issuer tokens in seconds; default 900. */
   tokenLifetimeSeconds?: number;
+  /** Connection timeouts; see {@link EmulatorTimeouts}. */
+  timeouts?: EmulatorTimeouts;
+  /** Where warnings and state-file save failures are reported; default a line on stderr. */
+  log?: (message: string) => void;
 }
 
 /** The test issuer of a running emulator (see `EmulatorOptions.testIssuer`). */
@@ -84,6 +116,8 @@ export interface EmulatorHandle {
   linkedHubs: string[];
   /** Policies accepted. */
   policies: SharedAccessPolicy[];
+  /** Token of the control API under `/_emulator/`: send `Authorization: Bearer {adminToken}`. New at each start. */
+  adminToken: string;
   /** Present when started with `testIssuer: true`. */
   testIssuer?: TestIssuerInfo;
   /** Request counters since start or the last reset. */
@@ -103,7 +137,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const hostName = options.hostName ?? DEFAULT_HOST_NAME;
   const linkedHubs = [...(options.linkedHubs ?? DEFAULT_LINKED_HUBS)];
   const stateFile = options.stateFile ? resolve(options.stateFile) : undefined;
-  const store = new EnrollmentStore(stateFile);
+  const log = options.log ?? ((m: string) => void process.stderr.write(`dps-emulator: ${m}\n`));
+  const listenHost = options.host ?? "127.0.0.1";
+  if (!isLoopback(listenHost)) {
+    log(
+      `warning: listening on ${listenHost}, reachable from other hosts. Anyone who can reach it and ` +
+        "holds the connection string or the admin token controls the emulator; prefer 127.0.0.1.",
+    );
+  }
+  if (stateFile) mkdirSync(dirname(stateFile), { recursive: true });
+  const store = new EnrollmentStore(stateFile, log);
 
   let policies = options.policies;
   if (!policies || policies.length === 0) {
@@ -111,22 +154,45 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     store.setSharedAccessKey(key);
     policies = [{ keyName: DEFAULT_POLICY_NAME, primaryKey: key, rights: [...EVERY_RIGHT] }];
   }
+  // Saving once now makes an unwritable state file fail the start, not the first write.
+  await store.flush();
   const main = policies.find((p) => p.rights.includes("EnrollmentWrite")) ?? policies[0];
 
   const issuer = options.testIssuer ? await startTestIssuer(options.tokenLifetimeSeconds) : undefined;
   const settings: RuntimeSettings = { ...options.faults, opsPerMinute: options.opsPerMinute };
-  const rt = new Runtime(store, linkedHubs, { hostName, policies, bearerSecret: issuer?.secret }, settings);
+  const adminToken = randomBytes(32).toString("base64url");
+  const rt = new Runtime(
+    store,
+    linkedHubs,
+    { hostName, policies, bearerSecret: issuer?.secret, adminToken },
+    settings,
+  );
 
   const tls = await createTlsMaterial([hostName]);
   const tempDir = stateFile ? undefined : mkdtempSync(join(tmpdir(), "dps-emulator-"));
   const caCertificate = stateFile ? `${stateFile}.ca.pem` : join(tempDir as string, "ca.pem");
   writeFileSync(caCertificate, tls.caCertificatePem);
 
-  const server = createServer({ key: tls.privateKeyPem, cert: tls.certificatePem }, createDispatcher(rt));
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  const server = createServer(
+    {
+      key: tls.privateKeyPem,
+      cert: tls.certificatePem,
+      handshakeTimeout: timeouts.handshakeMs,
+      headersTimeout: Math.min(timeouts.headersMs, timeouts.requestMs),
+      requestTimeout: timeouts.requestMs,
+      // How often headers and request timeouts are checked; the default (30 s) would let them slip.
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, timeouts.headersMs / 4)),
+    },
+    createDispatcher(rt),
+  );
+  // A socket with no traffic for idleMs is destroyed (no 'timeout' listener): covers a client that
+  // finishes the TLS handshake and never sends a request. Longer than the largest injected latency.
+  server.setTimeout(timeouts.idleMs);
   try {
     await new Promise<void>((ok, fail) => {
       server.once("error", fail);
-      server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => ok());
+      server.listen(options.port ?? 0, listenHost, () => ok());
     });
   } catch (err) {
     await issuer?.close();
@@ -134,7 +200,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     throw err;
   }
   const { port } = server.address() as AddressInfo;
-  const listenHost = options.host ?? "127.0.0.1";
   const endpointHost = listenHost.includes(":") ? `[${listenHost}]` : listenHost;
 
   let stopped: Promise<void> | undefined;
@@ -147,6 +212,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     caCertificatePem: tls.caCertificatePem,
     linkedHubs,
     policies,
+    adminToken,
     testIssuer: issuer && {
       identityEndpoint: issuer.identityEndpoint,
       identityHeader: issuer.identityHeader,

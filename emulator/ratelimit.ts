@@ -33,6 +33,7 @@ export class RateLimiter {
       this.tokens -= 1;
       return 0;
     }
-    return Math.max(1, Math.ceil((1 - this.tokens) / this.perMs / 1000));
+    // Bounded even for a rate below the runtime's minimum: never tell a client to wait over a minute.
+    return Math.min(60, Math.max(1, Math.ceil((1 - this.tokens) / this.perMs / 1000)));
   }
 }

@@ -8,6 +8,11 @@ import { emptyStats, type EmulatorStats } from "./stats";
 import type { EnrollmentStore } from "./store";
 import type { FaultOptions, JsonObject } from "./types";
 
+/** Slowest rate limit: one operation a minute, so Retry-After never exceeds 60 seconds. */
+export const MIN_OPS_PER_MINUTE = 1;
+/** Fastest rate limit (a thousand times the service's default quota). */
+export const MAX_OPS_PER_MINUTE = 1_000_000;
+
 /** Runtime-adjustable settings: fault injection plus the rate limit. */
 export interface RuntimeSettings extends FaultOptions {
   /** Sustained DPS operations per minute before 429; `0` or `null` turns the limit off. */
@@ -36,7 +41,7 @@ export class Runtime {
     settings: RuntimeSettings = {},
   ) {
     this.faults = normalizeFaults(settings);
-    this.limiter = settings.opsPerMinute ? new RateLimiter(settings.opsPerMinute) : undefined;
+    this.limiter = limiterFor(settings.opsPerMinute);
   }
 
   /** A copy of the counters. */
@@ -60,11 +65,7 @@ export class Runtime {
    */
   setFaults(settings: RuntimeSettings): void {
     this.faults = normalizeFaults({ ...this.faults, ...withoutUndefined(settings) });
-    if (settings.opsPerMinute !== undefined) {
-      const n = settings.opsPerMinute;
-      if (n !== null && (!Number.isFinite(n) || n < 0)) throw new RangeError("opsPerMinute must be >= 0");
-      this.limiter = n ? new RateLimiter(n) : undefined;
-    }
+    if (settings.opsPerMinute !== undefined) this.limiter = limiterFor(settings.opsPerMinute);
   }
 
   /**
@@ -94,6 +95,17 @@ export class Runtime {
     this.store.setRegistration(id, full);
     return full;
   }
+}
+
+/** A rate limiter for `opsPerMinute` (0, null or absent: none). Throws RangeError outside the bounds. */
+function limiterFor(n: number | null | undefined): RateLimiter | undefined {
+  if (!n) return undefined;
+  if (!Number.isFinite(n) || n < MIN_OPS_PER_MINUTE || n > MAX_OPS_PER_MINUTE) {
+    throw new RangeError(
+      `opsPerMinute must be 0 (no limit) or between ${MIN_OPS_PER_MINUTE} and ${MAX_OPS_PER_MINUTE}`,
+    );
+  }
+  return new RateLimiter(n);
 }
 
 function withoutUndefined(settings: RuntimeSettings): FaultOptions {

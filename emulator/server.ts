@@ -2,7 +2,7 @@
 // api-version, authentication and the rate limit, in that order.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
-import { authenticate, requireRight } from "./auth";
+import { authenticate, authenticateAdmin, requireRight } from "./auth";
 import { DpsError, ErrorCodes, sendError } from "./errors";
 import { decideFault } from "./faults";
 import { parseJson, readBody, sendReply, type Reply } from "./http";
@@ -25,6 +25,15 @@ function decodeParams(params: string[]): string[] {
   }
 }
 
+/** The decoded URL path, which SAS scopes are compared with. */
+function decodedPath(url: URL): string {
+  try {
+    return decodeURIComponent(url.pathname);
+  } catch {
+    throw new DpsError(400, ErrorCodes.invalidRegistrationId, "The path is not correctly URI-encoded.");
+  }
+}
+
 function routeRequest(req: IncomingMessage, url: URL, params: string[]): RouteRequest {
   return {
     params: decodeParams(params),
@@ -34,8 +43,18 @@ function routeRequest(req: IncomingMessage, url: URL, params: string[]): RouteRe
   };
 }
 
-async function run(route: Route, req: IncomingMessage, url: URL, params: string[]): Promise<Reply> {
-  return route.handler(routeRequest(req, url, params));
+/** Runs a route; a route that changed the store answers only once the change is saved (with `--state`). */
+async function run(
+  rt: Runtime,
+  route: Route,
+  req: IncomingMessage,
+  url: URL,
+  params: string[],
+): Promise<Reply> {
+  const before = rt.store.generation;
+  const reply = await route.handler(routeRequest(req, url, params));
+  if (rt.store.generation !== before) await rt.store.persisted();
+  return reply;
 }
 
 function send(res: ServerResponse, outcome: Reply | DpsError): number {
@@ -56,17 +75,14 @@ export function createDispatcher(rt: Runtime): (req: IncomingMessage, res: Serve
   const dps = [...queryRoutes(rt), ...bulkRoutes(rt), ...enrollmentRoutes(rt)];
 
   const handleAdmin = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
-    const found = match(admin, req.method ?? "GET", url.pathname);
-    if (!found)
-      return void send(res, new DpsError(404, ErrorCodes.routeNotFound, `No route ${url.pathname}.`));
-    if ("methodNotAllowed" in found) {
-      return void send(
-        res,
-        new DpsError(405, ErrorCodes.methodNotAllowed, `${req.method} is not allowed here.`),
-      );
-    }
     try {
-      send(res, await run(found.route, req, url, found.params));
+      // Credentials first: an anonymous caller learns nothing, not even which routes exist.
+      await authenticateAdmin(req.headers.authorization, rt.auth, decodedPath(url));
+      const found = match(admin, req.method ?? "GET", url.pathname);
+      if (!found) throw new DpsError(404, ErrorCodes.routeNotFound, `No route ${url.pathname}.`);
+      if ("methodNotAllowed" in found)
+        throw new DpsError(405, ErrorCodes.methodNotAllowed, `${req.method} is not allowed here.`);
+      send(res, await run(rt, found.route, req, url, found.params));
     } catch (err) {
       send(res, asDpsError(err));
     }
@@ -112,7 +128,7 @@ export function createDispatcher(rt: Runtime): (req: IncomingMessage, res: Serve
             : `The api-version '${version}' is not supported; use ${API_VERSION}.`,
         );
       }
-      const principal = await authenticate(req.headers.authorization, rt.auth);
+      const principal = await authenticate(req.headers.authorization, rt.auth, decodedPath(url));
       if (found.route.right) requireRight(principal, found.route.right);
       const wait = rt.limiter?.take() ?? 0;
       if (wait > 0) {
@@ -125,7 +141,7 @@ export function createDispatcher(rt: Runtime): (req: IncomingMessage, res: Serve
           },
         );
       }
-      outcome = await run(found.route, req, url, found.params);
+      outcome = await run(rt, found.route, req, url, found.params);
     } catch (err) {
       outcome = asDpsError(err);
     }

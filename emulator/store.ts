@@ -1,6 +1,7 @@
 // In-memory enrollments with the service's optimistic concurrency, optionally persisted to a JSON file.
 import { randomBytes, randomUUID } from "node:crypto";
 import { promises as fs, readFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { DpsError, ErrorCodes } from "./errors";
 import { registrationKey } from "./validation";
 import { isObject, type JsonObject } from "./types";
@@ -75,18 +76,24 @@ function checkIfMatch(existing: JsonObject | undefined, ifMatch: string | undefi
 export class EnrollmentStore {
   private readonly enrollments = new Map<string, JsonObject>();
   private readonly registrations = new Map<string, JsonObject>();
-  private timer: NodeJS.Timeout | undefined;
-  private writing: Promise<void> = Promise.resolve();
+  /** Bumped by every change; compare before and after an operation to see whether it changed anything. */
+  generation = 0;
+  /** The generation last written to the state file. */
+  private savedGeneration = 0;
+  /** The running save loop, if any: concurrent writers share it (group commit). */
+  private saving: Promise<void> | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private failures = 0;
   /** The default policy key read from the state file, if any. */
   sharedAccessKey: string | undefined;
 
   /**
    * @param file - JSON file to load from and save to; omitted: memory only.
-   * @param debounceMs - Delay that coalesces a burst of writes into one save.
+   * @param report - Where save failures (and the recovery after them) are reported; default stderr.
    */
   constructor(
     private readonly file?: string,
-    private readonly debounceMs = 50,
+    private readonly report: (message: string) => void = (m) => process.stderr.write(`dps-emulator: ${m}\n`),
   ) {
     if (file) this.load(file);
   }
@@ -204,40 +211,141 @@ export class EnrollmentStore {
   }
 
   private changed(): void {
-    if (!this.file || this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.save();
-    }, this.debounceMs);
+    this.generation += 1;
+    // Save at once; failures are reported and retried by kick, and surface to writers in persisted().
+    if (this.file) this.kick().catch(() => undefined);
   }
 
-  /** Writes the state file now: temp file then rename, so a crash never leaves a torn file. */
-  private save(): Promise<void> {
-    const file = this.file;
-    if (!file) return Promise.resolve();
-    const state: StateFile = {
-      version: 1,
-      sharedAccessKey: this.sharedAccessKey,
-      enrollments: [...this.enrollments.values()],
-      registrations: [...this.registrations.values()],
-    };
-    const text = JSON.stringify(state, null, 2);
-    // Serialize saves so an older snapshot never renames over a newer one.
-    this.writing = this.writing.then(async () => {
-      const tmp = `${file}.${process.pid}.${randomUUID()}.tmp`;
-      await fs.writeFile(tmp, text, { mode: 0o600 });
-      await fs.rename(tmp, file);
-    });
-    return this.writing;
-  }
-
-  /** Saves pending changes (called on stop). */
-  async flush(): Promise<void> {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-      await this.save();
+  /**
+   * Resolves once every change made so far is in the state file (written, fsynced and renamed into
+   * place); at once without a state file. Writers await it before answering, so an acknowledged
+   * write survives a crash.
+   *
+   * @throws DpsError 500 when the save failed (the change stays in memory and the save is retried).
+   */
+  async persisted(): Promise<void> {
+    const target = this.generation;
+    while (this.file && this.savedGeneration < target) {
+      try {
+        await this.kick();
+      } catch (err) {
+        throw new DpsError(
+          500,
+          ErrorCodes.internal,
+          `The change is applied in memory but could not be saved to the state file: ${errorText(err)}. ` +
+            "The emulator keeps retrying the save.",
+        );
+      }
     }
-    await this.writing;
+  }
+
+  /** Starts the save loop unless one runs; returns it. */
+  private kick(): Promise<void> {
+    this.saving ??= this.saveAll().then(
+      () => {
+        this.saving = undefined;
+        if (this.failures > 0) this.report(`the state file ${this.file} is saved again.`);
+        this.failures = 0;
+      },
+      (err: unknown) => {
+        this.saving = undefined;
+        this.failures += 1;
+        this.report(`could not save the state file ${this.file}: ${errorText(err)} (retrying).`);
+        this.scheduleRetry();
+        throw err;
+      },
+    );
+    return this.saving;
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer) return;
+    const delay = Math.min(30_000, 250 * 2 ** Math.min(this.failures, 7));
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.kick().catch(() => undefined);
+    }, delay);
+    this.retryTimer.unref();
+  }
+
+  /** Saves snapshots until the file holds the latest generation; changes made meanwhile join the next one. */
+  private async saveAll(): Promise<void> {
+    const file = this.file;
+    if (!file) return;
+    while (this.savedGeneration < this.generation) {
+      const generation = this.generation;
+      const state: StateFile = {
+        version: 1,
+        sharedAccessKey: this.sharedAccessKey,
+        enrollments: [...this.enrollments.values()],
+        registrations: [...this.registrations.values()],
+      };
+      await writeDurably(file, JSON.stringify(state, null, 2));
+      this.savedGeneration = generation;
+    }
+  }
+
+  /** Saves pending changes (called on stop); rejects when the save fails. */
+  async flush(): Promise<void> {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    while (this.file && this.savedGeneration < this.generation) await this.kick();
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Replaces `file` with `text` so that a crash at any point leaves either the old or the new file:
+ * write a temp file, fsync it, rename it over `file`, fsync the folder. A missing folder (deleted
+ * while the emulator runs) is created again.
+ */
+async function writeDurably(file: string, text: string): Promise<void> {
+  const dir = dirname(file);
+  const tmp = `${file}.${process.pid}.${randomUUID()}.tmp`;
+  try {
+    await writeAndSync(tmp, text);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    await fs.mkdir(dir, { recursive: true });
+    await writeAndSync(tmp, text);
+  }
+  try {
+    await fs.rename(tmp, file);
+  } catch (err) {
+    await fs.rm(tmp, { force: true });
+    throw err;
+  }
+  await syncFolder(dir);
+}
+
+async function writeAndSync(path: string, text: string): Promise<void> {
+  const handle = await fs.open(path, "w", 0o600);
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** fsyncs a folder so a rename in it is durable; platforms that cannot open folders (Windows) skip it. */
+async function syncFolder(dir: string): Promise<void> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(dir, "r");
+  } catch (err) {
+    if (process.platform === "win32") return;
+    throw err;
+  }
+  try {
+    await handle.sync();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== "EISDIR" && code !== "EINVAL" && code !== "EPERM") throw err;
+  } finally {
+    await handle.close();
   }
 }

@@ -1,6 +1,7 @@
 // Pure checks of enrollment bodies, mirroring the service's rules. No I/O, no clock, no randomness:
 // key generation and timestamps belong to the store.
 import { DpsError, ErrorCodes } from "./errors";
+import { checkTwinCollection } from "./limits";
 import { isObject, type Json, type JsonObject } from "./types";
 
 const REGISTRATION_ID = /^[A-Za-z0-9](?:[A-Za-z0-9:._-]{0,126}[A-Za-z0-9])?$/;
@@ -162,8 +163,11 @@ function checkLinked(hub: string, linkedHubs: readonly string[], field: string):
   }
 }
 
+/** An optional twin collection (tags, desired properties, device information), within the twin limits. */
 function jsonObjectField(obj: JsonObject, field: string, path: string): JsonObject | undefined {
-  return optionalObject(obj, field, path);
+  const value = optionalObject(obj, field, path);
+  if (value) checkTwinCollection(value, path);
+  return value;
 }
 
 function initialTwin(body: JsonObject): JsonObject | undefined {
@@ -270,7 +274,7 @@ export function validateEnrollment(body: Json, pathId: string, linkedHubs: reado
   if (policy !== undefined) result.allocationPolicy = policy;
   if (hubs !== undefined) result.iotHubs = hubs;
 
-  const info = optionalObject(body, "optionalDeviceInformation", "optionalDeviceInformation");
+  const info = jsonObjectField(body, "optionalDeviceInformation", "optionalDeviceInformation");
   if (info) result.optionalDeviceInformation = info;
   return result;
 }

@@ -13,6 +13,30 @@ export interface DpsErrorBody {
   timestampUtc?: string;
 }
 
+/** What stands in for a secret in messages. */
+export const REDACTED = "***";
+
+/** Secret-bearing fragments: connection-string keys, SAS tokens and their signatures, Bearer tokens, keys in JSON. */
+const SECRET_PATTERNS: ReadonlyArray<[RegExp, string]> = [
+  [/(SharedAccessKey\s*=\s*)[^;\s"'&]+/gi, `$1${REDACTED}`],
+  [/(SharedAccessSignature\s+)[^\s"',]+/gi, `$1${REDACTED}`],
+  [/([?&\s"']sig=)[^&\s"',;]+/gi, `$1${REDACTED}`],
+  // A JWT (dotted) or a long opaque token, not the word after "Bearer" in a sentence.
+  [/(Bearer\s+)(?:[\w\-~+/]+\.[\w\-~+/.]+=*|[\w\-~+/]{20,}=*)/g, `$1${REDACTED}`],
+  [/("?(?:primaryKey|secondaryKey|authorization)"?\s*[:=]\s*"?)[^"\s,}]+/gi, `$1${REDACTED}`],
+];
+
+/**
+ * `text` with secrets masked: connection-string keys, SAS tokens, signatures, Bearer tokens,
+ * symmetric keys in JSON, and every value in `known` (the caller's own keys) wherever it appears.
+ */
+export function redactSecrets(text: string, known: readonly (string | undefined)[] = []): string {
+  let out = text;
+  for (const secret of known) if (secret && secret.length >= 8) out = out.split(secret).join(REDACTED);
+  for (const [pattern, replacement] of SECRET_PATTERNS) out = out.replace(pattern, replacement);
+  return out;
+}
+
 /** A failed DPS call, carrying what the service said. */
 export class DpsServiceError extends Error {
   /** HTTP status, when the service answered. */
@@ -23,11 +47,18 @@ export class DpsServiceError extends Error {
   readonly trackingId?: string;
 
   /**
-   * @param operation what was attempted, e.g. `get of enrollment "x"`
-   * @param error the official client's error, or a {@link RetriesExhaustedError} around it
-   * @param hostName the DPS, named in the advice
+   * @param operation - What was attempted, for the message.
+   * @param error - The official client's error; only status, DPS body and message are kept (its
+   *   request object, which carries the live SAS token, is dropped).
+   * @param secrets - Secrets of this call (policy key, symmetric keys) masked wherever they appear.
+   * @param hostName - The DPS, named in the advice.
    */
-  constructor(operation: string, error: unknown, hostName?: string) {
+  constructor(
+    operation: string,
+    error: unknown,
+    secrets: readonly (string | undefined)[] = [],
+    hostName?: string,
+  ) {
     const info = failureInfo(error);
     const cause = rootFailure(error);
     const body = parseBody(cause);
@@ -44,7 +75,7 @@ export class DpsServiceError extends Error {
         hostName,
       ),
     ];
-    super(parts.join(""));
+    super(redactSecrets(parts.join(""), secrets));
     this.name = "DpsServiceError";
     this.status = info.status;
     this.errorCode = body.errorCode === undefined ? undefined : String(body.errorCode);

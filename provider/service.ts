@@ -6,7 +6,7 @@
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import type { EnrollmentConnection } from "./types";
 import type { WireAttestation, WireEnrollment } from "./semantics";
-import { connectionHostName } from "./connectionString";
+import { connectionHostName, parseConnectionString } from "./connectionString";
 import { DpsServiceError, statusOf } from "./errors";
 import { failureInfo, isTransient, withRetries, type RetryOptions } from "./retry";
 import { createServiceClient } from "./transport";
@@ -25,11 +25,16 @@ export class EnrollmentService {
   readonly hostName: string;
   private readonly retry: RetryOptions;
 
-  /** Use {@link EnrollmentService.for}; the constructor is for tests that bring their own client. */
+  /**
+   * Use {@link EnrollmentService.for}; the constructor is for tests that bring their own client.
+   *
+   * @param secrets - Secrets of the connection (the policy key), masked in every error message.
+   */
   constructor(
     private readonly client: ProvisioningServiceClient,
     hostName: string,
     retry: RetryOptions = {},
+    private readonly secrets: readonly (string | undefined)[] = [],
   ) {
     this.hostName = hostName;
     this.retry = { ...retry, pacingKey: hostName.toLowerCase() };
@@ -46,9 +51,14 @@ export class EnrollmentService {
     ]);
     let service = services.get(key);
     if (!service) {
+      const policyKey = connection.connectionString
+        ? parseConnectionString(connection.connectionString).key
+        : undefined;
       service = new EnrollmentService(
         createServiceClient(connection),
         connectionHostName(connection) ?? "dps",
+        {},
+        [policyKey],
       );
       services.set(key, service);
     }
@@ -62,7 +72,7 @@ export class EnrollmentService {
       return result.responseBody as unknown as WireEnrollment;
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
-      throw new DpsServiceError(`get of enrollment "${registrationId}"`, error, this.hostName);
+      throw new DpsServiceError(`get of enrollment "${registrationId}"`, error, this.secrets, this.hostName);
     }
   }
 
@@ -75,7 +85,12 @@ export class EnrollmentService {
       );
       return result.responseBody as unknown as WireAttestation;
     } catch (error) {
-      throw new DpsServiceError(`read of the attestation of "${registrationId}"`, error, this.hostName);
+      throw new DpsServiceError(
+        `read of the attestation of "${registrationId}"`,
+        error,
+        this.secrets,
+        this.hostName,
+      );
     }
   }
 
@@ -97,9 +112,11 @@ export class EnrollmentService {
       return result.responseBody as unknown as WireEnrollment;
     } catch (error) {
       const what = `write of enrollment "${enrollment.registrationId}"`;
+      const keys = enrollment.attestation?.symmetricKey;
+      const secrets = [...this.secrets, keys?.primaryKey, keys?.secondaryKey];
       if (retried && (statusOf(error) === 409 || statusOf(error) === 412))
-        throw new AmbiguousWriteError(what, error, this.hostName);
-      throw new DpsServiceError(what, error, this.hostName);
+        throw new AmbiguousWriteError(what, error, secrets, this.hostName);
+      throw new DpsServiceError(what, error, secrets, this.hostName);
     }
   }
 
@@ -110,7 +127,12 @@ export class EnrollmentService {
       return true;
     } catch (error) {
       if (statusOf(error) === 404) return false;
-      throw new DpsServiceError(`delete of enrollment "${registrationId}"`, error, this.hostName);
+      throw new DpsServiceError(
+        `delete of enrollment "${registrationId}"`,
+        error,
+        this.secrets,
+        this.hostName,
+      );
     }
   }
 }

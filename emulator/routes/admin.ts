@@ -1,4 +1,5 @@
-// The emulator's own control API under /_emulator/ (no authentication; not part of DPS).
+// The emulator's own control API under /_emulator/ (not part of DPS). The dispatcher authenticates
+// every call first: the admin token or an owner SAS (see authenticateAdmin).
 import { DpsError, ErrorCodes } from "../errors";
 import type { Route } from "../router";
 import type { Runtime, RuntimeSettings } from "../runtime";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import type { EmulatorHandle } from "../../emulator";
-import { KEY_A, KEY_B, clientFor, expectDpsError, putEnrollment, raw, start } from "./helpers";
+import { adminAuth, clientFor, expectDpsError, KEY_A, KEY_B, putEnrollment, raw, start } from "./helpers";
 
 describe("emulator: single enrollments through the official client", () => {
   let emu: EmulatorHandle;
@@ -207,7 +207,7 @@ describe("emulator: single enrollments through the official client", () => {
     await expectDpsError(client.getDeviceRegistrationState("dev-registered"), 404, 404202);
     const res = await raw(emu, "/_emulator/registrations/dev-registered", {
       method: "PUT",
-      authorization: null,
+      authorization: adminAuth(emu),
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ deviceId: "dev-registered-device" }),
     });
@@ -232,7 +232,7 @@ describe("emulator: single enrollments through the official client", () => {
 
     const missing = await raw(emu, "/_emulator/registrations/nobody", {
       method: "PUT",
-      authorization: null,
+      authorization: adminAuth(emu),
       body: "{}",
     });
     assert.equal(missing.status, 404);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import type { EmulatorHandle } from "../../emulator";
 import { RateLimiter } from "../../emulator/ratelimit";
-import { clientFor, expectDpsError, putEnrollment, raw, start, type ClientError } from "./helpers";
+import { adminAuth, clientFor, expectDpsError, putEnrollment, raw, start, type ClientError } from "./helpers";
 
 describe("emulator: rate limit, fault injection and the admin API", () => {
   let emu: EmulatorHandle;
@@ -73,11 +73,11 @@ describe("emulator: rate limit, fault injection and the admin API", () => {
   });
 
   it("faults and stats over HTTP: /_emulator/faults, /_emulator/stats, /_emulator/stats/reset (admin routes not counted)", async () => {
-    const reset = await raw(emu, "/_emulator/stats/reset", { method: "POST", authorization: null });
+    const reset = await raw(emu, "/_emulator/stats/reset", { method: "POST", authorization: adminAuth(emu) });
     assert.equal(reset.status, 204);
     const set = await raw(emu, "/_emulator/faults", {
       method: "POST",
-      authorization: null,
+      authorization: adminAuth(emu),
       body: JSON.stringify({ rate503: 1, latencyMs: 0 }),
     });
     assert.equal(set.status, 200);
@@ -85,7 +85,7 @@ describe("emulator: rate limit, fault injection and the admin API", () => {
     await expectDpsError(client.getIndividualEnrollment("f-1"), 503, 503001);
     await raw(emu, "/_emulator/faults", {
       method: "POST",
-      authorization: null,
+      authorization: adminAuth(emu),
       body: JSON.stringify({ rate503: 0 }),
     });
     await putEnrollment(client, { registrationId: "f-2", attestation: { type: "symmetricKey" } });
@@ -98,7 +98,7 @@ describe("emulator: rate limit, fault injection and the admin API", () => {
     await client.getIndividualEnrollmentAttestationMechanism("f-2");
     await client.deleteIndividualEnrollment("f-2");
     await client.createIndividualEnrollmentQuery({ query: "*" }).next();
-    const stats = (await raw(emu, "/_emulator/stats", { authorization: null })).json();
+    const stats = (await raw(emu, "/_emulator/stats", { authorization: adminAuth(emu) })).json();
     assert.deepEqual(stats, {
       total: 7,
       operations: { get: 2, put: 2, delete: 1, attestation: 1, bulk: 0, query: 1, registration: 0 },
@@ -108,7 +108,7 @@ describe("emulator: rate limit, fault injection and the admin API", () => {
     assert.deepEqual(emu.stats(), stats);
     const bad = await raw(emu, "/_emulator/faults", {
       method: "POST",
-      authorization: null,
+      authorization: adminAuth(emu),
       body: JSON.stringify({ rate500: 2 }),
     });
     assert.equal(bad.status, 400);
@@ -118,7 +118,7 @@ describe("emulator: rate limit, fault injection and the admin API", () => {
   it("the rate limit can be set over HTTP too", async () => {
     const set = await raw(emu, "/_emulator/faults", {
       method: "POST",
-      authorization: null,
+      authorization: adminAuth(emu),
       body: JSON.stringify({ opsPerMinute: 30 }),
     });
     assert.equal((set.json() as { opsPerMinute: number }).opsPerMinute, 30);

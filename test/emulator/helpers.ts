@@ -42,6 +42,11 @@ export function sasFor(emu: EmulatorHandle, expiry = Math.floor(Date.now() / 100
   return createSasToken(emu.hostName, p.keyName, p.primaryKey, expiry);
 }
 
+/** The `Authorization` header of the emulator's control API (`/_emulator/`): its admin token. */
+export function adminAuth(emu: EmulatorHandle): string {
+  return `Bearer ${emu.adminToken}`;
+}
+
 /** A raw HTTPS answer. */
 export interface RawResponse {
   status: number;

@@ -95,7 +95,9 @@ describe("emulator: command line", () => {
         "connectionString",
         "caCertificate",
         "linkedHubs",
+        "adminToken",
       ]);
+      assert.match(String(ready.adminToken), /^[A-Za-z0-9_-]{43}$/);
       assert.match(String(ready.endpoint), /^https:\/\/127\.0\.0\.1:\d+$/);
       assert.equal(ready.hostName, "emulator.azure-devices-provisioning.net");
       assert.match(
