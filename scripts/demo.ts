@@ -13,7 +13,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import { startEmulator, type EmulatorHandle } from "../emulator";
-import { createServiceClient } from "../provider/transport";
+import { createServiceClient } from "../provider/core/transport";
 import { program, REGISTRATION_IDS, settingsFromConfig } from "../program";
 import { EngineStack, REPO_ROOT, findPulumi, type OperationResult } from "../test/support/engine";
 
