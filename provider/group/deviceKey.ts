@@ -34,5 +34,9 @@ export function deriveDeviceKeyOutput(
   groupKey: pulumi.Input<string>,
   registrationId: pulumi.Input<string>,
 ): pulumi.Output<string> {
-  return pulumi.secret(pulumi.all([groupKey, registrationId]).apply(([key, id]) => deriveDeviceKey(key, id)));
+  return pulumi.secret(
+    pulumi
+      .all([groupKey, registrationId])
+      .apply(([key, id]) => (pulumi.isUnknown(key) ? key : deriveDeviceKey(key, id))),
+  );
 }

@@ -84,12 +84,13 @@ export class EnrollmentGroup extends EnrollmentResource {
    * @param registrationId The device's registration id.
    */
   deviceKey(registrationId: pulumi.Input<string>): pulumi.Output<string> {
-    const key = this.attestation.apply((a) => {
-      if (a.type !== "symmetricKey" || !a.primaryKey) {
-        throw new Error(
-          `deviceKey: enrollment group keys exist only with symmetricKey attestation, not ${a.type}.`,
-        );
+    const key = this.attestation.apply((a): string => {
+      if (a.type !== "symmetricKey") {
+        throw new Error(`deviceKey: only symmetricKey enrollment groups have keys; this one has ${a.type}.`);
       }
+      // A preview of a group being created or changed does not know its keys yet: neither is the device key.
+      if (!a.primaryKey && pulumi.runtime.isDryRun()) return pulumi.unknown as unknown as string;
+      if (!a.primaryKey) throw new Error("deviceKey: the group's primary key is not known.");
       return a.primaryKey;
     });
     return deriveDeviceKeyOutput(key, registrationId);
