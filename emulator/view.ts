@@ -22,21 +22,12 @@ const ORDER = [
   "optionalDeviceInformation",
 ];
 
-/** Field order of the service's EnrollmentGroup. */
+/** Field order of the service's EnrollmentGroup: the enrollment's, without the device's own fields. */
 const GROUP_ORDER = [
   "enrollmentGroupId",
-  "attestation",
-  "capabilities",
-  "iotHubHostName",
-  "initialTwin",
-  "etag",
-  "provisioningStatus",
-  "reprovisionPolicy",
-  "createdDateTimeUtc",
-  "lastUpdatedDateTimeUtc",
-  "allocationPolicy",
-  "iotHubs",
-  "customAllocationDefinition",
+  ...ORDER.filter(
+    (key) => !["registrationId", "deviceId", "registrationState", "optionalDeviceInformation"].includes(key),
+  ),
 ];
 
 /** The stored record in `order`, symmetric keys hidden. */

@@ -12,7 +12,12 @@ export type {
 export { EnrollmentGroup } from "./group/resource";
 export type { EnrollmentGroupArgs, EnrollmentGroupGetArgs, GroupAttestationArgs } from "./group/resource";
 export { deriveDeviceKey, deriveDeviceKeyOutput } from "./group/deviceKey";
-export type { DpsConnectionArgs, SharedEnrollmentArgs, EnrollmentGetArgs } from "./core/resource";
+export type {
+  DpsConnectionArgs,
+  SharedAttestationArgs,
+  SharedEnrollmentArgs,
+  EnrollmentGetArgs,
+} from "./core/resource";
 export { EnrollmentResource } from "./core/resource";
 export type { DpsConnection, DpsFacts } from "./core/connection";
 export type {

@@ -29,6 +29,22 @@ export interface DpsConnectionArgs {
   linkedHubs?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
+/** The attestation arguments both kinds take; each kind adds its `type` and its own fields. */
+export interface SharedAttestationArgs {
+  /** Symmetric key: primary key, base64 (both or neither; neither generates both). */
+  primaryKey?: pulumi.Input<string>;
+  /** Symmetric key: secondary key, base64. */
+  secondaryKey?: pulumi.Input<string>;
+  /** X.509: primary certificate, PEM or base64. */
+  primaryCertificate?: pulumi.Input<string>;
+  /** X.509: secondary certificate. */
+  secondaryCertificate?: pulumi.Input<string>;
+  /** X.509: name of the primary CA certificate in the DPS (instead of certificates). */
+  primaryCaName?: pulumi.Input<string>;
+  /** X.509: name of the secondary CA certificate in the DPS. */
+  secondaryCaName?: pulumi.Input<string>;
+}
+
 /** The arguments both kinds take; each maps to a parameter of the Set cmdlets (see the docs). */
 export interface SharedEnrollmentArgs {
   /** The DPS (`-ResourceGroupName -DpsName` / `-DpsObject` / `-ResourceId`: see `provider/azure`). */

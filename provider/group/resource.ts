@@ -10,30 +10,19 @@ import {
   providerModuleText,
   withSecretOutputs,
   type EnrollmentGetArgs,
+  type SharedAttestationArgs,
   type SharedEnrollmentArgs,
 } from "../core/resource";
 import { deriveDeviceKeyOutput } from "./deviceKey";
 
 /**
- * `attestation` of {@link EnrollmentGroupArgs}: symmetric keys (generated when absent), X.509 signing
- * (root or intermediate) certificates, or names of CA certificates verified in the DPS. No TPM: the
- * service has no TPM groups.
+ * `attestation` of {@link EnrollmentGroupArgs}: symmetric group keys (generated when absent), X.509
+ * signing (root or intermediate, CA:TRUE) certificates, or names of CA certificates verified in the
+ * DPS. No TPM: the service has no TPM groups.
  */
-export interface GroupAttestationArgs {
+export interface GroupAttestationArgs extends SharedAttestationArgs {
   /** `"symmetricKey"` or `"x509"` (any case). Changing it replaces the group. */
   type: pulumi.Input<"symmetricKey" | "x509" | string>;
-  /** Symmetric key: the group (master) key, base64 (both or neither; neither generates both). */
-  primaryKey?: pulumi.Input<string>;
-  /** Symmetric key: secondary group key, base64. */
-  secondaryKey?: pulumi.Input<string>;
-  /** X.509: the signing certificate (root or intermediate, CA:TRUE), PEM or base64 DER. */
-  primaryCertificate?: pulumi.Input<string>;
-  /** X.509: a second signing certificate. */
-  secondaryCertificate?: pulumi.Input<string>;
-  /** X.509: name of a verified CA certificate in the DPS (instead of certificates). */
-  primaryCaName?: pulumi.Input<string>;
-  /** X.509: name of a second verified CA certificate in the DPS. */
-  secondaryCaName?: pulumi.Input<string>;
 }
 
 /** The arguments of an {@link EnrollmentGroup}; each maps to a parameter of the cmdlets (see docs/enrollment-groups.md). */

@@ -10,6 +10,7 @@ import {
   providerModuleText,
   withSecretOutputs,
   type EnrollmentGetArgs,
+  type SharedAttestationArgs,
   type SharedEnrollmentArgs,
 } from "../core/resource";
 import type { JsonObject } from "../core/types";
@@ -17,27 +18,15 @@ import type { JsonObject } from "../core/types";
 export type { DpsConnectionArgs } from "../core/resource";
 
 /** `attestation` of {@link IndividualEnrollmentArgs}. See {@link Attestation} for the forms. */
-export interface AttestationArgs {
+export interface AttestationArgs extends SharedAttestationArgs {
   /** `"symmetricKey"`, `"tpm"` or `"x509"` (any case). Changing it replaces the enrollment. */
   type: pulumi.Input<"symmetricKey" | "tpm" | "x509" | string>;
-  /** Symmetric key: primary key, base64 (both or neither; neither generates both). */
-  primaryKey?: pulumi.Input<string>;
-  /** Symmetric key: secondary key, base64. */
-  secondaryKey?: pulumi.Input<string>;
   /** TPM: endorsement key (required for TPM). */
   endorsementKey?: pulumi.Input<string>;
   /** TPM: storage root key. */
   storageRootKey?: pulumi.Input<string>;
-  /** X.509: primary certificate, PEM or base64. */
-  primaryCertificate?: pulumi.Input<string>;
-  /** X.509: secondary certificate. */
-  secondaryCertificate?: pulumi.Input<string>;
   /** X.509: the certificates are signing (root/intermediate) certificates, the cmdlet's `-RootCertificate`. */
   rootCertificate?: pulumi.Input<boolean>;
-  /** X.509: name of the primary CA certificate in the DPS (instead of certificates). */
-  primaryCaName?: pulumi.Input<string>;
-  /** X.509: name of the secondary CA certificate in the DPS. */
-  secondaryCaName?: pulumi.Input<string>;
 }
 
 /** The arguments of an {@link IndividualEnrollment}; each maps to a parameter of the cmdlets (see the README). */

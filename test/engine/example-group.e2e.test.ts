@@ -4,7 +4,7 @@ import { strict as assert } from "assert";
 import { createHmac } from "node:crypto";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
-import { createServiceClient } from "../../provider/core/transport";
+import { emulatorClient, useEmulatorEnv } from "../support/service";
 import { enrollmentGroup } from "../../examples/enrollment-group/program";
 import { EngineStack } from "../support/engine";
 
@@ -20,18 +20,12 @@ describe("examples/enrollment-group (real Pulumi engine + emulator)", function (
   let emu: EmulatorHandle;
   let client: ProvisioningServiceClient;
   let stack: EngineStack | undefined;
-  const saved = { ...process.env };
+  let restoreEnv = (): void => undefined;
 
   before(async () => {
     emu = await startEmulator();
-    process.env.DPS_EMULATOR_CONNECTION_STRING = emu.connectionString;
-    process.env.DPS_EMULATOR_ENDPOINT = emu.endpoint;
-    process.env.DPS_EMULATOR_CA = emu.caCertificate;
-    client = createServiceClient({
-      connectionString: emu.connectionString,
-      endpoint: emu.endpoint,
-      caCertificate: emu.caCertificate,
-    });
+    restoreEnv = useEmulatorEnv(emu);
+    client = emulatorClient(emu);
     stack = await EngineStack.create({
       projectName: "dps-enrollment-group",
       program: async () => {
@@ -44,7 +38,7 @@ describe("examples/enrollment-group (real Pulumi engine + emulator)", function (
   after(async () => {
     await stack?.dispose();
     await emu?.stop();
-    process.env = saved;
+    restoreEnv();
   });
 
   const read = async () => (await client.getEnrollmentGroup("enroll1")).responseBody as unknown as Group;

@@ -12,7 +12,7 @@ import {
   type DpsConnectionArgs,
   type GroupAttestationArgs,
 } from "../../provider";
-import { createServiceClient } from "../../provider/core/transport";
+import { emulatorClient, emulatorConnection } from "../support/service";
 import { EngineCommandError, EngineStack, findPulumi, type StepInfo } from "../support/engine";
 
 interface Desired {
@@ -115,16 +115,8 @@ describe("EnrollmentGroup end to end (real Pulumi engine + emulator)", function 
   before(async () => {
     await findPulumi();
     emu = await startEmulator();
-    connection = {
-      connectionString: emu.connectionString,
-      endpoint: emu.endpoint,
-      caCertificate: emu.caCertificate,
-    };
-    client = createServiceClient({
-      connectionString: emu.connectionString,
-      endpoint: emu.endpoint,
-      caCertificate: emu.caCertificate,
-    });
+    connection = emulatorConnection(emu);
+    client = emulatorClient(emu);
     signingCert = (await createTlsMaterial()).caCertificatePem;
     s = await EngineStack.create({ projectName: "groups-e2e", program: program(desired) });
   });

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { IndividualEnrollment, type DpsConnectionArgs } from "../../provider";
-import { createServiceClient } from "../../provider/core/transport";
+import { emulatorClient, emulatorConnection } from "../support/service";
 import { INDIVIDUAL_ENROLLMENT_TYPE, PROVIDER_MODULE_TEXT } from "../../provider/individual/resource";
 import { EngineStack, findPulumi, REPO_ROOT, type StepInfo } from "../support/engine";
 
@@ -106,16 +106,8 @@ describe("upgrade from the released version (real Pulumi engine + emulator)", fu
     );
     linkPackage(root, released);
     emu = await startEmulator();
-    connection = {
-      connectionString: emu.connectionString,
-      endpoint: emu.endpoint,
-      caCertificate: emu.caCertificate,
-    };
-    client = createServiceClient({
-      connectionString: emu.connectionString,
-      endpoint: emu.endpoint,
-      caCertificate: emu.caCertificate,
-    });
+    connection = emulatorConnection(emu);
+    client = emulatorClient(emu);
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the release is loaded at run time
     const release = require(path.join(released, "dist", "provider", "index.js")) as {
       IndividualEnrollment: EnrollmentClass;

@@ -7,8 +7,8 @@ import { strict as assert } from "assert";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { createTlsMaterial } from "../../emulator/tls";
-import { createServiceClient } from "../../provider/core/transport";
 import { DynamicProviderServer, GROUP, type Props } from "../support/dynamicProvider";
+import { emulatorClient, emulatorConnection } from "../support/service";
 
 const KEY_A = Buffer.alloc(64, 1).toString("base64");
 const KEY_B = Buffer.alloc(64, 2).toString("base64");
@@ -26,13 +26,9 @@ describe("EnrollmentGroup provider (gRPC server + emulator)", function () {
 
   before(async () => {
     emu = await startEmulator();
-    connection = {
-      connectionString: emu.connectionString,
-      endpoint: emu.endpoint,
-      caCertificate: emu.caCertificate,
-    };
+    connection = emulatorConnection(emu);
     server = await DynamicProviderServer.start(process.env, GROUP);
-    client = createServiceClient(connection as { connectionString: string });
+    client = emulatorClient(emu);
     const tls = await createTlsMaterial(["device.example"]);
     caPem = tls.caCertificatePem;
     leafPem = tls.certificatePem;
@@ -42,23 +38,9 @@ describe("EnrollmentGroup provider (gRPC server + emulator)", function () {
     await emu?.stop();
   });
 
-  async function create(news: Props) {
-    const checked = await server.check({}, news);
-    assert.deepEqual(checked.failures, []);
-    const created = await server.create(checked.inputs);
-    return { ...created, inputs: checked.inputs };
-  }
-
-  async function apply(olds: Props, news: Props) {
-    const checked = await server.check({}, news);
-    assert.deepEqual(checked.failures, []);
-    const diff = await server.diff(String(olds.enrollmentGroupId), olds, checked.inputs);
-    const outs =
-      diff.changes === 2 && diff.replaces.length === 0
-        ? await server.update(String(olds.enrollmentGroupId), olds, checked.inputs)
-        : olds;
-    return { diff, outs, inputs: checked.inputs };
-  }
+  const create = (news: Props) => server.checkAndCreate(news);
+  const apply = (olds: Props, news: Props) =>
+    server.checkAndApply(String(olds.enrollmentGroupId), olds, news);
 
   async function serviceGroup(id: string): Promise<Props> {
     return (await client.getEnrollmentGroup(id)).responseBody as unknown as Props;

@@ -189,6 +189,27 @@ export class DynamicProviderServer {
     await call<import("google-protobuf/google/protobuf/empty_pb").Empty>((cb) => this.client.delete(req, cb));
   }
 
+  /** Check then create, as the engine does; fails on check failures. Returns id, checked inputs and outputs. */
+  async checkAndCreate(news: Props): Promise<{ id: string; outs: Props; inputs: Props }> {
+    const checked = await this.check({}, news);
+    if (checked.failures.length > 0) throw new Error(`check failed: ${JSON.stringify(checked.failures)}`);
+    return { ...(await this.create(checked.inputs)), inputs: checked.inputs };
+  }
+
+  /** Check, diff and (when changed in place) update, as the engine does; `id` names the resource. */
+  async checkAndApply(
+    id: string,
+    olds: Props,
+    news: Props,
+  ): Promise<{ diff: WireDiff; outs: Props; inputs: Props }> {
+    const checked = await this.check({}, news);
+    if (checked.failures.length > 0) throw new Error(`check failed: ${JSON.stringify(checked.failures)}`);
+    const diff = await this.diff(id, olds, checked.inputs);
+    const outs =
+      diff.changes === 2 && diff.replaces.length === 0 ? await this.update(id, olds, checked.inputs) : olds;
+    return { diff, outs, inputs: checked.inputs };
+  }
+
   /** Stops the plugin. */
   async stop(): Promise<void> {
     this.client.close();
