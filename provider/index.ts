@@ -39,4 +39,9 @@ export { DpsServiceError } from "./core/errors";
 export { createServiceClient } from "./core/transport";
 export { dpsConnection, dpsConnectionFromResource, dpsConnectionFromResourceId } from "./azure/dps";
 export type { AzureDpsConnection, DpsConnectionOptions, DpsNames, DpsDescription } from "./azure/dps";
-export { parseDpsResourceId, MISSING_ENROLLMENT_WRITE_POLICY } from "./azure/resourceId";
+export {
+  parseDpsResourceId,
+  pickEnrollmentWritePolicy,
+  buildConnectionString,
+  MISSING_ENROLLMENT_WRITE_POLICY,
+} from "./azure/resourceId";
