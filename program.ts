@@ -1,6 +1,7 @@
 /**
  * The root program: one DPS individual enrollment per attestation kind (symmetric key, TPM, X.509
- * certificate). `index.ts` runs it under the ordinary Pulumi CLI (`pulumi up` in this directory);
+ * certificate), and a symmetric-key enrollment group for a fleet with the device key of one of its
+ * devices derived from the group key. `index.ts` runs it under the ordinary Pulumi CLI (`pulumi up` in this directory);
  * `npm run demo` runs the same function inline through the Automation API against the local emulator.
  *
  * Target:
@@ -16,7 +17,7 @@
  * enrollment and moves it from a static hub to hashed allocation over two hubs.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { IndividualEnrollment, type DpsConnectionArgs } from "./provider";
+import { EnrollmentGroup, IndividualEnrollment, type DpsConnectionArgs } from "./provider";
 
 /** The emulator's default linked hubs (see emulator/index.ts), used when nothing else names hubs. */
 const EMULATOR_DEFAULT_HUBS = ["hub1.azure-devices.net", "hub2.azure-devices.net"];
@@ -51,6 +52,9 @@ export const REGISTRATION_IDS = {
   gateway: "demo-gateway-01",
   camera: "demo-camera-01",
 } as const;
+
+/** The enrollment group the program manages, and one device that registers through it. */
+export const FLEET = { enrollmentGroupId: "demo-fleet", device: "demo-fleet-0001" } as const;
 
 /** Everything the program needs to know, resolved from stack config or given by the demo. */
 export interface ProgramSettings {
@@ -104,10 +108,14 @@ export interface ProgramOutputs {
   sensorAllocation: pulumi.Output<{ policy?: string; hubs?: string[] }>;
   /** The sensor's twin tags. */
   sensorTags: pulumi.Output<unknown>;
+  /** The fleet group's id. */
+  fleetGroupId: pulumi.Output<string>;
+  /** The key {@link FLEET}'s device registers with, derived from the group key (secret). */
+  fleetDeviceKey: pulumi.Output<string>;
 }
 
 /**
- * Declares the three enrollments.
+ * Declares the three enrollments and the fleet group.
  *
  * @param settings which DPS, which phase, which hubs
  * @returns the stack outputs
@@ -149,8 +157,20 @@ export function program(settings: ProgramSettings): ProgramOutputs {
     tags: { role: "camera" },
   });
 
+  // An enrollment group: every device whose key is derived from the group key may register.
+  const fleet = new EnrollmentGroup("fleet", {
+    connection,
+    enrollmentGroupId: FLEET.enrollmentGroupId,
+    attestation: { type: "symmetricKey" },
+    tags: { role: "fleet" },
+    ...(iotHubs.length === 0 ? {} : { allocationPolicy: "Hashed", iotHubs: iotHubs.slice(0, 2) }),
+  });
+
   return {
     registrationIds: [sensor.registrationId, gateway.registrationId, camera.registrationId],
+    fleetGroupId: fleet.enrollmentGroupId,
+    // What `az iot dps enrollment-group compute-device-key` prints, kept secret.
+    fleetDeviceKey: fleet.deviceKey(FLEET.device),
     // Unknown in a preview of an update (the preview shows inputs, which have no key).
     sensorPrimaryKey: sensor.attestation.apply((a) => a.primaryKey ?? "(known after up)"),
     sensorAllocation: pulumi

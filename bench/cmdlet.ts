@@ -9,7 +9,7 @@
 import * as http from "http";
 import type { AddressInfo } from "net";
 import type { EmulatorHandle } from "../emulator";
-import { createServiceClient } from "../provider/transport";
+import { createServiceClient } from "../provider/core/transport";
 
 /** A local stand-in for the two ARM calls the cmdlet makes per Set. */
 export interface ArmStub {

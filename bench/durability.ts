@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { EmulatorHandle, EmulatorOptions } from "../emulator";
-import { createServiceClient } from "../provider/transport";
+import { createServiceClient } from "../provider/core/transport";
 
 type Start = (options: EmulatorOptions) => Promise<EmulatorHandle>;
 

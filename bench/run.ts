@@ -21,7 +21,7 @@ import type { PulumiFn } from "@pulumi/pulumi/automation";
 import { startEmulator, type EmulatorHandle, type EmulatorStats } from "../emulator";
 import { BURST_SECONDS } from "../emulator/ratelimit";
 import { IndividualEnrollment, type DpsConnectionArgs } from "../provider";
-import { createServiceClient } from "../provider/transport";
+import { createServiceClient } from "../provider/core/transport";
 import { EngineStack, REPO_ROOT } from "../test/support/engine";
 import { Noop } from "../test/support/noop";
 import { cmdletSetTags, startArmStub } from "./cmdlet";

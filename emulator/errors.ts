@@ -43,6 +43,8 @@ export const ErrorCodes = {
   forbiddenRights: 401003,
   /** Enrollment not found. */
   enrollmentNotFound: 404201,
+  /** Enrollment group not found. */
+  enrollmentGroupNotFound: 404203,
   /** Device registration state not found. */
   registrationNotFound: 404202,
   /** Unknown route. */

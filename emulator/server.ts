@@ -10,6 +10,7 @@ import { match, type Route, type RouteRequest } from "./router";
 import { adminRoutes } from "./routes/admin";
 import { bulkRoutes } from "./routes/bulk";
 import { enrollmentRoutes } from "./routes/enrollments";
+import { groupRoutes } from "./routes/groups";
 import { queryRoutes } from "./routes/query";
 import type { Runtime } from "./runtime";
 import { countStatus } from "./stats";
@@ -72,7 +73,7 @@ function asDpsError(err: unknown): DpsError {
 /** Creates the request listener for the emulator's HTTPS server. */
 export function createDispatcher(rt: Runtime): (req: IncomingMessage, res: ServerResponse) => void {
   const admin = adminRoutes(rt);
-  const dps = [...queryRoutes(rt), ...bulkRoutes(rt), ...enrollmentRoutes(rt)];
+  const dps = [...queryRoutes(rt), ...bulkRoutes(rt), ...enrollmentRoutes(rt), ...groupRoutes(rt)];
 
   const handleAdmin = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     try {

@@ -1,9 +1,10 @@
 // In-memory enrollments with the service's optimistic concurrency, optionally persisted to a JSON file.
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { promises as fs, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { DpsError, ErrorCodes } from "./errors";
 import { registrationKey } from "./validation";
+import { RecordTable, type PutResult, type RecordKind } from "./table";
 import { isObject, type JsonObject } from "./types";
 
 /** Shape of the state file (`--state FILE`). */
@@ -13,68 +14,32 @@ interface StateFile {
   sharedAccessKey?: string;
   enrollments: JsonObject[];
   registrations: JsonObject[];
+  /** Absent in files written before enrollment groups. */
+  enrollmentGroups?: JsonObject[];
 }
 
-/** Result of a successful PUT. */
-export interface PutResult {
-  /** The stored enrollment, symmetric keys included. */
-  enrollment: JsonObject;
-  /** True when the enrollment did not exist before. */
-  created: boolean;
-}
+export type { PutResult } from "./table";
+export { generateSymmetricKey } from "./table";
 
-/** Strips quotes and a weak marker so `"abc"`, `abc` and `W/"abc"` compare equal. */
-function bareEtag(etag: string): string {
-  return etag
-    .trim()
-    .replace(/^W\//, "")
-    .replace(/^"(.*)"$/, "$1");
-}
+/** Individual enrollments, as the store's table knows them. */
+export const ENROLLMENTS: RecordKind = {
+  idField: "registrationId",
+  noun: "Enrollment with registration id",
+  notFoundCode: ErrorCodes.enrollmentNotFound,
+};
 
-/** A new etag: a quoted UUID, the form the service's Cosmos-backed etags take. */
-function newEtag(): string {
-  return `"${randomUUID()}"`;
-}
+/** Enrollment groups, as the store's table knows them. */
+export const ENROLLMENT_GROUPS: RecordKind = {
+  idField: "enrollmentGroupId",
+  noun: "Enrollment group",
+  notFoundCode: ErrorCodes.enrollmentGroupNotFound,
+};
 
-/** 64 random bytes, base64: what the emulator generates for a symmetric key left empty. */
-export function generateSymmetricKey(): string {
-  return randomBytes(64).toString("base64");
-}
-
-function notFound(id: string): DpsError {
-  return new DpsError(
-    404,
-    ErrorCodes.enrollmentNotFound,
-    `Enrollment with registration id '${id}' was not found.`,
-  );
-}
-
-/**
- * Checks `If-Match` against the current record following RFC 7232 where the service is silent:
- * `*` matches any existing record and fails on a missing one; any etag fails on a missing record.
- */
-function checkIfMatch(existing: JsonObject | undefined, ifMatch: string | undefined, id: string): void {
-  if (ifMatch === undefined) return;
-  if (existing === undefined) {
-    throw new DpsError(
-      412,
-      ErrorCodes.preconditionFailed,
-      `Precondition failed: enrollment '${id}' does not exist, so If-Match '${ifMatch}' cannot match.`,
-    );
-  }
-  if (ifMatch.trim() === "*") return;
-  if (bareEtag(ifMatch) !== bareEtag(String(existing.etag))) {
-    throw new DpsError(
-      412,
-      ErrorCodes.preconditionFailed,
-      `Precondition failed: the etag '${ifMatch}' does not match the current etag of enrollment '${id}'.`,
-    );
-  }
-}
-
-/** The enrollments and device registration states of one emulated DPS. */
+/** The enrollments, enrollment groups and device registration states of one emulated DPS. */
 export class EnrollmentStore {
-  private readonly enrollments = new Map<string, JsonObject>();
+  private readonly enrollments = new RecordTable(ENROLLMENTS, () => this.changed());
+  /** The enrollment groups. */
+  readonly groups = new RecordTable(ENROLLMENT_GROUPS, () => this.changed());
   private readonly registrations = new Map<string, JsonObject>();
   /** Bumped by every change; compare before and after an operation to see whether it changed anything. */
   generation = 0;
@@ -109,79 +74,40 @@ export class EnrollmentStore {
     const state = JSON.parse(text) as StateFile;
     if (!isObject(state) || state.version !== 1) throw new Error(`${file} is not a DPS emulator state file`);
     this.sharedAccessKey = state.sharedAccessKey;
-    for (const e of state.enrollments) this.enrollments.set(registrationKey(String(e.registrationId)), e);
+    this.enrollments.load(state.enrollments);
+    this.groups.load(state.enrollmentGroups ?? []);
     for (const r of state.registrations) this.registrations.set(registrationKey(String(r.registrationId)), r);
   }
 
   /** The enrollment, keys included, or undefined. */
   get(id: string): JsonObject | undefined {
-    return this.enrollments.get(registrationKey(id));
+    return this.enrollments.get(id);
   }
 
   /** Like {@link get} but throws the service's 404. */
   require(id: string): JsonObject {
-    const found = this.get(id);
-    if (!found) throw notFound(id);
-    return found;
+    return this.enrollments.require(id);
   }
 
-  /**
-   * Creates or replaces an enrollment already validated by `validateEnrollment`.
-   * Without `If-Match`, an existing enrollment is a 409; with it, see `checkIfMatch`. Read-only fields
-   * (etag, timestamps) are set here, and empty symmetric keys are generated.
-   */
+  /** Creates or replaces an enrollment already validated by `validateEnrollment` (see `RecordTable.put`). */
   put(id: string, enrollment: JsonObject, ifMatch: string | undefined, now = new Date()): PutResult {
-    const key = registrationKey(id);
-    const existing = this.enrollments.get(key);
-    if (existing && ifMatch === undefined) {
-      throw new DpsError(
-        409,
-        ErrorCodes.enrollmentExists,
-        `Enrollment with registration id '${id}' already exists; send If-Match with its etag (or '*') to update it.`,
-      );
-    }
-    checkIfMatch(existing, ifMatch, id);
-    const stored: JsonObject = { ...enrollment };
-    // The first spelling of a case-insensitive id is kept.
-    if (existing) stored.registrationId = existing.registrationId;
-    const att = stored.attestation as JsonObject;
-    if (
-      att.type === "symmetricKey" &&
-      isObject(att.symmetricKey) &&
-      att.symmetricKey.primaryKey === undefined
-    ) {
-      stored.attestation = {
-        ...att,
-        symmetricKey: { primaryKey: generateSymmetricKey(), secondaryKey: generateSymmetricKey() },
-      };
-    }
-    stored.etag = newEtag();
-    stored.createdDateTimeUtc = existing ? existing.createdDateTimeUtc : now.toISOString();
-    stored.lastUpdatedDateTimeUtc = now.toISOString();
-    this.enrollments.set(key, stored);
-    this.changed();
-    return { enrollment: stored, created: !existing };
+    return this.enrollments.put(id, enrollment, ifMatch, now);
   }
 
   /** Deletes an enrollment (and its registration state); 404 when missing, 412 on an etag mismatch. */
   delete(id: string, ifMatch: string | undefined): void {
-    const key = registrationKey(id);
-    const existing = this.enrollments.get(key);
-    if (!existing) throw notFound(id);
-    checkIfMatch(existing, ifMatch, id);
-    this.enrollments.delete(key);
-    this.registrations.delete(key);
-    this.changed();
+    this.enrollments.delete(id, ifMatch);
+    this.registrations.delete(registrationKey(id));
   }
 
   /** All enrollments ordered by store key, for stable paging. */
   list(): JsonObject[] {
-    return [...this.enrollments.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, e]) => e);
+    return this.enrollments.list();
   }
 
   /** The store key of an enrollment (its lowercased id); continuation tokens refer to it. */
   keyOf(enrollment: JsonObject): string {
-    return registrationKey(String(enrollment.registrationId));
+    return this.enrollments.keyOf(enrollment);
   }
 
   /** The device registration state, if a device "registered". */
@@ -277,8 +203,9 @@ export class EnrollmentStore {
       const state: StateFile = {
         version: 1,
         sharedAccessKey: this.sharedAccessKey,
-        enrollments: [...this.enrollments.values()],
+        enrollments: this.enrollments.values(),
         registrations: [...this.registrations.values()],
+        enrollmentGroups: this.groups.values(),
       };
       await writeDurably(file, JSON.stringify(state, null, 2));
       this.savedGeneration = generation;

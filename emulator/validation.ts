@@ -1,5 +1,6 @@
-// Pure checks of enrollment bodies, mirroring the service's rules. No I/O, no clock, no randomness:
-// key generation and timestamps belong to the store.
+// Pure checks of enrollment and enrollment group bodies, mirroring the service's rules. No I/O, no
+// clock, no randomness: key generation and timestamps belong to the store.
+import { X509Certificate } from "node:crypto";
 import { DpsError, ErrorCodes } from "./errors";
 import { checkTwinCollection } from "./limits";
 import { isObject, type Json, type JsonObject } from "./types";
@@ -78,12 +79,105 @@ function symmetricKeyValue(obj: JsonObject, field: string): string | undefined {
   return value;
 }
 
-function attestation(body: JsonObject): JsonObject {
+/**
+ * Parses a signing certificate (PEM or base64 DER) and returns what the service reports about it
+ * (`X509CertificateInfo`). Throws a 400 when it is not a certificate or cannot sign (no CA flag).
+ */
+function signingCertificateInfo(text: string, path: string): JsonObject {
+  const pem = /-----BEGIN CERTIFICATE-----/.test(text);
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(pem ? text : Buffer.from(text.replace(/\s+/g, ""), "base64"));
+  } catch {
+    throw invalid(`'${path}' is not an X.509 certificate (PEM or base64 DER).`);
+  }
+  if (!cert.ca) {
+    throw invalid(
+      `'${path}' is not a CA certificate (basic constraints CA:TRUE): a signing certificate must be able to sign device certificates.`,
+    );
+  }
+  return {
+    subjectName: cert.subject.replace(/\n/g, ", "),
+    sha1Thumbprint: cert.fingerprint.replace(/:/g, ""),
+    sha256Thumbprint: cert.fingerprint256.replace(/:/g, ""),
+    issuerName: cert.issuer.replace(/\n/g, ", "),
+    notBeforeUtc: new Date(cert.validFrom).toISOString(),
+    notAfterUtc: new Date(cert.validTo).toISOString(),
+    serialNumber: cert.serialNumber,
+    version: 3,
+  };
+}
+
+/** `{certificate, info}` of a signing certificate, validated; undefined when absent and optional. */
+function signingCertificate(
+  obj: JsonObject | undefined,
+  path: string,
+  required: boolean,
+): JsonObject | undefined {
+  const cert = certificate(obj, path, required);
+  if (cert === undefined) return undefined;
+  const text = String(cert.certificate);
+  return { certificate: text, info: signingCertificateInfo(text, `${path}.certificate`) };
+}
+
+/** The x509 attestation of an enrollment group: signing certificates or CA references. */
+function groupX509(x509: JsonObject): JsonObject {
+  if (x509.clientCertificates !== undefined && x509.clientCertificates !== null) {
+    throw invalid(
+      "'attestation.x509.clientCertificates' is not valid for enrollment groups: give the signing (root or intermediate) certificate in 'signingCertificates', or 'caReferences'.",
+    );
+  }
+  const signing = optionalObject(x509, "signingCertificates", "attestation.x509.signingCertificates");
+  const ca = optionalObject(x509, "caReferences", "attestation.x509.caReferences");
+  if (signing && ca) {
+    throw invalid(
+      "Give either 'attestation.x509.signingCertificates' or 'attestation.x509.caReferences', not both.",
+    );
+  }
+  if (ca) return { caReferences: caReferences(ca) };
+  if (!signing) {
+    throw invalid(
+      "'attestation.x509.signingCertificates.primary' or 'attestation.x509.caReferences.primary' is required.",
+    );
+  }
+  const base = "attestation.x509.signingCertificates";
+  const certs: JsonObject = {
+    primary: signingCertificate(
+      optionalObject(signing, "primary", `${base}.primary`),
+      `${base}.primary`,
+      true,
+    ) as JsonObject,
+  };
+  const secondary = signingCertificate(
+    optionalObject(signing, "secondary", `${base}.secondary`),
+    `${base}.secondary`,
+    false,
+  );
+  if (secondary) certs.secondary = secondary;
+  return { signingCertificates: certs };
+}
+
+function caReferences(ca: JsonObject): JsonObject {
+  const refs: JsonObject = {
+    primary: requiredString(ca, "primary", "attestation.x509.caReferences.primary"),
+  };
+  const secondary = optionalString(ca, "secondary", "attestation.x509.caReferences.secondary");
+  if (secondary) refs.secondary = secondary;
+  return refs;
+}
+
+function attestation(body: JsonObject, group: boolean): JsonObject {
   const att = optionalObject(body, "attestation", "attestation");
   if (att === undefined) throw invalid("'attestation' is required.");
   const type = att.type;
   if (typeof type !== "string" || !ATTESTATION_TYPES.includes(type)) {
     throw invalid("'attestation.type' must be one of tpm, x509, symmetricKey.");
+  }
+  if (group && type === "tpm") {
+    throw invalid("'attestation.type' tpm is not supported for enrollment groups: use x509 or symmetricKey.");
+  }
+  if (group && type === "x509") {
+    return { type, x509: groupX509(optionalObject(att, "x509", "attestation.x509") ?? {}) };
   }
   // Only the sub-object of the given type is kept; the others are dropped as the service ignores them.
   if (type === "tpm") {
@@ -107,14 +201,7 @@ function attestation(body: JsonObject): JsonObject {
         "Give either 'attestation.x509.clientCertificates' or 'attestation.x509.caReferences', not both.",
       );
     }
-    if (ca) {
-      const refs: JsonObject = {
-        primary: requiredString(ca, "primary", "attestation.x509.caReferences.primary"),
-      };
-      const secondary = optionalString(ca, "secondary", "attestation.x509.caReferences.secondary");
-      if (secondary) refs.secondary = secondary;
-      return { type, x509: { caReferences: refs } };
-    }
+    if (ca) return { type, x509: { caReferences: caReferences(ca) } };
     if (!client) {
       throw invalid(
         "'attestation.x509.clientCertificates.primary' or 'attestation.x509.caReferences.primary' is required.",
@@ -195,27 +282,55 @@ function initialTwin(body: JsonObject): JsonObject | undefined {
  * @throws DpsError 400 on the first rule broken.
  */
 export function validateEnrollment(body: Json, pathId: string, linkedHubs: readonly string[]): JsonObject {
-  if (!isObject(body))
-    throw new DpsError(400, ErrorCodes.malformedBody, "The request body must be a JSON object.");
-  validateRegistrationId(pathId);
-  const bodyId = optionalString(body, "registrationId", "registrationId");
-  if (bodyId !== undefined && registrationKey(bodyId) !== registrationKey(pathId)) {
-    throw new DpsError(
-      400,
-      ErrorCodes.invalidRegistrationId,
-      `The registration id in the body ('${bodyId}') does not match the one in the path ('${pathId}').`,
-    );
-  }
-  const result: JsonObject = { registrationId: bodyId ?? pathId };
-
-  const deviceId = optionalString(body, "deviceId", "deviceId");
+  const checked = checkId(body, "registrationId", pathId);
+  const result: JsonObject = { registrationId: checked.id };
+  const deviceId = optionalString(checked.body, "deviceId", "deviceId");
   if (deviceId !== undefined) {
     if (deviceId.length === 0 || deviceId.length > 128)
       throw invalid("'deviceId' must be 1 to 128 characters.");
     result.deviceId = deviceId;
   }
-  result.attestation = attestation(body);
+  result.attestation = attestation(checked.body, false);
+  sharedFields(checked.body, result, linkedHubs);
+  const info = jsonObjectField(checked.body, "optionalDeviceInformation", "optionalDeviceInformation");
+  if (info) result.optionalDeviceInformation = info;
+  return result;
+}
 
+/**
+ * Validates a PUT body for `/enrollmentGroups/{pathId}` like {@link validateEnrollment}: no device id,
+ * no TPM, and x509 by signing certificates (parsed as certificates) or CA references.
+ */
+export function validateEnrollmentGroup(
+  body: Json,
+  pathId: string,
+  linkedHubs: readonly string[],
+): JsonObject {
+  const checked = checkId(body, "enrollmentGroupId", pathId);
+  const result: JsonObject = { enrollmentGroupId: checked.id };
+  result.attestation = attestation(checked.body, true);
+  sharedFields(checked.body, result, linkedHubs);
+  return result;
+}
+
+/** The body as an object and the id it names, which must be valid and match the path. */
+function checkId(body: Json, idField: string, pathId: string): { body: JsonObject; id: string } {
+  if (!isObject(body))
+    throw new DpsError(400, ErrorCodes.malformedBody, "The request body must be a JSON object.");
+  validateRegistrationId(pathId);
+  const bodyId = optionalString(body, idField, idField);
+  if (bodyId !== undefined && registrationKey(bodyId) !== registrationKey(pathId)) {
+    throw new DpsError(
+      400,
+      ErrorCodes.invalidRegistrationId,
+      `The ${idField} in the body ('${bodyId}') does not match the one in the path ('${pathId}').`,
+    );
+  }
+  return { body, id: bodyId ?? pathId };
+}
+
+/** Fields both kinds have: capabilities, legacy hub, initial twin, status, reprovisioning, allocation. */
+function sharedFields(body: JsonObject, result: JsonObject, linkedHubs: readonly string[]): void {
   const caps = optionalObject(body, "capabilities", "capabilities") ?? {};
   result.capabilities = { iotEdge: optionalBoolean(caps, "iotEdge", "capabilities.iotEdge", false) };
 
@@ -273,8 +388,4 @@ export function validateEnrollment(body: Json, pathId: string, linkedHubs: reado
   }
   if (policy !== undefined) result.allocationPolicy = policy;
   if (hubs !== undefined) result.iotHubs = hubs;
-
-  const info = jsonObjectField(body, "optionalDeviceInformation", "optionalDeviceInformation");
-  if (info) result.optionalDeviceInformation = info;
-  return result;
 }

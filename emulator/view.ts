@@ -22,17 +22,34 @@ const ORDER = [
   "optionalDeviceInformation",
 ];
 
+/** Field order of the service's EnrollmentGroup: the enrollment's, without the device's own fields. */
+const GROUP_ORDER = [
+  "enrollmentGroupId",
+  ...ORDER.filter(
+    (key) => !["registrationId", "deviceId", "registrationState", "optionalDeviceInformation"].includes(key),
+  ),
+];
+
+/** The stored record in `order`, symmetric keys hidden. */
+function publicRecord(stored: JsonObject, order: readonly string[]): JsonObject {
+  const merged: JsonObject = { ...stored };
+  const att = stored.attestation;
+  if (isObject(att) && att.type === "symmetricKey")
+    merged.attestation = { type: "symmetricKey", symmetricKey: {} };
+  const out: JsonObject = {};
+  for (const key of order) if (merged[key] !== undefined) out[key] = merged[key];
+  return out;
+}
+
 /**
  * The enrollment as GET, PUT and query return it: `attestation.symmetricKey` is `{}` (keys are only
  * returned by `POST /enrollments/{id}/attestationmechanism`); `registrationState` is present when set.
  */
 export function publicEnrollment(stored: JsonObject, registrationState?: JsonObject): JsonObject {
-  const merged: JsonObject = { ...stored };
-  if (registrationState) merged.registrationState = registrationState;
-  const att = stored.attestation;
-  if (isObject(att) && att.type === "symmetricKey")
-    merged.attestation = { type: "symmetricKey", symmetricKey: {} };
-  const out: JsonObject = {};
-  for (const key of ORDER) if (merged[key] !== undefined) out[key] = merged[key];
-  return out;
+  return publicRecord(registrationState ? { ...stored, registrationState } : stored, ORDER);
+}
+
+/** The enrollment group as GET, PUT and query return it: symmetric keys hidden as for enrollments. */
+export function publicEnrollmentGroup(stored: JsonObject): JsonObject {
+  return publicRecord(stored, GROUP_ORDER);
 }

@@ -1,15 +1,25 @@
 /**
- * Pulumi dynamic resource provider for Azure IoT Hub Device Provisioning Service individual enrollments.
+ * Pulumi dynamic resource provider for Azure IoT Hub Device Provisioning Service individual
+ * enrollments and enrollment groups.
  * @packageDocumentation
  */
-export { IndividualEnrollment } from "./resource";
+export { IndividualEnrollment } from "./individual/resource";
 export type {
   IndividualEnrollmentArgs,
   IndividualEnrollmentGetArgs,
-  DpsConnectionArgs,
   AttestationArgs,
-} from "./resource";
-export type { DpsConnection, DpsFacts } from "./connection";
+} from "./individual/resource";
+export { EnrollmentGroup } from "./group/resource";
+export type { EnrollmentGroupArgs, EnrollmentGroupGetArgs, GroupAttestationArgs } from "./group/resource";
+export { deriveDeviceKey, deriveDeviceKeyOutput } from "./group/deviceKey";
+export type {
+  DpsConnectionArgs,
+  SharedAttestationArgs,
+  SharedEnrollmentArgs,
+  EnrollmentGetArgs,
+} from "./core/resource";
+export { EnrollmentResource } from "./core/resource";
+export type { DpsConnection, DpsFacts } from "./core/connection";
 export type {
   Attestation,
   AttestationState,
@@ -24,9 +34,14 @@ export type {
   TpmAttestation,
   X509CaAttestation,
   X509CertificateAttestation,
-} from "./types";
-export { DpsServiceError } from "./errors";
-export { createServiceClient } from "./transport";
-export { dpsConnection, dpsConnectionFromResource, dpsConnectionFromResourceId } from "./azure";
-export type { AzureDpsConnection, DpsConnectionOptions, DpsNames, DpsDescription } from "./azure";
-export { parseDpsResourceId, MISSING_ENROLLMENT_WRITE_POLICY } from "./resourceId";
+} from "./core/types";
+export { DpsServiceError } from "./core/errors";
+export { createServiceClient } from "./core/transport";
+export { dpsConnection, dpsConnectionFromResource, dpsConnectionFromResourceId } from "./azure/dps";
+export type { AzureDpsConnection, DpsConnectionOptions, DpsNames, DpsDescription } from "./azure/dps";
+export {
+  parseDpsResourceId,
+  pickEnrollmentWritePolicy,
+  buildConnectionString,
+  MISSING_ENROLLMENT_WRITE_POLICY,
+} from "./azure/resourceId";

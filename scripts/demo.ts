@@ -8,13 +8,13 @@
  *
  * @packageDocumentation
  */
-import { createHash } from "crypto";
+import { createHash, createHmac } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import { startEmulator, type EmulatorHandle } from "../emulator";
-import { createServiceClient } from "../provider/transport";
-import { program, REGISTRATION_IDS, settingsFromConfig } from "../program";
+import { createServiceClient } from "../provider/core/transport";
+import { FLEET, program, REGISTRATION_IDS, settingsFromConfig } from "../program";
 import { EngineStack, REPO_ROOT, findPulumi, type OperationResult } from "../test/support/engine";
 
 const DEMO_ROOT = path.join(REPO_ROOT, ".demo");
@@ -136,7 +136,7 @@ async function main(): Promise<void> {
     say(`DPS requests during preview: ${emu.stats().total}`);
     timing("preview", p1);
 
-    chapter("pulumi up: create one enrollment per attestation kind");
+    chapter("pulumi up: create one enrollment per attestation kind, and an enrollment group");
     const u1 = await stack.up();
     out.flush();
     timing("up", u1);
@@ -145,6 +145,20 @@ async function main(): Promise<void> {
         `in the DPS: ${e.registrationId.padEnd(16)} ${e.attestation.type.padEnd(13)} tags ${JSON.stringify(e.initialTwin?.tags ?? {})}`,
       );
     }
+
+    const groupKey = (await client.getEnrollmentGroupAttestationMechanism(FLEET.enrollmentGroupId))
+      .responseBody.symmetricKey?.primaryKey;
+    const deviceKey = String(u1.outputs.fleetDeviceKey?.value);
+    // What DPS computes to check a device of the group: HMAC-SHA256 of its registration id with the group key.
+    const dpsKey = createHmac("sha256", Buffer.from(String(groupKey), "base64"))
+      .update(FLEET.device)
+      .digest("base64");
+    say(`in the DPS: group ${FLEET.enrollmentGroupId} (symmetric key, keys generated)`);
+    say(
+      `stack output fleetDeviceKey (secret: ${u1.outputs.fleetDeviceKey?.secret}) for ${FLEET.device}: ` +
+        `sha256:${createHash("sha256").update(deviceKey).digest("hex").slice(0, 12)}…, ` +
+        `${deviceKey === dpsKey ? "the key DPS derives from the group key" : "NOT the key DPS derives"}`,
+    );
 
     chapter("Meanwhile, someone edits the sensor enrollment out of band (official client)");
     const current = await read(client, REGISTRATION_IDS.sensor);
@@ -210,7 +224,10 @@ async function main(): Promise<void> {
     destroyed = true;
     out.flush();
     timing("destroy", d);
-    say(`enrollments left in the DPS: ${(await listEnrollments(client)).length}`);
+    const groupsLeft = (await client.createEnrollmentGroupQuery({ query: "*" }, 100).next()).responseBody;
+    say(
+      `enrollments left in the DPS: ${(await listEnrollments(client)).length}, groups: ${(groupsLeft as unknown as unknown[]).length}`,
+    );
 
     chapter("Done");
     say(`total ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -1,9 +1,10 @@
-// POST /enrollments: bulk create|update|updateIfMatchETag|delete of up to 10 enrollments.
+// POST /enrollments and /enrollmentGroups: bulk create|update|updateIfMatchETag|delete of up to 10 records.
 import { DpsError, ErrorCodes } from "../errors";
 import type { Route } from "../router";
 import type { Runtime } from "../runtime";
 import { isObject, type Json, type JsonObject } from "../types";
-import { validateEnrollment, validateRegistrationId } from "../validation";
+import { validateRegistrationId } from "../validation";
+import { ENROLLMENT_ROUTES, type RouteKind } from "./kinds";
 
 /** Most enrollments one bulk request may carry (service limit). */
 export const MAX_BULK_ITEMS = 10;
@@ -20,36 +21,37 @@ function bad(message: string): DpsError {
  * regardless of etag; `updateIfMatchETag` needs the item's etag to match (an item without etag only
  * creates, and gets 412 on an existing one); `delete` honours the item's etag when given.
  */
-function applyItem(rt: Runtime, mode: Mode, item: Json): void {
-  if (!isObject(item) || typeof item.registrationId !== "string") {
-    throw new DpsError(400, ErrorCodes.invalidEnrollment, "'registrationId' is required.");
+function applyItem(rt: Runtime, kind: RouteKind, mode: Mode, item: Json): void {
+  const id = isObject(item) ? item[kind.idField] : undefined;
+  if (!isObject(item) || typeof id !== "string") {
+    throw new DpsError(400, ErrorCodes.invalidEnrollment, `'${kind.idField}' is required.`);
   }
-  const id = item.registrationId;
+  const records = kind.records(rt);
   const etag = typeof item.etag === "string" && item.etag !== "" ? item.etag : undefined;
   if (mode === "delete") {
     validateRegistrationId(id);
-    rt.store.delete(id, etag);
+    records.delete(id, etag);
     return;
   }
-  const enrollment = validateEnrollment(item, id, rt.linkedHubs);
-  const exists = rt.store.get(id) !== undefined;
-  if (mode === "create") rt.store.put(id, enrollment, undefined);
-  else if (mode === "update") rt.store.put(id, enrollment, exists ? "*" : undefined);
+  const record = kind.validate(item, id, rt.linkedHubs);
+  const exists = records.get(id) !== undefined;
+  if (mode === "create") records.put(id, record, undefined);
+  else if (mode === "update") records.put(id, record, exists ? "*" : undefined);
   else if (etag === undefined && exists) {
     throw new DpsError(
       412,
       ErrorCodes.preconditionFailed,
-      `Precondition failed: enrollment '${id}' exists and no etag was given.`,
+      `Precondition failed: '${id}' exists and no etag was given.`,
     );
-  } else rt.store.put(id, enrollment, etag);
+  } else records.put(id, record, etag);
 }
 
-/** The bulk route. Items are applied in order and independently (not atomically). */
-export function bulkRoutes(rt: Runtime): Route[] {
+/** The bulk route of `kind`. Items are applied in order and independently (not atomically). */
+export function bulkRoutes(rt: Runtime, kind: RouteKind = ENROLLMENT_ROUTES): Route[] {
   return [
     {
       method: "POST",
-      pattern: /^\/enrollments\/?$/i,
+      pattern: new RegExp(`^/${kind.segment}/?$`, "i"),
       operation: "bulk",
       right: "EnrollmentWrite",
       handler: async ({ json }) => {
@@ -61,21 +63,22 @@ export function bulkRoutes(rt: Runtime): Route[] {
           (m) => typeof body.mode === "string" && m.toLowerCase() === body.mode.toLowerCase(),
         );
         if (!mode) throw bad(`'mode' must be one of ${MODES.join(", ")}.`);
-        const items = body.enrollments;
+        const items = body[kind.listField];
         if (!Array.isArray(items) || items.length === 0)
-          throw bad("'enrollments' must be a non-empty array.");
+          throw bad(`'${kind.listField}' must be a non-empty array.`);
         if (items.length > MAX_BULK_ITEMS) {
-          throw bad(`A bulk operation may carry at most ${MAX_BULK_ITEMS} enrollments; got ${items.length}.`);
+          throw bad(
+            `A bulk operation may carry at most ${MAX_BULK_ITEMS} ${kind.listField}; got ${items.length}.`,
+          );
         }
         const errors: JsonObject[] = [];
         for (const item of items) {
           try {
-            applyItem(rt, mode, item);
+            applyItem(rt, kind, mode, item);
           } catch (err) {
             if (!(err instanceof DpsError)) throw err;
-            const registrationId =
-              isObject(item) && typeof item.registrationId === "string" ? item.registrationId : null;
-            errors.push({ registrationId, errorCode: err.errorCode, errorStatus: err.message });
+            const id = isObject(item) && typeof item[kind.idField] === "string" ? item[kind.idField] : null;
+            errors.push({ [kind.idField]: id, errorCode: err.errorCode, errorStatus: err.message });
           }
         }
         return { status: 200, body: { isSuccessful: errors.length === 0, errors } };

@@ -1,10 +1,10 @@
-// GET|PUT|DELETE /enrollments/{id}, POST /enrollments/{id}/attestationmechanism, GET|DELETE /registrations/{id}.
+// GET|PUT|DELETE /enrollments/{id}, POST /enrollments/{id}/attestationmechanism, GET|DELETE /registrations/{id},
+// and the same single-record routes for any other kind (enrollment groups).
 import { DpsError, ErrorCodes } from "../errors";
 import type { Route } from "../router";
 import type { Runtime } from "../runtime";
-import { validateEnrollment, validateRegistrationId } from "../validation";
-import { publicEnrollment } from "../view";
-import type { JsonObject } from "../types";
+import { validateRegistrationId } from "../validation";
+import { ENROLLMENT_ROUTES, type RouteKind } from "./kinds";
 
 /** The `If-Match` header, if sent. */
 export function ifMatchHeader(value: string | string[] | undefined): string | undefined {
@@ -12,47 +12,54 @@ export function ifMatchHeader(value: string | string[] | undefined): string | un
   return v === undefined || v === "" ? undefined : v;
 }
 
-/** Routes for single enrollments and registration states. */
-export function enrollmentRoutes(rt: Runtime): Route[] {
-  const view = (e: JsonObject): JsonObject =>
-    publicEnrollment(e, rt.store.getRegistration(String(e.registrationId)));
+/** GET|PUT|DELETE /{segment}/{id} and POST /{segment}/{id}/attestationmechanism for `kind`. */
+export function recordRoutes(rt: Runtime, kind: RouteKind): Route[] {
+  const records = kind.records(rt);
+  const one = new RegExp(`^/${kind.segment}/([^/]+)$`, "i");
   return [
     {
       method: "POST",
-      pattern: /^\/enrollments\/([^/]+)\/attestationmechanism$/i,
+      pattern: new RegExp(`^/${kind.segment}/([^/]+)/attestationmechanism$`, "i"),
       operation: "attestation",
       right: "EnrollmentRead",
-      handler: async ({ params: [id] }) => ({ status: 200, body: rt.store.require(id).attestation }),
+      handler: async ({ params: [id] }) => ({ status: 200, body: records.require(id).attestation }),
     },
     {
       method: "GET",
-      pattern: /^\/enrollments\/([^/]+)$/i,
+      pattern: one,
       operation: "get",
       right: "EnrollmentRead",
-      handler: async ({ params: [id] }) => ({ status: 200, body: view(rt.store.require(id)) }),
+      handler: async ({ params: [id] }) => ({ status: 200, body: kind.view(rt, records.require(id)) }),
     },
     {
       method: "PUT",
-      pattern: /^\/enrollments\/([^/]+)$/i,
+      pattern: one,
       operation: "put",
       right: "EnrollmentWrite",
       handler: async ({ params: [id], headers, json }) => {
-        const enrollment = validateEnrollment(await json(), id, rt.linkedHubs);
-        const { enrollment: stored } = rt.store.put(id, enrollment, ifMatchHeader(headers["if-match"]));
-        return { status: 200, body: view(stored) };
+        const record = kind.validate(await json(), id, rt.linkedHubs);
+        const { enrollment: stored } = records.put(id, record, ifMatchHeader(headers["if-match"]));
+        return { status: 200, body: kind.view(rt, stored) };
       },
     },
     {
       method: "DELETE",
-      pattern: /^\/enrollments\/([^/]+)$/i,
+      pattern: one,
       operation: "delete",
       right: "EnrollmentWrite",
       handler: async ({ params: [id], headers }) => {
         validateRegistrationId(id);
-        rt.store.delete(id, ifMatchHeader(headers["if-match"]));
+        records.delete(id, ifMatchHeader(headers["if-match"]));
         return { status: 204 };
       },
     },
+  ];
+}
+
+/** Routes for single enrollments and registration states. */
+export function enrollmentRoutes(rt: Runtime): Route[] {
+  return [
+    ...recordRoutes(rt, ENROLLMENT_ROUTES),
     {
       method: "GET",
       pattern: /^\/registrations\/([^/]+)$/i,

@@ -1,14 +1,12 @@
-// POST /enrollments/query with x-ms-max-item-count / x-ms-continuation paging.
+// POST /enrollments/query and /enrollmentGroups/query with x-ms-max-item-count / x-ms-continuation paging.
 import { DpsError, ErrorCodes } from "../errors";
 import type { Route } from "../router";
 import type { Runtime } from "../runtime";
 import { isObject } from "../types";
-import { publicEnrollment } from "../view";
+import { ENROLLMENT_ROUTES, type RouteKind } from "./kinds";
 
 /** Page size when `x-ms-max-item-count` is absent. */
 export const DEFAULT_PAGE_SIZE = 100;
-
-const SELECT_ALL = /^\s*(\*|select\s+\*\s+from\s+enrollments)\s*$/i;
 
 function bad(message: string): DpsError {
   return new DpsError(400, ErrorCodes.invalidQuery, message);
@@ -33,19 +31,22 @@ function decodeToken(token: string): string {
   throw bad("The continuation token is invalid.");
 }
 
-/** The query route. Only "select everything" queries are supported (`*` or `SELECT * FROM enrollments`). */
-export function queryRoutes(rt: Runtime): Route[] {
+/**
+ * The query route of `kind`. Only "select everything" queries are supported (`*` or
+ * `SELECT * FROM enrollments` / `enrollmentGroups`).
+ */
+export function queryRoutes(rt: Runtime, kind: RouteKind = ENROLLMENT_ROUTES): Route[] {
   return [
     {
       method: "POST",
-      pattern: /^\/enrollments\/query$/i,
+      pattern: new RegExp(`^/${kind.segment}/query$`, "i"),
       operation: "query",
       right: "EnrollmentRead",
       handler: async ({ json, headers }) => {
         const body = await json();
         if (!isObject(body) || typeof body.query !== "string") throw bad("'query' is required.");
-        if (!SELECT_ALL.test(body.query)) {
-          throw bad("The emulator supports only the queries '*' and 'SELECT * FROM enrollments'.");
+        if (!kind.selectAll.test(body.query)) {
+          throw bad(`The emulator supports only the queries '*' and 'SELECT * FROM ${kind.segment}'.`);
         }
         const sizeText = header(headers["x-ms-max-item-count"]);
         const size = sizeText === undefined ? DEFAULT_PAGE_SIZE : Number(sizeText);
@@ -53,17 +54,14 @@ export function queryRoutes(rt: Runtime): Route[] {
           throw bad("'x-ms-max-item-count' must be a positive integer.");
         const token = header(headers["x-ms-continuation"]);
         const after = token ? decodeToken(token) : undefined;
-        const all = rt.store.list();
-        const start = after === undefined ? 0 : all.findIndex((e) => rt.store.keyOf(e) > after);
+        const records = kind.records(rt);
+        const all = records.list();
+        const start = after === undefined ? 0 : all.findIndex((e) => records.keyOf(e) > after);
         const page = start < 0 ? [] : all.slice(start, start + size);
         const more = start >= 0 && start + size < all.length;
-        const responseHeaders: Record<string, string> = { "x-ms-item-type": "Enrollment" };
-        if (more) responseHeaders["x-ms-continuation"] = encodeToken(rt.store.keyOf(page[page.length - 1]));
-        return {
-          status: 200,
-          headers: responseHeaders,
-          body: page.map((e) => publicEnrollment(e, rt.store.getRegistration(String(e.registrationId)))),
-        };
+        const responseHeaders: Record<string, string> = { "x-ms-item-type": kind.itemType };
+        if (more) responseHeaders["x-ms-continuation"] = encodeToken(records.keyOf(page[page.length - 1]));
+        return { status: 200, headers: responseHeaders, body: page.map((e) => kind.view(rt, e)) };
       },
     },
   ];

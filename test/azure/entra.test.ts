@@ -10,8 +10,12 @@ import type { TokenCredential } from "@azure/core-auth";
 import * as pulumi from "@pulumi/pulumi";
 import type { IndividualEnrollment as ClientEnrollment } from "azure-iot-provisioning-service/dist/interfaces";
 import { startEmulator, type EmulatorHandle, type EmulatorStats } from "../../emulator";
-import { dpsConnection, dpsConnectionFromResourceId, type AzureDpsConnection } from "../../provider/azure";
-import { createServiceClient } from "../../provider/transport";
+import {
+  dpsConnection,
+  dpsConnectionFromResourceId,
+  type AzureDpsConnection,
+} from "../../provider/azure/dps";
+import { createServiceClient } from "../../provider/core/transport";
 
 const execFileAsync = promisify(execFile);
 
@@ -120,7 +124,7 @@ async function roundTripInChild(
   identity: Record<string, string>,
 ): Promise<unknown> {
   const script = `
-    const { createServiceClient } = require(${JSON.stringify(require.resolve("../../provider/transport"))});
+    const { createServiceClient } = require(${JSON.stringify(require.resolve("../../provider/core/transport"))});
     (async () => {
       const [connection, registrationId] = JSON.parse(process.argv[1]);
       const client = createServiceClient(connection);

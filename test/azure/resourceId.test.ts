@@ -7,7 +7,7 @@ import {
   hasRight,
   parseDpsResourceId,
   pickEnrollmentWritePolicy,
-} from "../../provider/resourceId";
+} from "../../provider/azure/resourceId";
 
 const SUB = "00000000-1111-2222-3333-444444444444";
 const ID = `/subscriptions/${SUB}/resourceGroups/My-RG/providers/Microsoft.Devices/provisioningServices/My-Dps`;

@@ -12,9 +12,9 @@ import {
   type AzureDpsConnection,
   type DpsConnectionOptions,
   type DpsDescription,
-} from "../../provider/azure";
-import { DPS_RESOURCE_ID_SHAPE } from "../../provider/resourceId";
-import { checkInputs } from "../../provider/validation";
+} from "../../provider/azure/dps";
+import { DPS_RESOURCE_ID_SHAPE } from "../../provider/azure/resourceId";
+import { checkInputs } from "../../provider/individual/check";
 
 const SUBSCRIPTION = "11111111-2222-3333-4444-555555555555";
 const READ_KEY = "cmVhZC1vbmx5LWtleQ==";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { DefaultAzureCredential } from "@azure/identity";
 import type { EmulatorHandle } from "../../emulator";
 import { createSasToken } from "../../emulator";
-import { createServiceClient } from "../../provider/transport";
+import { createServiceClient } from "../../provider/core/transport";
 import {
   clientFor,
   connectionStringFor,

@@ -10,7 +10,7 @@ import type {
   IndividualEnrollment,
 } from "azure-iot-provisioning-service/dist/interfaces";
 import { createSasToken, startEmulator, type EmulatorHandle, type EmulatorOptions } from "../../emulator";
-import { createServiceClient } from "../../provider/transport";
+import { createServiceClient } from "../../provider/core/transport";
 
 /** A symmetric key the service accepts (32 bytes, base64). */
 export const KEY_A = Buffer.alloc(32, 1).toString("base64");

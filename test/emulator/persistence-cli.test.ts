@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import { createInterface } from "node:readline";
 import { startEmulator } from "../../emulator";
-import { createServiceClient } from "../../provider/transport";
+import { createServiceClient } from "../../provider/core/transport";
 import { KEY_A, KEY_B, clientFor, putEnrollment } from "./helpers";
 
 describe("emulator: persistence across restarts", () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { EmulatorHandle } from "../../emulator";
-import { agentFor, createServiceClient } from "../../provider/transport";
+import { agentFor, createServiceClient } from "../../provider/core/transport";
 import { putEnrollment, start } from "./helpers";
 
 describe("transport: createServiceClient", () => {

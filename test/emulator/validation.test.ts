@@ -245,7 +245,7 @@ describe("emulator: validation answers 400 like the service", () => {
   });
 
   it("answers 404 to unknown routes and 405 to unknown methods", async () => {
-    expectRawError(await raw(emu, "/enrollmentGroups/x?api-version=2021-10-01"), 404, 404001);
+    expectRawError(await raw(emu, "/deviceRegistrations/x?api-version=2021-10-01"), 404, 404001);
     expectRawError(
       await raw(emu, "/enrollments/x?api-version=2021-10-01", { method: "PATCH", body: "{}" }),
       405,

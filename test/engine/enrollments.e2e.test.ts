@@ -7,7 +7,7 @@ import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { IndividualEnrollment } from "../../provider";
 import type { DpsConnectionArgs } from "../../provider";
-import { createServiceClient } from "../../provider/transport";
+import { createServiceClient } from "../../provider/core/transport";
 import { readEnrollment } from "../support/service";
 import { EngineCommandError, EngineStack, findPulumi, type StepInfo } from "../support/engine";
 

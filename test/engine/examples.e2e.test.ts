@@ -3,7 +3,7 @@
 import { strict as assert } from "assert";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
-import { createServiceClient } from "../../provider/transport";
+import { createServiceClient } from "../../provider/core/transport";
 import { setSemantics } from "../../examples/set-semantics/program";
 import { EngineStack } from "../support/engine";
 

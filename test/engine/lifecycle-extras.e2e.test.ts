@@ -7,7 +7,7 @@ import * as net from "net";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import { DEFAULT_POLICY_NAME, startEmulator, type EmulatorHandle } from "../../emulator";
 import { IndividualEnrollment, type DpsConnectionArgs } from "../../provider";
-import { createServiceClient } from "../../provider/transport";
+import { createServiceClient } from "../../provider/core/transport";
 import { readEnrollment } from "../support/service";
 import { EngineCommandError, EngineStack, findPulumi } from "../support/engine";
 

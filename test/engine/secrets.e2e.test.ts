@@ -3,7 +3,7 @@
 import { strict as assert } from "assert";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { IndividualEnrollment } from "../../provider";
-import { parseConnectionString } from "../../provider/connectionString";
+import { parseConnectionString } from "../../provider/core/connectionString";
 import { EngineStack, findPulumi } from "../support/engine";
 
 const GIVEN_PRIMARY = Buffer.alloc(48, 0x5a).toString("base64");
@@ -48,7 +48,7 @@ describe("secrets in state (real Pulumi engine + emulator)", function () {
     await stack.up();
     const text = await stack.exportStackText();
     assert.ok(!text.includes(GIVEN_PRIMARY) && !text.includes(GIVEN_SECONDARY), "a given key in clear");
-    const client = (await import("../../provider/transport")).createServiceClient(connection);
+    const client = (await import("../../provider/core/transport")).createServiceClient(connection);
     const generated = (await client.getIndividualEnrollmentAttestationMechanism("secret-generated"))
       .responseBody.symmetricKey;
     assert.ok(generated?.primaryKey && !text.includes(generated.primaryKey), "a generated key in clear");

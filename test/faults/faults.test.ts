@@ -14,7 +14,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
-import { createServiceClient } from "../../provider/transport";
+import { createServiceClient } from "../../provider/core/transport";
 import { readEnrollment } from "../support/service";
 import { EngineStack, findPulumi, type UpdateOutcome } from "../support/engine";
 import { fleetProgram, type ChildArgs } from "./upChild";

@@ -6,7 +6,7 @@
 import { strict as assert } from "assert";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
-import { createServiceClient } from "../../provider/transport";
+import { createServiceClient } from "../../provider/core/transport";
 import { DynamicProviderServer, type Props } from "../support/dynamicProvider";
 
 const WRONG_TYPES: unknown[] = [42, true, ["a"], { a: 1 }, null];

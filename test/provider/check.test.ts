@@ -4,7 +4,7 @@
  */
 import { strict as assert } from "assert";
 import { DynamicProviderServer, type Props } from "../support/dynamicProvider";
-import { CMDLET_MESSAGES, UNKNOWN } from "../../provider/validation";
+import { CMDLET_MESSAGES, UNKNOWN } from "../../provider/core/checks";
 
 const KEY = Buffer.alloc(32, 7).toString("base64");
 const connection = {

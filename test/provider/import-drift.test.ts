@@ -1,8 +1,8 @@
 // Pure rules behind the `import` option and drift names: no I/O.
 import { strict as assert } from "assert";
-import { managedKeys, refreshedInputs, MANAGED_KEY } from "../../provider/drift";
-import { importDifferences } from "../../provider/importing";
-import type { EnrollmentInputs, EnrollmentOutputs, EnrollmentView } from "../../provider/types";
+import { managedKeys, refreshedInputs, MANAGED_KEY } from "../../provider/core/drift";
+import { importDifferences } from "../../provider/core/importing";
+import type { EnrollmentInputs, EnrollmentOutputs, EnrollmentView } from "../../provider/core/types";
 
 const connection = { connectionString: "HostName=dps.example;SharedAccessKeyName=p;SharedAccessKey=k" };
 

@@ -6,10 +6,11 @@
 import { strict as assert } from "assert";
 import { inspect } from "node:util";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
-import { DpsServiceError, redactSecrets } from "../../provider/errors";
-import type { WireEnrollment } from "../../provider/semantics";
-import { EnrollmentService } from "../../provider/service";
-import { createServiceClient } from "../../provider/transport";
+import { DpsServiceError, redactSecrets } from "../../provider/core/errors";
+import type { WireEnrollment } from "../../provider/core/semantics";
+import { INDIVIDUAL_ENROLLMENT } from "../../provider/individual/kind";
+import { EnrollmentService } from "../../provider/core/service";
+import { createServiceClient } from "../../provider/core/transport";
 import { DynamicProviderServer, type Props } from "../support/dynamicProvider";
 
 const OWNER_KEY = Buffer.alloc(32, 21).toString("base64");
@@ -78,6 +79,7 @@ describe("provider: no secret in errors", function () {
           caCertificate: emu.caCertificate,
         }),
         emu.hostName,
+        INDIVIDUAL_ENROLLMENT,
         { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 20, maxThrottledMs: 50 },
         [key],
       );

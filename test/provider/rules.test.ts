@@ -1,9 +1,9 @@
 /** The pure rules: the Set merge, the diff and the retry policy, without I/O. */
 import { strict as assert } from "assert";
-import { diffEnrollment } from "../../provider/diff";
-import { backoffDelay, parseRetryAfter, withRetries } from "../../provider/retry";
-import { applySet, createView, fromWire, toWire } from "../../provider/semantics";
-import type { EnrollmentInputs, EnrollmentOutputs, EnrollmentView } from "../../provider/types";
+import { diffEnrollment } from "../../provider/core/diff";
+import { backoffDelay, parseRetryAfter, withRetries } from "../../provider/core/retry";
+import { applySet, createView, fromWire, toWire } from "../../provider/core/semantics";
+import type { EnrollmentInputs, EnrollmentOutputs, EnrollmentView } from "../../provider/core/types";
 
 const connection = {
   connectionString: "HostName=d.azure-devices-provisioning.net;SharedAccessKeyName=p;SharedAccessKey=a2V5",

@@ -9,7 +9,21 @@ import * as grpc from "@grpc/grpc-js";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import * as provrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
-import { PROVIDER_MODULE_TEXT } from "../../provider/resource";
+import { GROUP_PROVIDER_MODULE_TEXT, ENROLLMENT_GROUP_TYPE } from "../../provider/group/resource";
+import { INDIVIDUAL_ENROLLMENT_TYPE, PROVIDER_MODULE_TEXT } from "../../provider/individual/resource";
+
+/** Which resource kind a server speaks for: its provider text and type token. */
+export interface ServedKind {
+  /** The `__provider` text stored in state. */
+  provider: string;
+  /** The type token, for URNs. */
+  type: string;
+}
+
+/** `IndividualEnrollment`, the default. */
+export const INDIVIDUAL: ServedKind = { provider: PROVIDER_MODULE_TEXT, type: INDIVIDUAL_ENROLLMENT_TYPE };
+/** `EnrollmentGroup`. */
+export const GROUP: ServedKind = { provider: GROUP_PROVIDER_MODULE_TEXT, type: ENROLLMENT_GROUP_TYPE };
 
 /** Plain property bags, as the engine sends them. */
 export type Props = Record<string, unknown>;
@@ -45,10 +59,15 @@ export class DynamicProviderServer {
     readonly provider: string,
     /** Everything the plugin wrote to stderr. */
     readonly stderr: string[],
+    /** The URN requests carry. */
+    private readonly urn: string,
   ) {}
 
   /** Starts the plugin with the repository as its working directory, as the engine would for the root program. */
-  static async start(env: NodeJS.ProcessEnv = process.env): Promise<DynamicProviderServer> {
+  static async start(
+    env: NodeJS.ProcessEnv = process.env,
+    kind: ServedKind = INDIVIDUAL,
+  ): Promise<DynamicProviderServer> {
     const script = require.resolve("@pulumi/pulumi/cmd/dynamic-provider");
     const child = spawn(process.execPath, [script, "127.0.0.1:1"], {
       cwd: REPO_ROOT,
@@ -69,7 +88,13 @@ export class DynamicProviderServer {
       );
     });
     const client = new provrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-    const server = new DynamicProviderServer(child, client, PROVIDER_MODULE_TEXT, stderr);
+    const server = new DynamicProviderServer(
+      child,
+      client,
+      kind.provider,
+      stderr,
+      `urn:pulumi:test::test::${kind.type}::e`,
+    );
     await server.configure();
     return server;
   }
@@ -90,7 +115,7 @@ export class DynamicProviderServer {
     news: Props,
   ): Promise<{ inputs: Props; failures: { property: string; reason: string }[] }> {
     const req = new provproto.CheckRequest();
-    req.setUrn("urn:pulumi:test::test::pulumi-nodejs:dynamic/dps:IndividualEnrollment::e");
+    req.setUrn(this.urn);
     req.setOlds(this.withProvider(olds));
     req.setNews(this.withProvider(news));
     const res = await call<provproto.CheckResponse>((cb) => this.client.check(req, cb));
@@ -104,7 +129,7 @@ export class DynamicProviderServer {
   async diff(id: string, olds: Props, news: Props): Promise<WireDiff> {
     const req = new provproto.DiffRequest();
     req.setId(id);
-    req.setUrn("urn:pulumi:test::test::pulumi-nodejs:dynamic/dps:IndividualEnrollment::e");
+    req.setUrn(this.urn);
     req.setOlds(this.withProvider(olds));
     req.setNews(this.withProvider(news));
     const res = await call<provproto.DiffResponse>((cb) => this.client.diff(req, cb));
@@ -118,7 +143,7 @@ export class DynamicProviderServer {
   /** Create: the id and the outputs. */
   async create(props: Props): Promise<{ id: string; outs: Props }> {
     const req = new provproto.CreateRequest();
-    req.setUrn("urn:pulumi:test::test::pulumi-nodejs:dynamic/dps:IndividualEnrollment::e");
+    req.setUrn(this.urn);
     req.setProperties(this.withProvider(props));
     const res = await call<provproto.CreateResponse>((cb) => this.client.create(req, cb));
     return { id: res.getId(), outs: strip(res.getProperties()?.toJavaScript() ?? {}) };
@@ -132,7 +157,7 @@ export class DynamicProviderServer {
   ): Promise<{ id: string; outs: Props; inputs?: Props }> {
     const req = new provproto.ReadRequest();
     req.setId(id);
-    req.setUrn("urn:pulumi:test::test::pulumi-nodejs:dynamic/dps:IndividualEnrollment::e");
+    req.setUrn(this.urn);
     if (inputsOnly) req.setInputs(this.withProvider(props));
     else req.setProperties(this.withProvider(props));
     const res = await call<provproto.ReadResponse>((cb) => this.client.read(req, cb));
@@ -148,7 +173,7 @@ export class DynamicProviderServer {
   async update(id: string, olds: Props, news: Props): Promise<Props> {
     const req = new provproto.UpdateRequest();
     req.setId(id);
-    req.setUrn("urn:pulumi:test::test::pulumi-nodejs:dynamic/dps:IndividualEnrollment::e");
+    req.setUrn(this.urn);
     req.setOlds(this.withProvider(olds));
     req.setNews(this.withProvider(news));
     const res = await call<provproto.UpdateResponse>((cb) => this.client.update(req, cb));
@@ -159,9 +184,30 @@ export class DynamicProviderServer {
   async delete(id: string, props: Props): Promise<void> {
     const req = new provproto.DeleteRequest();
     req.setId(id);
-    req.setUrn("urn:pulumi:test::test::pulumi-nodejs:dynamic/dps:IndividualEnrollment::e");
+    req.setUrn(this.urn);
     req.setProperties(this.withProvider(props));
     await call<import("google-protobuf/google/protobuf/empty_pb").Empty>((cb) => this.client.delete(req, cb));
+  }
+
+  /** Check then create, as the engine does; fails on check failures. Returns id, checked inputs and outputs. */
+  async checkAndCreate(news: Props): Promise<{ id: string; outs: Props; inputs: Props }> {
+    const checked = await this.check({}, news);
+    if (checked.failures.length > 0) throw new Error(`check failed: ${JSON.stringify(checked.failures)}`);
+    return { ...(await this.create(checked.inputs)), inputs: checked.inputs };
+  }
+
+  /** Check, diff and (when changed in place) update, as the engine does; `id` names the resource. */
+  async checkAndApply(
+    id: string,
+    olds: Props,
+    news: Props,
+  ): Promise<{ diff: WireDiff; outs: Props; inputs: Props }> {
+    const checked = await this.check({}, news);
+    if (checked.failures.length > 0) throw new Error(`check failed: ${JSON.stringify(checked.failures)}`);
+    const diff = await this.diff(id, olds, checked.inputs);
+    const outs =
+      diff.changes === 2 && diff.replaces.length === 0 ? await this.update(id, olds, checked.inputs) : olds;
+    return { diff, outs, inputs: checked.inputs };
   }
 
   /** Stops the plugin. */

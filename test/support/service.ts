@@ -1,5 +1,32 @@
 /** Reading enrollments back with the official client, as the end-to-end tests check the service. */
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
+import type { EmulatorHandle } from "../../emulator";
+import { createServiceClient } from "../../provider/core/transport";
+
+/** The `connection` of a resource (and of the official client) for a running emulator. */
+export function emulatorConnection(emu: EmulatorHandle): {
+  connectionString: string;
+  endpoint: string;
+  caCertificate: string;
+} {
+  return { connectionString: emu.connectionString, endpoint: emu.endpoint, caCertificate: emu.caCertificate };
+}
+
+/** The official client for a running emulator, to write out of band and read back. */
+export function emulatorClient(emu: EmulatorHandle): ProvisioningServiceClient {
+  return createServiceClient(emulatorConnection(emu));
+}
+
+/** Exports the `DPS_EMULATOR_*` variables the example programs read; returns what restores the environment. */
+export function useEmulatorEnv(emu: EmulatorHandle): () => void {
+  const saved = { ...process.env };
+  process.env.DPS_EMULATOR_CONNECTION_STRING = emu.connectionString;
+  process.env.DPS_EMULATOR_ENDPOINT = emu.endpoint;
+  process.env.DPS_EMULATOR_CA = emu.caCertificate;
+  return () => {
+    process.env = saved;
+  };
+}
 
 /**
  * The enrollment as the service returns it, typed as `T` (each test declares the fields it reads),

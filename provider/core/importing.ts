@@ -1,11 +1,11 @@
 /**
  * The `import` resource option, done by the provider: Pulumi's dynamic-provider plugin cannot serve
  * the engine's import step (its `read` gets no provider: pulumi/pulumi#16175), so
- * `IndividualEnrollment` passes the id on as the internal input {@link IMPORT_KEY} and `create`
+ * the resource classes pass the id on as the internal input {@link IMPORT_KEY} and `create`
  * takes the enrollment over with no write when the program matches it. Pure rules here.
  */
 import { diffEnrollment } from "./diff";
-import type { EnrollmentInputs, EnrollmentView } from "./types";
+import type { EnrollmentInputs, EnrollmentView, IdKey } from "./types";
 
 /** The internal input carrying the `import` option's id (`__` keys are hidden from the engine's diff display). */
 export const IMPORT_KEY = "__import";
@@ -23,8 +23,12 @@ function show(value: unknown): string {
  * property (`tags: the DPS has {...}, the program says {...}`); empty when the import can go ahead.
  * Symmetric keys are named, never printed.
  */
-export function importDifferences(current: EnrollmentView, inputs: EnrollmentInputs): string[] {
-  const diff = diffEnrollment({ ...current, connection: inputs.connection }, inputs);
+export function importDifferences(
+  current: EnrollmentView,
+  inputs: EnrollmentInputs,
+  idKey: IdKey = "registrationId",
+): string[] {
+  const diff = diffEnrollment({ ...current, connection: inputs.connection }, inputs, idKey);
   const lines: string[] = [];
   for (const key of diff.changed) {
     if (key === "connection") continue;
@@ -52,14 +56,15 @@ export function importDifferences(current: EnrollmentView, inputs: EnrollmentInp
   return lines;
 }
 
-/** The error for an import whose program does not match the enrollment (nothing was written). */
+/** The error for an import whose program does not match the record (nothing was written). */
 export function importMismatchMessage(
-  registrationId: string,
+  noun: string,
+  id: string,
   hostName: string,
   differences: string[],
 ): string {
   return (
-    `Cannot import enrollment "${registrationId}" from ${hostName}: the program does not match it.\n` +
+    `Cannot import ${noun.toLowerCase()} "${id}" from ${hostName}: the program does not match it.\n` +
     differences.map((line) => `  - ${line}`).join("\n") +
     "\nChange the program to match (then import), or remove the `import` option and set `adopt: true` to take " +
     "it over and apply the program with Set semantics. Nothing was changed."

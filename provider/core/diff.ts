@@ -4,8 +4,8 @@
  */
 import { connectionHostName } from "./connectionString";
 import { ALLOCATION_PROPERTIES, REPLACED_PROPERTIES } from "./types";
-import type { EnrollmentInputs, EnrollmentOutputs } from "./types";
-import { canonicalAttestationType, isObject, isUnknown } from "./validation";
+import type { EnrollmentInputs, EnrollmentOutputs, IdKey } from "./types";
+import { canonicalAttestationType, isObject, isUnknown } from "./checks";
 
 /** The outcome of {@link diffEnrollment}, in the dynamic-provider contract's terms. */
 export interface EnrollmentDiff {
@@ -13,7 +13,7 @@ export interface EnrollmentDiff {
   changes: boolean;
   /** The properties whose change replaces the enrollment. */
   replaces: string[];
-  /** Replacing in place (same DPS, same registration id) must delete first: the id cannot exist twice. */
+  /** Replacing in place (same DPS, same id) must delete first: the id cannot exist twice. */
   deleteBeforeReplace: boolean;
   /** Every differing property, for messages and tests. */
   changed: string[];
@@ -46,7 +46,11 @@ function hubSet(hubs: unknown): string {
  * Compares the program's (checked) inputs with the state. Only properties the program sets are
  * compared: one removed from the program is no longer managed and never shows as a change.
  */
-export function diffEnrollment(olds: EnrollmentOutputs, news: EnrollmentInputs): EnrollmentDiff {
+export function diffEnrollment(
+  olds: EnrollmentOutputs,
+  news: EnrollmentInputs,
+  idKey: IdKey = "registrationId",
+): EnrollmentDiff {
   const changed: string[] = [];
   const replaces: string[] = [];
   const differs = (
@@ -58,12 +62,9 @@ export function diffEnrollment(olds: EnrollmentOutputs, news: EnrollmentInputs):
     if (isUnknown(b) || !equal(a, b)) changed.push(key);
   };
 
-  if (
-    isUnknown(news.registrationId) ||
-    String(news.registrationId).toLowerCase() !== String(olds.registrationId).toLowerCase()
-  ) {
-    changed.push("registrationId");
-    replaces.push("registrationId");
+  if (isUnknown(news[idKey]) || String(news[idKey]).toLowerCase() !== String(olds[idKey]).toLowerCase()) {
+    changed.push(idKey);
+    replaces.push(idKey);
   }
   const oldType = olds.attestation?.type;
   const newAttestation = news.attestation as unknown as Record<string, unknown> | undefined;
@@ -106,7 +107,7 @@ export function diffEnrollment(olds: EnrollmentOutputs, news: EnrollmentInputs):
   }
 
   const replacingInPlace =
-    replaces.length > 0 && !replaces.includes("registrationId") && !replaces.includes("connection");
+    replaces.length > 0 && !replaces.includes(idKey) && !replaces.includes("connection");
   return {
     changes: changed.length > 0,
     replaces,

@@ -1,6 +1,7 @@
 /**
- * Plain (resolved) shapes shared by the resource, the dynamic provider and the pure rules.
- * The resource's `XArgs` wrap these in `pulumi.Input`; the provider receives them resolved.
+ * Plain (resolved) shapes shared by every kind of enrollment, the dynamic provider and the pure rules.
+ * The resources' `XArgs` wrap these in `pulumi.Input`; the provider receives them resolved. A kind
+ * that lacks a property (groups have no `deviceId`) refuses it in its `check`.
  */
 import type { DpsConnection, DpsFacts } from "./connection";
 
@@ -145,22 +146,29 @@ export const ALLOCATION_PROPERTIES = [
   "apiVersion",
 ] as const satisfies readonly (keyof EnrollmentProperties)[];
 
-/** Resolved inputs of an `IndividualEnrollment`, as the dynamic provider receives them. */
-export interface EnrollmentInputs extends EnrollmentProperties {
+/** The property that names a record: an individual enrollment's or an enrollment group's id. */
+export type IdKey = "registrationId" | "enrollmentGroupId";
+
+/** The id of a record under its kind's key (exactly one is set). */
+export interface RecordIds {
+  /** An individual enrollment's registration id. */
+  registrationId?: string;
+  /** An enrollment group's id. */
+  enrollmentGroupId?: string;
+}
+
+/** Resolved inputs of an enrollment of any kind, as the dynamic provider receives them. */
+export interface EnrollmentInputs extends EnrollmentProperties, RecordIds {
   /** The DPS. */
   connection: EnrollmentConnection;
-  /** The enrollment's registration id. */
-  registrationId: string;
   /** The attestation. */
   attestation: Attestation;
   /** Take over an existing enrollment with Set semantics instead of failing. */
   adopt?: boolean;
 }
 
-/** What the service holds for an enrollment, in the provider's canonical form. */
-export interface EnrollmentView extends EnrollmentProperties {
-  /** The registration id as the service reports it. */
-  registrationId: string;
+/** What the service holds for an enrollment of any kind, in the provider's canonical form. */
+export interface EnrollmentView extends EnrollmentProperties, RecordIds {
   /** The attestation, with the secrets the provider knows. */
   attestation: AttestationState;
   /** The service's etag of this version. */
@@ -173,10 +181,12 @@ export interface EnrollmentView extends EnrollmentProperties {
   registrationState?: JsonObject;
 }
 
-/** The outputs of an `IndividualEnrollment` (its state). */
+/** The outputs of an enrollment of any kind (its state). */
 export interface EnrollmentOutputs extends EnrollmentView {
   /** The DPS (secret). */
   connection: EnrollmentConnection;
   /** As given. */
   adopt?: boolean;
+  /** The properties the program manages (see `drift.ts`); absent in state written by 0.1.0. */
+  __managed?: string[];
 }

@@ -8,7 +8,7 @@ import type {
   IotDpsResource,
   ListIotDpsResourceKeysResult,
 } from "@pulumi/azure-native/deviceprovisioningservices";
-import type { DpsConnection, DpsFacts } from "./connection";
+import type { DpsConnection, DpsFacts } from "../core/connection";
 import { connectionStringFromPolicies, parseDpsResourceId } from "./resourceId";
 
 type DpsModule = typeof import("@pulumi/azure-native/deviceprovisioningservices");

@@ -1,4 +1,4 @@
-// Pure helpers behind `provider/azure.ts`: parsing a DPS resource id, choosing the shared access
+// Pure helpers behind `provider/azure/dps.ts`: parsing a DPS resource id, choosing the shared access
 // policy the way `Set-AzIoTDeviceProvisioningServiceEnrollment` does, and building the connection
 // string. No Pulumi and no azure-native here, so they are unit-tested directly.
 

@@ -1,7 +1,7 @@
 /**
  * How the provider reaches a DPS data plane. This one type is what every way of naming a DPS
  * (a connection string, a host name with a Microsoft Entra credential, or the azure-native helpers in
- * `provider/azure.ts`) resolves to, and what the dynamic provider receives as plain inputs.
+ * `provider/azure/dps.ts`) resolves to, and what the dynamic provider receives as plain inputs.
  */
 export interface DpsConnection {
   /** `HostName=...;SharedAccessKeyName=...;SharedAccessKey=...` of a policy with EnrollmentRead/EnrollmentWrite. Secret. */

@@ -1,9 +1,10 @@
 /**
- * The Set semantics of `Set-AzIoTDeviceProvisioningServiceEnrollment` as pure functions: the mapping
- * between the service's wire form and the provider's canonical view, and the merge that changes only
- * what the program manages. No I/O here.
+ * The Set semantics of `Set-AzIoTDeviceProvisioningServiceEnrollment` (and `...EnrollmentGroup`) as
+ * pure functions: the mapping between the service's wire form and the provider's canonical view, and
+ * the merge that changes only what the program manages. No I/O here.
  */
 import { randomBytes } from "crypto";
+import type { WireForm } from "./kind";
 import { REPLACED_PROPERTIES } from "./types";
 import type {
   AllocationPolicy,
@@ -14,7 +15,7 @@ import type {
   ProvisioningStatus,
   ReprovisionPolicy,
 } from "./types";
-import { canonicalAllocationPolicy, canonicalAttestationType, isObject } from "./validation";
+import { canonicalAllocationPolicy, canonicalAttestationType, isObject } from "./checks";
 
 /** An X.509 certificate as the service takes it (`certificate`) and reports it (`info`). */
 export interface WireCertificate {
@@ -40,10 +41,12 @@ export interface WireAttestation {
   symmetricKey?: { primaryKey?: string; secondaryKey?: string };
 }
 
-/** An individual enrollment on the wire (api-version 2021-10-01). */
+/** An individual enrollment or enrollment group on the wire (api-version 2021-10-01). */
 export interface WireEnrollment {
-  /** Registration id. */
-  registrationId: string;
+  /** Registration id (individual enrollments). */
+  registrationId?: string;
+  /** Enrollment group id (groups). */
+  enrollmentGroupId?: string;
   /** Device id. */
   deviceId?: string;
   /** Attestation. */
@@ -89,6 +92,9 @@ const REPROVISION: Record<ReprovisionPolicy, { updateHubAssignment: boolean; mig
   never: { updateHubAssignment: false, migrateDeviceData: false },
 };
 
+/** The wire form of individual enrollments, the default of the functions here. */
+export const INDIVIDUAL_FORM: WireForm = { idKey: "registrationId", signingCertificates: false };
+
 /** 64 random bytes, base64: what the service and the CLI generate for symmetric keys. */
 export function generateSymmetricKey(): string {
   return randomBytes(64).toString("base64");
@@ -110,7 +116,11 @@ function definedOnly<T extends object>(value: T): T {
  * The canonical view of a service enrollment. `known` supplies the secrets the service does not
  * return (symmetric keys from GET, certificates), taken only when the attestation type is the same.
  */
-export function fromWire(wire: WireEnrollment, known?: AttestationState): EnrollmentView {
+export function fromWire(
+  wire: WireEnrollment,
+  known?: AttestationState,
+  form: WireForm = INDIVIDUAL_FORM,
+): EnrollmentView {
   const type = canonicalAttestationType(wire.attestation?.type) ?? "symmetricKey";
   const same = known && known.type === type ? known : undefined;
   const attestation: AttestationState = { type };
@@ -127,7 +137,8 @@ export function fromWire(wire: WireEnrollment, known?: AttestationState): Enroll
       attestation.secondaryCaName = x509.caReferences.secondary || undefined;
     } else {
       const certs = x509.signingCertificates ?? x509.clientCertificates;
-      attestation.rootCertificate = x509.signingCertificates !== undefined;
+      // Groups have only signing certificates: there is no choice to report.
+      if (!form.signingCertificates) attestation.rootCertificate = x509.signingCertificates !== undefined;
       attestation.primaryCertificate = certs?.primary?.certificate || same?.primaryCertificate;
       attestation.secondaryCertificate =
         certs?.secondary?.certificate || (certs?.secondary ? same?.secondaryCertificate : undefined);
@@ -135,7 +146,7 @@ export function fromWire(wire: WireEnrollment, known?: AttestationState): Enroll
   }
   const policy = wire.allocationPolicy ? canonicalAllocationPolicy(wire.allocationPolicy) : undefined;
   return definedOnly<EnrollmentView>({
-    registrationId: wire.registrationId,
+    [form.idKey]: wire[form.idKey],
     attestation: definedOnly(attestation),
     deviceId: wire.deviceId || undefined,
     provisioningStatus: (wire.provisioningStatus?.toLowerCase() === "disabled"
@@ -158,7 +169,7 @@ export function fromWire(wire: WireEnrollment, known?: AttestationState): Enroll
   });
 }
 
-function wireAttestation(att: AttestationState): WireAttestation {
+function wireAttestation(att: AttestationState, form: WireForm): WireAttestation {
   if (att.type === "symmetricKey") {
     return {
       type: "symmetricKey",
@@ -183,20 +194,27 @@ function wireAttestation(att: AttestationState): WireAttestation {
   });
   return {
     type: "x509",
-    x509: att.rootCertificate ? { signingCertificates: certs } : { clientCertificates: certs },
+    x509:
+      att.rootCertificate || form.signingCertificates
+        ? { signingCertificates: certs }
+        : { clientCertificates: certs },
   };
 }
 
 /** The wire form of a view, for a PUT. Read-only fields are left out; `etag` only when given. */
-export function toWire(view: EnrollmentView, etag?: string): WireEnrollment {
+export function toWire(
+  view: EnrollmentView,
+  etag?: string,
+  form: WireForm = INDIVIDUAL_FORM,
+): WireEnrollment {
   const custom =
     view.allocationPolicy === "Custom"
       ? { webhookUrl: view.webhookUrl, apiVersion: view.apiVersion }
       : undefined;
   return definedOnly<WireEnrollment>({
-    registrationId: view.registrationId,
+    [form.idKey]: view[form.idKey],
     deviceId: view.deviceId,
-    attestation: wireAttestation(view.attestation),
+    attestation: wireAttestation(view.attestation, form),
     capabilities: { iotEdge: view.edgeEnabled ?? false },
     iotHubHostName: view.iotHubHostName,
     initialTwin: { tags: view.tags ?? {}, properties: { desired: view.desired ?? {} } },
@@ -211,9 +229,13 @@ export function toWire(view: EnrollmentView, etag?: string): WireEnrollment {
 }
 
 /** What a brand-new enrollment starts from: the Add cmdlet's defaults (twin, iotEdge false, reprovision {true, true}). */
-export function emptyView(registrationId: string, type: AttestationState["type"]): EnrollmentView {
+export function emptyView(
+  id: string,
+  type: AttestationState["type"],
+  form: WireForm = INDIVIDUAL_FORM,
+): EnrollmentView {
   return {
-    registrationId,
+    [form.idKey]: id,
     attestation: { type },
     provisioningStatus: "Enabled",
     reprovisionPolicy: "reprovisionandmigratedata",
@@ -294,9 +316,10 @@ function applyAllocation(next: EnrollmentView, inputs: EnrollmentInputs): void {
 export function createView(
   inputs: EnrollmentInputs,
   generateKey: () => string = generateSymmetricKey,
+  form: WireForm = INDIVIDUAL_FORM,
 ): EnrollmentView {
   const type = canonicalAttestationType(inputs.attestation.type) ?? "symmetricKey";
-  const base = emptyView(inputs.registrationId, type);
+  const base = emptyView(inputs[form.idKey] ?? "", type, form);
   const view = applySet(base, inputs);
   if (type === "symmetricKey" && !view.attestation.primaryKey) {
     view.attestation = { ...view.attestation, primaryKey: generateKey(), secondaryKey: generateKey() };

@@ -7,10 +7,10 @@
  */
 import { jsonEqual } from "./diff";
 import { ALLOCATION_PROPERTIES, REPLACED_PROPERTIES } from "./types";
-import type { EnrollmentInputs, EnrollmentOutputs, EnrollmentView } from "./types";
+import type { EnrollmentInputs, EnrollmentOutputs, EnrollmentView, IdKey } from "./types";
 
 /** The state key holding the managed property names (internal: the engine's display skips `__` keys). */
-export const MANAGED_KEY = "__managed";
+export const MANAGED_KEY = "__managed" as const;
 
 const OPTIONAL_PROPERTIES = [...REPLACED_PROPERTIES, ...ALLOCATION_PROPERTIES] as const;
 
@@ -35,12 +35,13 @@ export function managedKeys(inputs: EnrollmentInputs): string[] {
 export function refreshedInputs(
   state: Partial<EnrollmentOutputs>,
   refreshed: EnrollmentView,
+  idKey: IdKey = "registrationId",
 ): Record<string, unknown> | undefined {
-  const managed = (state as Record<string, unknown>)[MANAGED_KEY];
+  const managed = state[MANAGED_KEY];
   if (!Array.isArray(managed)) return undefined;
   const inputs: Record<string, unknown> = {
     connection: state.connection,
-    registrationId: refreshed.registrationId,
+    [idKey]: refreshed[idKey],
   };
   if (state.adopt !== undefined) inputs.adopt = state.adopt;
   const attestation: Record<string, unknown> = { type: refreshed.attestation.type };

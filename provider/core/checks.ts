@@ -1,14 +1,15 @@
 /**
- * The `check` rules: every rule and error text of the cmdlets, plus the service's own input rules,
- * as a pure function from raw inputs to canonical inputs and failures. Values unknown during preview
- * are skipped, never reported.
+ * The `check` rules every kind shares: every rule and error text of the cmdlets, plus the service's
+ * own input rules, as pure functions from raw inputs to canonical inputs and failures. A kind adds its
+ * own rules through {@link CheckSpec}. Values unknown during preview are skipped, never reported.
  */
 import { parseConnectionString } from "./connectionString";
-import { ALLOCATION_PROPERTIES, REPLACED_PROPERTIES } from "./types";
+import { ALLOCATION_PROPERTIES } from "./types";
 import type {
   AllocationPolicy,
   AttestationType,
   EnrollmentInputs,
+  IdKey,
   ProvisioningStatus,
   ReprovisionPolicy,
 } from "./types";
@@ -61,24 +62,8 @@ const ATTESTATION_TYPE: Record<string, AttestationType> = {
   tpm: "tpm",
   x509: "x509",
 };
-const ATTESTATION_FIELDS: Record<AttestationType, string[]> = {
-  symmetricKey: ["primaryKey", "secondaryKey"],
-  tpm: ["endorsementKey", "storageRootKey"],
-  x509: ["primaryCertificate", "secondaryCertificate", "rootCertificate", "primaryCaName", "secondaryCaName"],
-};
-const KNOWN_INPUTS = new Set<string>([
-  "connection",
-  "registrationId",
-  "attestation",
-  ...REPLACED_PROPERTIES,
-  ...ALLOCATION_PROPERTIES,
-  "adopt",
-]);
-
-/** Registration ids: up to 128 of `A-Z a-z 0-9 : . _ -`, a letter or digit first and last. */
-const REGISTRATION_ID = /^[A-Za-z0-9](?:[A-Za-z0-9:._-]{0,126}[A-Za-z0-9])?$/;
-/** IoT Hub device ids: up to 128 ASCII letters, digits and `- . % _ * ? ! ( ) , : = @ $ '`. */
-const DEVICE_ID = /^[A-Za-z0-9\-.%_*?!(),:=@$']{1,128}$/;
+/** Registration and group ids: up to 128 of `A-Z a-z 0-9 : . _ -`, a letter or digit first and last. */
+const RECORD_ID = /^[A-Za-z0-9](?:[A-Za-z0-9:._-]{0,126}[A-Za-z0-9])?$/;
 const HOST_NAME =
   /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -116,6 +101,38 @@ function enumValue<T>(table: Record<string, T>, value: unknown): T | undefined {
   return typeof value === "string" ? table[value.toLowerCase()] : undefined;
 }
 
+/** Reports a rule broken: the property and what to do. */
+export type Fail = (property: string, reason: string) => void;
+
+/** What a kind adds to the shared rules. */
+export interface CheckSpec {
+  /** The resource's class name, for messages. */
+  resource: string;
+  /** The id property. */
+  idKey: IdKey;
+  /** The kind's own input properties besides the shared ones. */
+  inputs: readonly string[];
+  /** The attestation types the kind takes, each with its fields. */
+  attestations: Partial<Record<AttestationType, readonly string[]>>;
+  /** The kind's own rules, on the raw inputs, after the shared ones. */
+  rules(raw: Record<string, unknown>, fail: Fail): void;
+  /** The kind's own attestation rules, once its type is known and allowed. */
+  attestationRules(type: AttestationType, value: Record<string, unknown>, fail: Fail): void;
+}
+
+/** The properties every kind takes, in check order. */
+const SHARED_INPUTS = [
+  "connection",
+  "attestation",
+  "provisioningStatus",
+  "reprovisionPolicy",
+  "edgeEnabled",
+  "tags",
+  "desired",
+  ...ALLOCATION_PROPERTIES,
+  "adopt",
+];
+
 function jsonDepth(value: unknown): number {
   if (Array.isArray(value)) return 1 + Math.max(0, ...value.map(jsonDepth));
   if (isObject(value)) return 1 + Math.max(0, ...Object.values(value).map(jsonDepth));
@@ -141,54 +158,48 @@ export function canonicalAttestationType(value: unknown): AttestationType | unde
 }
 
 /**
- * Validates raw inputs (as the engine passes them to `check`) and returns them with enums in the
- * cmdlet's canonical spelling. Pure: no I/O.
+ * Validates raw inputs (as the engine passes them to `check`) with the shared rules and the kind's
+ * own, and returns them with enums in the cmdlet's canonical spelling. Pure: no I/O.
  */
-export function checkInputs(raw: Record<string, unknown>): CheckOutcome {
+export function checkEnrollment(raw: Record<string, unknown>, spec: CheckSpec): CheckOutcome {
   const failures: CheckFailure[] = [];
-  const fail = (property: string, reason: string) => failures.push({ property, reason });
+  const fail: Fail = (property, reason) => failures.push({ property, reason });
   const inputs: Record<string, unknown> = { ...raw };
   const known = (key: string) => raw[key] !== undefined && !isUnknown(raw[key]);
+  const allowed = new Set<string>([spec.idKey, ...SHARED_INPUTS, ...spec.inputs]);
 
   for (const key of Object.keys(raw)) {
-    if (!KNOWN_INPUTS.has(key) && !key.startsWith("__")) {
+    if (!allowed.has(key) && !key.startsWith("__")) {
       fail(
         key,
-        `"${key}" is not a property of IndividualEnrollment; remove it (see the README for the properties).`,
+        `"${key}" is not a property of ${spec.resource}; remove it (see the README for the properties).`,
       );
     }
   }
 
   checkConnection(raw.connection, fail);
 
-  if (raw.registrationId === undefined) {
-    fail("registrationId", "registrationId is required.");
-  } else if (known("registrationId")) {
-    const id = raw.registrationId;
-    if (typeof id !== "string" || !REGISTRATION_ID.test(id)) {
+  const idKey = spec.idKey;
+  if (raw[idKey] === undefined) {
+    fail(idKey, `${idKey} is required.`);
+  } else if (known(idKey)) {
+    const id = raw[idKey];
+    if (typeof id !== "string" || !RECORD_ID.test(id)) {
       fail(
-        "registrationId",
-        `registrationId ${JSON.stringify(id)} is invalid: use 1 to 128 letters, digits and ': . _ -', ` +
+        idKey,
+        `${idKey} ${JSON.stringify(id)} is invalid: use 1 to 128 letters, digits and ': . _ -', ` +
           "starting and ending with a letter or digit.",
       );
     }
   }
 
   if (raw.attestation === undefined) {
-    fail(
-      "attestation",
-      'attestation is required: { type: "symmetricKey" }, { type: "tpm", endorsementKey } or { type: "x509", primaryCertificate | primaryCaName }.',
-    );
+    fail("attestation", `attestation is required: ${attestationForms(spec)}.`);
   } else if (!isUnknown(raw.attestation) || isObject(raw.attestation)) {
-    inputs.attestation = checkAttestation(raw.attestation, fail);
+    inputs.attestation = checkAttestation(raw.attestation, spec, fail);
   }
 
-  if (known("deviceId") && (typeof raw.deviceId !== "string" || !DEVICE_ID.test(raw.deviceId))) {
-    fail(
-      "deviceId",
-      `deviceId ${JSON.stringify(raw.deviceId)} is invalid: use 1 to 128 ASCII letters, digits and - . % _ * ? ! ( ) , : = @ $ '.`,
-    );
-  }
+  spec.rules(raw, fail);
   canonicalEnum(inputs, raw, "provisioningStatus", PROVISIONING_STATUS, fail);
   canonicalEnum(inputs, raw, "reprovisionPolicy", REPROVISION_POLICY, fail);
   canonicalEnum(inputs, raw, "allocationPolicy", ALLOCATION_POLICY, fail);
@@ -197,13 +208,26 @@ export function checkInputs(raw: Record<string, unknown>): CheckOutcome {
   }
   checkTwinPart(raw, "tags", TWIN_LIMITS.tagsBytes, fail);
   checkTwinPart(raw, "desired", TWIN_LIMITS.desiredBytes, fail);
-  checkTwinPart(raw, "optionalDeviceInformation", TWIN_LIMITS.deviceInformationBytes, fail);
 
   checkAllocation(raw, inputs, fail);
   return { inputs, failures };
 }
 
-type Fail = (property: string, reason: string) => void;
+const FORMS: Record<AttestationType, string> = {
+  symmetricKey: '{ type: "symmetricKey" }',
+  tpm: '{ type: "tpm", endorsementKey }',
+  x509: '{ type: "x509", primaryCertificate | primaryCaName }',
+};
+
+function attestationForms(spec: CheckSpec): string {
+  const forms = Object.keys(spec.attestations).map((t) => FORMS[t as AttestationType]);
+  return forms.length > 1 ? `${forms.slice(0, -1).join(", ")} or ${forms[forms.length - 1]}` : forms[0];
+}
+
+function typeNames(spec: CheckSpec): string {
+  const names = Object.keys(spec.attestations).map((t) => `"${t}"`);
+  return names.length > 1 ? `${names.slice(0, -1).join(", ")} or ${names[names.length - 1]}` : names[0];
+}
 
 function canonicalEnum<T>(
   inputs: Record<string, unknown>,
@@ -289,9 +313,9 @@ function checkConnection(value: unknown, fail: Fail): void {
   }
 }
 
-function checkAttestation(value: unknown, fail: Fail): unknown {
+function checkAttestation(value: unknown, spec: CheckSpec, fail: Fail): unknown {
   if (!isObject(value)) {
-    fail("attestation", 'attestation must be an object with a type: "symmetricKey", "tpm" or "x509".');
+    fail("attestation", `attestation must be an object with a type: ${typeNames(spec)}.`);
     return value;
   }
   if (isUnknown(value.type)) return value;
@@ -299,13 +323,18 @@ function checkAttestation(value: unknown, fail: Fail): unknown {
   if (!type) {
     fail(
       "attestation.type",
-      `attestation.type ${JSON.stringify(value.type)} is not valid; use "symmetricKey", "tpm" or "x509".`,
+      `attestation.type ${JSON.stringify(value.type)} is not valid; use ${typeNames(spec)}.`,
     );
+    return value;
+  }
+  const fields = spec.attestations[type];
+  if (!fields) {
+    fail("attestation.type", `${spec.resource} does not take ${type} attestation; use ${typeNames(spec)}.`);
     return value;
   }
   const att: Record<string, unknown> = { ...value, type };
   for (const key of Object.keys(value)) {
-    if (key !== "type" && !ATTESTATION_FIELDS[type].includes(key)) {
+    if (key !== "type" && !fields.includes(key)) {
       fail(`attestation.${key}`, `attestation.${key} does not apply to ${type} attestation; remove it.`);
     }
   }
@@ -316,7 +345,7 @@ function checkAttestation(value: unknown, fail: Fail): unknown {
       fail(`attestation.${key}`, `attestation.${key} must be a non-empty string.`);
     }
   };
-  ATTESTATION_FIELDS[type].filter((k) => k !== "rootCertificate").forEach(str);
+  fields.filter((k) => k !== "rootCertificate").forEach(str);
   if (type === "symmetricKey") {
     if (has("primaryKey") !== has("secondaryKey")) {
       fail(
@@ -336,14 +365,7 @@ function checkAttestation(value: unknown, fail: Fail): unknown {
         }
       }
     }
-  } else if (type === "tpm") {
-    if (!has("endorsementKey")) {
-      fail(
-        "attestation.endorsementKey",
-        "TPM attestation needs endorsementKey (the TPM's public endorsement key, base64).",
-      );
-    }
-  } else {
+  } else if (type === "x509") {
     const certs = has("primaryCertificate") || has("secondaryCertificate") || has("rootCertificate");
     const cas = has("primaryCaName") || has("secondaryCaName");
     if (certs && cas) {
@@ -359,23 +381,13 @@ function checkAttestation(value: unknown, fail: Fail): unknown {
         "x509 attestation needs primaryCertificate (PEM or base64), or primaryCaName for a CA certificate in the DPS.",
       );
     }
-    if (has("rootCertificate") && !isUnknown(value.rootCertificate)) {
-      if (typeof value.rootCertificate !== "boolean") {
-        fail("attestation.rootCertificate", "attestation.rootCertificate must be true or false.");
-      } else if (value.rootCertificate) {
-        // The service takes signing (root) certificates only in enrollment groups.
-        fail(
-          "attestation.rootCertificate",
-          "rootCertificate: true (signing certificates) applies only to enrollment groups; an individual " +
-            "enrollment takes the device's own (client) certificate. Remove rootCertificate, or use primaryCaName.",
-        );
-      }
-    }
   }
+  spec.attestationRules(type, value, fail);
   return att;
 }
 
-function checkTwinPart(raw: Record<string, unknown>, key: string, maxBytes: number, fail: Fail): void {
+/** Checks a twin-like JSON object input against IoT Hub's size and depth limits. */
+export function checkTwinPart(raw: Record<string, unknown>, key: string, maxBytes: number, fail: Fail): void {
   const value = raw[key];
   if (value === undefined || isUnknown(value)) return;
   if (!isObject(value) || !isJson(value)) {
@@ -467,7 +479,7 @@ function checkAllocation(raw: Record<string, unknown>, inputs: Record<string, un
   }
 }
 
-/** Narrows checked raw inputs to {@link EnrollmentInputs} (after {@link checkInputs} found no failures). */
+/** Narrows checked raw inputs to {@link EnrollmentInputs} (after a kind's check found no failures). */
 export function asInputs(raw: Record<string, unknown>): EnrollmentInputs {
   return raw as unknown as EnrollmentInputs;
 }

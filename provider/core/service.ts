@@ -1,9 +1,10 @@
 /**
- * The thin I/O adapter between the provider and one DPS: the four enrollment calls, through the
- * official client, with retries, adaptive pacing and service errors made readable. One client per
- * connection per process, so keep-alive connections are reused across resources.
+ * The thin I/O adapter between the provider and one DPS: the four calls of one kind of enrollment,
+ * through the official client, with retries, adaptive pacing and service errors made readable. One
+ * client per connection per process, so keep-alive connections are reused across resources and kinds.
  */
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
+import type { EnrollmentKind, KindCalls } from "./kind";
 import type { EnrollmentConnection } from "./types";
 import type { WireAttestation, WireEnrollment } from "./semantics";
 import { connectionHostName, parseConnectionString } from "./connectionString";
@@ -17,13 +18,15 @@ export class AmbiguousWriteError extends DpsServiceError {
   readonly retried = true;
 }
 
-const services = new Map<string, EnrollmentService>();
+const clients = new Map<string, ProvisioningServiceClient>();
 
-/** Enrollment operations on one DPS. */
+/** Operations on the enrollments of one kind in one DPS. */
 export class EnrollmentService {
   /** The DPS host name, which keys the shared pacing. */
   readonly hostName: string;
   private readonly retry: RetryOptions;
+  private readonly noun: string;
+  private readonly calls: KindCalls;
 
   /**
    * Use {@link EnrollmentService.for}; the constructor is for tests that bring their own client.
@@ -33,15 +36,18 @@ export class EnrollmentService {
   constructor(
     private readonly client: ProvisioningServiceClient,
     hostName: string,
+    kind: Pick<EnrollmentKind, "calls" | "noun">,
     retry: RetryOptions = {},
     private readonly secrets: readonly (string | undefined)[] = [],
   ) {
     this.hostName = hostName;
     this.retry = { ...retry, pacingKey: hostName.toLowerCase() };
+    this.noun = kind.noun.toLowerCase();
+    this.calls = kind.calls;
   }
 
-  /** The service for a connection, created once per process. */
-  static for(connection: EnrollmentConnection): EnrollmentService {
+  /** The service of `kind` for a connection; the client is created once per process and connection. */
+  static for(connection: EnrollmentConnection, kind: EnrollmentKind): EnrollmentService {
     const key = JSON.stringify([
       connection.connectionString,
       connection.hostName,
@@ -49,48 +55,35 @@ export class EnrollmentService {
       connection.endpoint,
       connection.caCertificate,
     ]);
-    let service = services.get(key);
-    if (!service) {
-      const policyKey = connection.connectionString
-        ? parseConnectionString(connection.connectionString).key
-        : undefined;
-      service = new EnrollmentService(
-        createServiceClient(connection),
-        connectionHostName(connection) ?? "dps",
-        {},
-        [policyKey],
-      );
-      services.set(key, service);
+    let client = clients.get(key);
+    if (!client) {
+      client = createServiceClient(connection);
+      clients.set(key, client);
     }
-    return service;
+    const policyKey = connection.connectionString
+      ? parseConnectionString(connection.connectionString).key
+      : undefined;
+    return new EnrollmentService(client, connectionHostName(connection) ?? "dps", kind, {}, [policyKey]);
   }
 
-  /** GET the enrollment; `undefined` when it does not exist. */
-  async get(registrationId: string): Promise<WireEnrollment | undefined> {
+  /** GET the record; `undefined` when it does not exist. */
+  async get(id: string): Promise<WireEnrollment | undefined> {
     try {
-      const result = await withRetries(() => this.client.getIndividualEnrollment(registrationId), this.retry);
-      return result.responseBody as unknown as WireEnrollment;
+      const result = await withRetries(() => this.calls.get(this.client, id), this.retry);
+      return result.responseBody as WireEnrollment;
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
-      throw new DpsServiceError(`get of enrollment "${registrationId}"`, error, this.secrets, this.hostName);
+      throw new DpsServiceError(`get of ${this.noun} "${id}"`, error, this.secrets, this.hostName);
     }
   }
 
   /** The attestation with its secrets (`POST .../attestationmechanism`), the only way to read symmetric keys. */
-  async attestation(registrationId: string): Promise<WireAttestation> {
+  async attestation(id: string): Promise<WireAttestation> {
     try {
-      const result = await withRetries(
-        () => this.client.getIndividualEnrollmentAttestationMechanism(registrationId),
-        this.retry,
-      );
-      return result.responseBody as unknown as WireAttestation;
+      const result = await withRetries(() => this.calls.attestation(this.client, id), this.retry);
+      return result.responseBody as WireAttestation;
     } catch (error) {
-      throw new DpsServiceError(
-        `read of the attestation of "${registrationId}"`,
-        error,
-        this.secrets,
-        this.hostName,
-      );
+      throw new DpsServiceError(`read of the attestation of "${id}"`, error, this.secrets, this.hostName);
     }
   }
 
@@ -103,15 +96,15 @@ export class EnrollmentService {
     try {
       const result = await withRetries(async () => {
         try {
-          return await this.client.createOrUpdateIndividualEnrollment(enrollment as never);
+          return await this.calls.put(this.client, enrollment);
         } catch (error) {
           if (isTransient(failureInfo(error))) retried = true;
           throw error;
         }
       }, this.retry);
-      return result.responseBody as unknown as WireEnrollment;
+      return result.responseBody as WireEnrollment;
     } catch (error) {
-      const what = `write of enrollment "${enrollment.registrationId}"`;
+      const what = `write of ${this.noun} "${enrollment.registrationId ?? enrollment.enrollmentGroupId}"`;
       const keys = enrollment.attestation?.symmetricKey;
       const secrets = [...this.secrets, keys?.primaryKey, keys?.secondaryKey];
       if (retried && (statusOf(error) === 409 || statusOf(error) === 412))
@@ -120,19 +113,14 @@ export class EnrollmentService {
     }
   }
 
-  /** DELETE the enrollment; false when it was already gone. */
-  async delete(registrationId: string): Promise<boolean> {
+  /** DELETE the record; false when it was already gone. */
+  async delete(id: string): Promise<boolean> {
     try {
-      await withRetries(() => this.client.deleteIndividualEnrollment(registrationId), this.retry);
+      await withRetries(() => this.calls.delete(this.client, id), this.retry);
       return true;
     } catch (error) {
       if (statusOf(error) === 404) return false;
-      throw new DpsServiceError(
-        `delete of enrollment "${registrationId}"`,
-        error,
-        this.secrets,
-        this.hostName,
-      );
+      throw new DpsServiceError(`delete of ${this.noun} "${id}"`, error, this.secrets, this.hostName);
     }
   }
 }

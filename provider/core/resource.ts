@@ -1,0 +1,201 @@
+/**
+ * What every enrollment resource shares: the connection arguments, the arguments of the Set cmdlets
+ * both kinds take, the outputs both kinds have, and how the dynamic resource's inputs are put
+ * together (secrets marked, the provider given as a short module text that loads it by package name).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { IMPORT_KEY } from "./importing";
+import type {
+  AllocationPolicy,
+  AttestationState,
+  EnrollmentConnection,
+  JsonObject,
+  ProvisioningStatus,
+  ReprovisionPolicy,
+} from "./types";
+
+/** `connection` of an enrollment resource: one DPS, every field a `pulumi.Input`. */
+export interface DpsConnectionArgs {
+  /** `HostName=...;SharedAccessKeyName=...;SharedAccessKey=...` (kept secret in state). */
+  connectionString?: pulumi.Input<string>;
+  /** The DPS host name, with `credential`. */
+  hostName?: pulumi.Input<string>;
+  /** `"default"`: `DefaultAzureCredential` at run time (Microsoft Entra). */
+  credential?: pulumi.Input<"default">;
+  /** Where requests go instead of `https://{hostName}` (the local emulator). */
+  endpoint?: pulumi.Input<string>;
+  /** A CA to trust, PEM text or a file path (the emulator's). */
+  caCertificate?: pulumi.Input<string>;
+  /** Hubs linked to the DPS, when known: `check` rejects others at preview time. */
+  linkedHubs?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+/** The attestation arguments both kinds take; each kind adds its `type` and its own fields. */
+export interface SharedAttestationArgs {
+  /** Symmetric key: primary key, base64 (both or neither; neither generates both). */
+  primaryKey?: pulumi.Input<string>;
+  /** Symmetric key: secondary key, base64. */
+  secondaryKey?: pulumi.Input<string>;
+  /** X.509: primary certificate, PEM or base64. */
+  primaryCertificate?: pulumi.Input<string>;
+  /** X.509: secondary certificate. */
+  secondaryCertificate?: pulumi.Input<string>;
+  /** X.509: name of the primary CA certificate in the DPS (instead of certificates). */
+  primaryCaName?: pulumi.Input<string>;
+  /** X.509: name of the secondary CA certificate in the DPS. */
+  secondaryCaName?: pulumi.Input<string>;
+}
+
+/** The arguments both kinds take; each maps to a parameter of the Set cmdlets (see the docs). */
+export interface SharedEnrollmentArgs {
+  /** The DPS (`-ResourceGroupName -DpsName` / `-DpsObject` / `-ResourceId`: see `provider/azure`). */
+  connection: pulumi.Input<DpsConnectionArgs>;
+  /** `-ProvisioningStatus`: `Enabled` or `Disabled` (any case). */
+  provisioningStatus?: pulumi.Input<ProvisioningStatus | string>;
+  /** `-ReprovisionPolicy`: `reprovisionandmigratedata`, `reprovisionandresetdata` or `never` (any case). */
+  reprovisionPolicy?: pulumi.Input<ReprovisionPolicy | string>;
+  /** `-EdgeEnabled`. */
+  edgeEnabled?: pulumi.Input<boolean>;
+  /** `-Tag`: initial twin tags, replaced whole. */
+  tags?: pulumi.Input<JsonObject>;
+  /** `-Desired`: initial twin desired properties, replaced whole. */
+  desired?: pulumi.Input<JsonObject>;
+  /** `-AllocationPolicy`: `Hashed`, `GeoLatency`, `Static` or `Custom` (any case). */
+  allocationPolicy?: pulumi.Input<AllocationPolicy | string>;
+  /** `-IotHub`: hub host names. */
+  iotHubs?: pulumi.Input<pulumi.Input<string>[]>;
+  /** `-IotHubHostName`: the legacy single hub, without a policy. */
+  iotHubHostName?: pulumi.Input<string>;
+  /** `-WebhookUrl` (Custom allocation). */
+  webhookUrl?: pulumi.Input<string>;
+  /** `-ApiVersion` (Custom allocation). */
+  apiVersion?: pulumi.Input<string>;
+  /** Take over a record that already exists, with Set semantics, instead of failing. */
+  adopt?: pulumi.Input<boolean>;
+}
+
+/** What a `get` needs besides the id. */
+export interface EnrollmentGetArgs {
+  /** The DPS to read from. */
+  connection: pulumi.Input<DpsConnectionArgs>;
+}
+
+/** The optional inputs both kinds have, and the outputs only the service sets. */
+const SHARED_OPTIONAL = [
+  "provisioningStatus",
+  "reprovisionPolicy",
+  "edgeEnabled",
+  "tags",
+  "desired",
+  "allocationPolicy",
+  "iotHubs",
+  "iotHubHostName",
+  "webhookUrl",
+  "apiVersion",
+  "adopt",
+  "etag",
+  "createdDateTimeUtc",
+  "lastUpdatedDateTimeUtc",
+];
+
+/**
+ * The inputs of a dynamic enrollment resource: every output property present (unset ones as
+ * `undefined`, so they become outputs), the connection and any given keys secret, and `__provider`
+ * the module text of the kind's provider.
+ */
+export function dynamicInputs(
+  args: { connection?: pulumi.Input<DpsConnectionArgs>; attestation?: pulumi.Input<object> },
+  kindOptional: readonly string[],
+  providerText: string,
+): pulumi.Inputs {
+  const props: pulumi.Inputs = {};
+  for (const key of [...kindOptional, ...SHARED_OPTIONAL]) props[key] = undefined;
+  return {
+    ...props,
+    ...args,
+    // Secret as inputs too, so keys or a connection string given in plain text never reach state in clear.
+    // An attestation without symmetric keys (a type, TPM public keys, certificates, CA names) holds
+    // nothing secret as an input; its output is secret anyway (generated keys).
+    connection: args.connection === undefined ? undefined : pulumi.secret(args.connection),
+    attestation: args.attestation === undefined ? undefined : secretIfKeys(args.attestation),
+    // What `dynamic.Resource` does, with a provider text of our own (see PROVIDER_MODULE_TEXT).
+    __provider: providerText,
+  };
+}
+
+function secretIfKeys(attestation: pulumi.Input<object>): pulumi.Output<unknown> {
+  return pulumi.output(attestation).apply((a): pulumi.Output<unknown> | unknown => {
+    const keys = a as { primaryKey?: unknown; secondaryKey?: unknown };
+    return keys.primaryKey !== undefined || keys.secondaryKey !== undefined ? pulumi.secret(a) : a;
+  });
+}
+
+/** `opts` with the connection and the attestation (keys) as secret outputs. */
+export function withSecretOutputs(
+  opts: pulumi.CustomResourceOptions | undefined,
+): pulumi.CustomResourceOptions {
+  const extra = opts?.additionalSecretOutputs ?? [];
+  return { ...opts, additionalSecretOutputs: [...new Set([...extra, "connection", "attestation"])] };
+}
+
+/**
+ * `opts` as the engine gets them, with `props` completed: the connection and attestation secret
+ * outputs, and the `import` option handed to the provider as the internal input `__import` (the
+ * engine's own import step cannot reach a dynamic provider; see importing.ts and docs/import-and-drift.md).
+ */
+export function engineOptions(
+  props: pulumi.Inputs,
+  opts: pulumi.CustomResourceOptions | undefined,
+): pulumi.CustomResourceOptions {
+  const { import: importId, ...rest } = opts ?? {};
+  if (importId === undefined) return withSecretOutputs(opts);
+  if (rest.id === undefined) props[IMPORT_KEY] = importId;
+  return withSecretOutputs(rest);
+}
+
+/**
+ * The provider text of a kind exported by `provider/runtime.ts` under `exportName`: what the
+ * dynamic-provider plugin evaluates (it calls `exports.handler()` to get the provider). It loads the
+ * implementation by package name inside the plugin, so it is 100 bytes, identical for every resource
+ * of the kind, and captures nothing; `dynamic.Resource` would serialize a provider object as six
+ * wrapped closures, about 2 KB stored twice per resource.
+ */
+export function providerModuleText(exportName: string): string {
+  return `exports.handler = () => require("pulumi-dps-enrollments/provider/runtime").${exportName};\n`;
+}
+
+/** The outputs both kinds have. */
+export abstract class EnrollmentResource extends pulumi.CustomResource {
+  /** The DPS (secret). */
+  declare readonly connection: pulumi.Output<EnrollmentConnection>;
+  /** The attestation with its keys and certificates (secret; generated keys included). */
+  declare readonly attestation: pulumi.Output<AttestationState>;
+  /** `Enabled` or `Disabled`. */
+  declare readonly provisioningStatus: pulumi.Output<ProvisioningStatus>;
+  /** Reprovision policy, the cmdlet's name for it. */
+  declare readonly reprovisionPolicy: pulumi.Output<ReprovisionPolicy>;
+  /** `capabilities.iotEdge`. */
+  declare readonly edgeEnabled: pulumi.Output<boolean>;
+  /** Initial twin tags. */
+  declare readonly tags: pulumi.Output<JsonObject>;
+  /** Initial twin desired properties. */
+  declare readonly desired: pulumi.Output<JsonObject>;
+  /** Allocation policy. */
+  declare readonly allocationPolicy: pulumi.Output<AllocationPolicy | undefined>;
+  /** Hub host names. */
+  declare readonly iotHubs: pulumi.Output<string[] | undefined>;
+  /** Legacy single hub. */
+  declare readonly iotHubHostName: pulumi.Output<string | undefined>;
+  /** Custom allocation webhook URL. */
+  declare readonly webhookUrl: pulumi.Output<string | undefined>;
+  /** Custom allocation API version. */
+  declare readonly apiVersion: pulumi.Output<string | undefined>;
+  /** The service's etag of the version Pulumi last saw. */
+  declare readonly etag: pulumi.Output<string>;
+  /** When the record was created. */
+  declare readonly createdDateTimeUtc: pulumi.Output<string>;
+  /** When the record was last changed. */
+  declare readonly lastUpdatedDateTimeUtc: pulumi.Output<string>;
+  /** As given. */
+  declare readonly adopt: pulumi.Output<boolean | undefined>;
+}

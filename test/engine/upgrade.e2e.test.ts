@@ -1,0 +1,178 @@
+// Upgrade: a stack made by the released version (commit RELEASE, built from git into a temporary
+// folder) keeps working with this version. The engine's workspace resolves `pulumi-dps-enrollments`
+// through a node_modules link: first to the release (its program and its provider make the state),
+// then to this checkout (a preview must show no changes; a Set-style update and a refresh work).
+import { strict as assert } from "assert";
+import { execFileSync, execSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
+import { startEmulator, type EmulatorHandle } from "../../emulator";
+import { IndividualEnrollment, type DpsConnectionArgs } from "../../provider";
+import { emulatorClient, emulatorConnection } from "../support/service";
+import { INDIVIDUAL_ENROLLMENT_TYPE, PROVIDER_MODULE_TEXT } from "../../provider/individual/resource";
+import { EngineStack, findPulumi, REPO_ROOT, type StepInfo } from "../support/engine";
+
+/** The released version (0.1.0) that existing stacks were made with. */
+const RELEASE = "89b0b7e";
+/** What every stack made by the release holds as its provider: it must keep resolving. */
+const RELEASED_PROVIDER_TEXT =
+  'exports.handler = () => require("pulumi-dps-enrollments/provider/runtime").enrollmentProvider;\n';
+const TPM_EK =
+  "AToAAQALAAMAsgAgg3GXZ0SEs/gakMyNRqXXJP1S124GUgtk8qHaGzMUaaoABgCAAEMAEAgAAAAAAAEAxsj2gUScTk1UjuioeTlfGYZrrimExB+bScH75adUMRIi2UOMxG1kw4y+9RW/IVoMl4e620VxZad0ARX2gUqVjYO7KPVt3dyKhZS3dkcvfBisBhP1XH9B33VqHG9SHnbnQXdBUaCgKAfxome8UmBKfe+naTsE5fkvjb/do3/dD6l4sGBwFCnKRdln4XpM03zLpoHFao8zOwt8l/uP3qUIxmCYv9A7m69Ms+5/pCkTu/rK4mRDsfhZ0QLfbzVI6zQFOKF/rwsfBtFeWlWtcuJMKlXdD8TXWElTzgh7JS4qhFzreL0c1mI0GCj+Aws0usZh7dLIVPnlgZcBhgy1SSDQMQ==";
+
+type EnrollmentClass = typeof IndividualEnrollment;
+
+/** Extracts the release's provider from git and compiles it into `dir/dist`. */
+function buildRelease(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+  execSync(
+    `git -C "${REPO_ROOT}" archive ${RELEASE} provider package.json tsconfig.json | tar -x -C "${dir}"`,
+  );
+  fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
+  fs.writeFileSync(
+    path.join(dir, "tsconfig.release.json"),
+    JSON.stringify({
+      extends: "./tsconfig.json",
+      include: ["provider/**/*.ts"],
+      compilerOptions: { types: ["node"] },
+    }),
+  );
+  execFileSync(process.execPath, [
+    require.resolve("typescript/bin/tsc"),
+    "-p",
+    path.join(dir, "tsconfig.release.json"),
+  ]);
+}
+
+/** Points `root/node_modules/pulumi-dps-enrollments` (what the provider text loads) at `target`. */
+function linkPackage(root: string, target: string): void {
+  const link = path.join(root, "node_modules", "pulumi-dps-enrollments");
+  fs.rmSync(link, { force: true });
+  fs.symlinkSync(target, link, "dir");
+}
+
+function changes(steps: StepInfo[]): string[] {
+  return steps.filter((s) => s.op !== "same" && s.op !== "refresh").map((s) => `${s.op} ${s.name}`);
+}
+
+describe("upgrade from the released version (real Pulumi engine + emulator)", function () {
+  this.timeout(300_000);
+  let root: string;
+  let released: string;
+  let emu: EmulatorHandle;
+  let client: ProvisioningServiceClient;
+  let connection: DpsConnectionArgs;
+  let s: EngineStack;
+
+  function program(Enrollment: EnrollmentClass, tags: Record<string, string>) {
+    return async () => {
+      new Enrollment("sym", {
+        connection,
+        registrationId: "up-sym",
+        attestation: { type: "symmetricKey" },
+        tags,
+        allocationPolicy: "Hashed",
+        iotHubs: emu.linkedHubs.slice(0, 2),
+      });
+      new Enrollment("tpm", {
+        connection,
+        registrationId: "up-tpm",
+        attestation: { type: "tpm", endorsementKey: TPM_EK },
+        deviceId: "up-device",
+      });
+      new Enrollment("ca", {
+        connection,
+        registrationId: "up-ca",
+        attestation: { type: "x509", primaryCaName: "rootca" },
+        provisioningStatus: "disabled",
+      });
+      return {};
+    };
+  }
+
+  before(async () => {
+    await findPulumi();
+    root = fs.mkdtempSync(path.join(os.tmpdir(), "dps-upgrade-"));
+    released = path.join(root, "release");
+    buildRelease(released);
+    // The workspace's node_modules: @pulumi from this checkout, the package from the release.
+    fs.mkdirSync(path.join(root, "node_modules"));
+    fs.symlinkSync(
+      path.join(REPO_ROOT, "node_modules", "@pulumi"),
+      path.join(root, "node_modules", "@pulumi"),
+      "dir",
+    );
+    linkPackage(root, released);
+    emu = await startEmulator();
+    connection = emulatorConnection(emu);
+    client = emulatorClient(emu);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the release is loaded at run time
+    const release = require(path.join(released, "dist", "provider", "index.js")) as {
+      IndividualEnrollment: EnrollmentClass;
+    };
+    s = await EngineStack.create({
+      projectName: "upgrade-e2e",
+      program: program(release.IndividualEnrollment, { env: "dev" }),
+      stateRoot: root,
+    });
+  });
+
+  afterEach(function () {
+    if (s && this.currentTest?.state === "failed") console.log(s.transcript);
+  });
+
+  after(async () => {
+    await s?.dispose();
+    await emu?.stop();
+    if (root) fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it("the released version creates the stack", async () => {
+    // The provider text resolves to the release's flat layout, which this version no longer has.
+    const runtime = fs.realpathSync(
+      path.join(root, "node_modules", "pulumi-dps-enrollments", "dist", "provider", "runtime.js"),
+    );
+    assert.equal(runtime, path.join(fs.realpathSync(released), "dist", "provider", "runtime.js"));
+    assert.ok(fs.existsSync(path.join(released, "dist", "provider", "semantics.js")));
+    assert.ok(!fs.existsSync(path.join(released, "dist", "provider", "core")));
+    const r = await s.up();
+    assert.equal(r.summary.resourceChanges?.create, 4, r.output);
+    const state = await s.exportStack();
+    const enrollments = (
+      state.deployment.resources as { type: string; inputs: Record<string, unknown> }[]
+    ).filter((res) => res.type === INDIVIDUAL_ENROLLMENT_TYPE);
+    assert.equal(enrollments.length, 3);
+    for (const res of enrollments) assert.equal(res.inputs.__provider, RELEASED_PROVIDER_TEXT);
+  });
+
+  it("this version previews the released stack with no changes and no service call", async () => {
+    assert.equal(PROVIDER_MODULE_TEXT, RELEASED_PROVIDER_TEXT, "new stacks store the same provider text");
+    linkPackage(root, REPO_ROOT);
+    s.setProgram(program(IndividualEnrollment, { env: "dev" }));
+    emu.resetStats();
+    const p = await s.preview();
+    assert.deepEqual(changes(p.steps), [], p.output);
+    assert.equal(emu.stats().total, 0);
+  });
+
+  it("this version refreshes it with no drift, then applies a Set to it keeping the keys", async () => {
+    const keys = (await client.getIndividualEnrollmentAttestationMechanism("up-sym")).responseBody
+      .symmetricKey;
+    const refreshed = await s.refresh();
+    assert.equal(refreshed.summary.result, "succeeded", refreshed.output);
+    assert.deepEqual(changes((await s.preview()).steps), [], "drift after refresh");
+    s.setProgram(program(IndividualEnrollment, { env: "prod" }));
+    const r = await s.up();
+    assert.equal(r.summary.resourceChanges?.update, 1, r.output);
+    const sym = (await client.getIndividualEnrollment("up-sym")).responseBody;
+    assert.deepEqual(sym.initialTwin?.tags, { env: "prod" });
+    assert.deepEqual(
+      (await client.getIndividualEnrollmentAttestationMechanism("up-sym")).responseBody.symmetricKey,
+      keys,
+    );
+    const destroyed = await s.destroy();
+    assert.equal(destroyed.summary.resourceChanges?.delete, 4, destroyed.output);
+  });
+});
