@@ -153,6 +153,52 @@ function verifySas(token: string, ctx: AuthContext, resourcePath: string, nowSec
   return { name: policy.keyName, rights };
 }
 
+/** What a device's SAS token is checked against (see {@link verifyDeviceSas}). */
+export interface DeviceSasTarget {
+  /** The DPS's ID scope. */
+  idScope: string;
+  /** The registration id of the request path. */
+  registrationId: string;
+}
+
+/**
+ * Checks the SAS of a device registration: `sr={idScope}/registrations/{registrationId}` (compared
+ * decoded and case-insensitively; the host is not part of a device token), `skn=registration`, an `se`
+ * in the future, and `sig` computed with one of `keys` over the `sr` text as sent. Returns the key that
+ * signed it.
+ *
+ * @throws DpsError 401 when the token is malformed, scoped elsewhere, expired or signed with another key.
+ */
+export function verifyDeviceSas(
+  header: string,
+  target: DeviceSasTarget,
+  keys: readonly string[],
+  nowSeconds = Math.floor(Date.now() / 1000),
+): string {
+  if (!header.startsWith("SharedAccessSignature ")) {
+    throw unauthorized("Unsupported Authorization scheme: a device sends a SharedAccessSignature.");
+  }
+  const fields = sasFields(header.slice("SharedAccessSignature ".length).trim());
+  const sr = fields.get("sr");
+  const sig = fields.get("sig");
+  const se = fields.get("se");
+  if (!sr?.value || !sig?.value || !se?.value) throw malformed("sr, sig and se are required.");
+  if (!/^\d{1,12}$/.test(se.value)) throw malformed("se must be an integer (seconds since 1970).");
+  const expected = `${target.idScope}/registrations/${target.registrationId}`;
+  if (scopePath(sr.value) !== expected.toLowerCase()) {
+    throw unauthorized(`The SharedAccessSignature is for '${sr.value}', not for '${expected}'.`);
+  }
+  const skn = fields.get("skn")?.value;
+  if (skn !== undefined && skn !== "registration") {
+    throw unauthorized(`A device SharedAccessSignature has skn=registration, not '${skn}'.`);
+  }
+  const key = keys.find((k) => sameSignature(sig.value, hmac(sr.sent, se.sent, k)));
+  if (key === undefined) throw unauthorized("The SharedAccessSignature signature is invalid.");
+  const expiry = Number(se.value);
+  if (expiry <= nowSeconds) throw unauthorized("The SharedAccessSignature has expired.");
+  return key;
+}
+
 /**
  * Authenticates a request from its `Authorization` header.
  *

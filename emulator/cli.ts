@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // `dps-emulator`: starts the emulator, prints one JSON line on stdout when ready, serves until SIGINT/SIGTERM.
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { startEmulator, type EmulatorOptions } from "./index";
 
 const USAGE = `Usage: dps-emulator [--port N] [--host ADDR] [--host-name NAME] [--state FILE]
-                    [--linked-hub HOST ...] [--ops-per-minute N] [--test-issuer]
+                    [--linked-hub HOST ...] [--id-scope SCOPE] [--webhook-ca FILE ...] [--ops-per-minute N] [--test-issuer]
                     [--fault-500 RATE] [--fault-503 RATE] [--fault-drop RATE] [--latency-ms MS]`;
 
 function number(value: string | undefined, flag: string): number | undefined {
@@ -26,6 +27,8 @@ export function parseCli(argv: string[]): EmulatorOptions & { help: boolean } {
       "host-name": { type: "string" },
       state: { type: "string" },
       "linked-hub": { type: "string", multiple: true },
+      "id-scope": { type: "string" },
+      "webhook-ca": { type: "string", multiple: true },
       "ops-per-minute": { type: "string" },
       "test-issuer": { type: "boolean" },
       "fault-500": { type: "string" },
@@ -42,6 +45,8 @@ export function parseCli(argv: string[]): EmulatorOptions & { help: boolean } {
     hostName: values["host-name"],
     stateFile: values.state,
     linkedHubs: values["linked-hub"],
+    idScope: values["id-scope"],
+    webhookCas: values["webhook-ca"]?.map((file) => readFileSync(file, "utf8")),
     opsPerMinute: number(values["ops-per-minute"], "--ops-per-minute"),
     testIssuer: values["test-issuer"] ?? false,
     faults: {
@@ -75,6 +80,7 @@ async function main(): Promise<void> {
       caCertificate: emulator.caCertificate,
       linkedHubs: emulator.linkedHubs,
       adminToken: emulator.adminToken,
+      idScope: emulator.idScope,
     })}\n`,
   );
   if (emulator.testIssuer) {

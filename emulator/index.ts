@@ -82,6 +82,10 @@ export interface EmulatorOptions {
   tokenLifetimeSeconds?: number;
   /** Connection timeouts; see {@link EmulatorTimeouts}. */
   timeouts?: EmulatorTimeouts;
+  /** The ID scope devices register under; default one generated (and kept in the state file). */
+  idScope?: string;
+  /** CA certificates (PEM) trusted, besides the public roots, when calling custom allocation webhooks. */
+  webhookCas?: string[];
   /** Where warnings and state-file save failures are reported; default a line on stderr. */
   log?: (message: string) => void;
 }
@@ -104,6 +108,8 @@ export interface EmulatorHandle {
   endpoint: string;
   /** The DPS host name the connection string names. */
   hostName: string;
+  /** The ID scope devices register under (`PUT /{idScope}/registrations/{id}/register`). */
+  idScope: string;
   /** The listening port. */
   port: number;
   /** `HostName=...;SharedAccessKeyName=...;SharedAccessKey=...` of the first policy with EnrollmentWrite. */
@@ -154,6 +160,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     store.setSharedAccessKey(key);
     policies = [{ keyName: DEFAULT_POLICY_NAME, primaryKey: key, rights: [...EVERY_RIGHT] }];
   }
+  const idScope = options.idScope ?? store.idScope ?? `0ne${randomBytes(4).toString("hex").toUpperCase()}`;
+  store.setIdScope(idScope);
   // Saving once now makes an unwritable state file fail the start, not the first write.
   await store.flush();
   const main = policies.find((p) => p.rights.includes("EnrollmentWrite")) ?? policies[0];
@@ -166,6 +174,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     linkedHubs,
     { hostName, policies, bearerSecret: issuer?.secret, adminToken },
     settings,
+    { idScope, webhookCas: options.webhookCas },
   );
 
   const tls = await createTlsMaterial([hostName]);
@@ -178,6 +187,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     {
       key: tls.privateKeyPem,
       cert: tls.certificatePem,
+      // Devices with X.509 attestation authenticate with a client certificate; the device routes
+      // check it themselves (a device's chain ends at its enrollment, not at a CA the server trusts).
+      requestCert: true,
+      rejectUnauthorized: false,
       handshakeTimeout: timeouts.handshakeMs,
       headersTimeout: Math.min(timeouts.headersMs, timeouts.requestMs),
       requestTimeout: timeouts.requestMs,
@@ -206,6 +219,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   return {
     endpoint: `https://${endpointHost}:${port}`,
     hostName,
+    idScope,
     port,
     connectionString: `HostName=${hostName};SharedAccessKeyName=${main.keyName};SharedAccessKey=${main.primaryKey}`,
     caCertificate,

@@ -1,4 +1,5 @@
 // A tiny method + regular-expression router.
+import type { X509Certificate } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import type { Reply } from "./http";
 import type { AccessRight, Json, Operation } from "./types";
@@ -13,6 +14,8 @@ export interface RouteRequest {
   query: URLSearchParams;
   /** Reads and parses the JSON body (400 on malformed JSON, 413 when too large). */
   json(): Promise<Json>;
+  /** The TLS client certificate chain the caller presented, leaf first; empty when none. */
+  peerCertificates(): X509Certificate[];
 }
 
 /** One route. */
@@ -23,8 +26,12 @@ export interface Route {
   pattern: RegExp;
   /** DPS operation, for stats; absent on admin routes. */
   operation?: Operation;
-  /** Right the caller's policy needs; absent on admin routes. */
+  /** Right the caller's policy needs; absent on admin routes and device routes. */
   right?: AccessRight;
+  /** A device route: the handler authenticates the device itself (no service credentials). */
+  device?: true;
+  /** The api-versions accepted; default the service API's. */
+  apiVersions?: readonly string[];
   /** Produces the answer; throws DpsError for error answers. */
   handler(req: RouteRequest): Promise<Reply>;
 }

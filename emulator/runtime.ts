@@ -1,6 +1,6 @@
 // The mutable state of one running emulator, shared by the request dispatcher, the admin API and the
 // handle returned by startEmulator.
-import { randomUUID } from "node:crypto";
+import { randomUUID, type X509Certificate } from "node:crypto";
 import type { AuthContext } from "./auth";
 import { normalizeFaults } from "./faults";
 import { RateLimiter } from "./ratelimit";
@@ -19,6 +19,14 @@ export interface RuntimeSettings extends FaultOptions {
   opsPerMinute?: number | null;
 }
 
+/** The device side of an emulated DPS. */
+export interface DeviceSettings {
+  /** The ID scope devices register under. */
+  idScope: string;
+  /** Extra CA certificates (PEM) trusted when calling custom allocation webhooks. */
+  webhookCas?: readonly string[];
+}
+
 /** State of a running emulator. */
 export class Runtime {
   /** Request counters. */
@@ -27,19 +35,29 @@ export class Runtime {
   faults: Required<FaultOptions>;
   /** Current rate limiter, if any. */
   limiter: RateLimiter | undefined;
+  /** The ID scope devices register under. */
+  readonly idScope: string;
+  /** Extra CAs trusted for custom allocation webhooks. */
+  readonly webhookCas: readonly string[];
+  /** Client certificate chains seen on full TLS handshakes, by leaf thumbprint (for resumed sessions). */
+  readonly peerChains = new Map<string, X509Certificate[]>();
 
   /**
    * @param store - Enrollments.
    * @param linkedHubs - Hubs linked to the DPS.
    * @param auth - Authentication settings.
    * @param settings - Initial faults and rate limit.
+   * @param device - ID scope and webhook trust of the device API.
    */
   constructor(
     readonly store: EnrollmentStore,
     readonly linkedHubs: readonly string[],
     readonly auth: AuthContext,
     settings: RuntimeSettings = {},
+    device: DeviceSettings = { idScope: "0ne00000000" },
   ) {
+    this.idScope = device.idScope;
+    this.webhookCas = device.webhookCas ?? [];
     this.faults = normalizeFaults(settings);
     this.limiter = limiterFor(settings.opsPerMinute);
   }

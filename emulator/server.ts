@@ -1,6 +1,8 @@
 // Dispatches HTTPS requests: admin routes directly; DPS routes through stats, latency, faults,
 // api-version, authentication and the rate limit, in that order.
+import { X509Certificate } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { DetailedPeerCertificate, TLSSocket } from "node:tls";
 import { setTimeout as sleep } from "node:timers/promises";
 import { authenticate, authenticateAdmin, requireRight } from "./auth";
 import { DpsError, ErrorCodes, sendError } from "./errors";
@@ -9,6 +11,7 @@ import { parseJson, readBody, sendReply, type Reply } from "./http";
 import { match, type Route, type RouteRequest } from "./router";
 import { adminRoutes } from "./routes/admin";
 import { bulkRoutes } from "./routes/bulk";
+import { deviceRoutes } from "./routes/devices";
 import { enrollmentRoutes } from "./routes/enrollments";
 import { groupRoutes } from "./routes/groups";
 import { queryRoutes } from "./routes/query";
@@ -35,12 +38,46 @@ function decodedPath(url: URL): string {
   }
 }
 
-function routeRequest(req: IncomingMessage, url: URL, params: string[]): RouteRequest {
+/** Chains seen on full TLS handshakes, by leaf thumbprint (bounded): see {@link peerChain}. */
+const MAX_REMEMBERED_CHAINS = 10_000;
+
+/**
+ * The client certificate chain presented on the request's TLS connection, leaf first. A resumed TLS
+ * session carries only the leaf, so the chain a full handshake presented for that leaf is remembered
+ * and used again (the device SDK resumes sessions between its register and poll requests).
+ */
+function peerChain(req: IncomingMessage, remembered: Map<string, X509Certificate[]>): X509Certificate[] {
+  const socket = req.socket as Partial<TLSSocket>;
+  if (typeof socket.getPeerCertificate !== "function") return [];
+  const chain: X509Certificate[] = [];
+  let cert: DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
+  const seen = new Set<string>();
+  while (cert?.raw && !seen.has(cert.fingerprint256)) {
+    seen.add(cert.fingerprint256);
+    chain.push(new X509Certificate(cert.raw));
+    cert = cert.issuerCertificate;
+  }
+  if (chain.length === 0) return chain;
+  const leaf = chain[0].fingerprint256;
+  if (socket.isSessionReused?.()) return remembered.get(leaf) ?? chain;
+  remembered.delete(leaf);
+  remembered.set(leaf, chain);
+  if (remembered.size > MAX_REMEMBERED_CHAINS) remembered.delete(remembered.keys().next().value as string);
+  return chain;
+}
+
+function routeRequest(
+  req: IncomingMessage,
+  url: URL,
+  params: string[],
+  chains: Map<string, X509Certificate[]>,
+): RouteRequest {
   return {
     params: decodeParams(params),
     headers: req.headers,
     query: url.searchParams,
     json: async () => parseJson(await readBody(req)),
+    peerCertificates: () => peerChain(req, chains),
   };
 }
 
@@ -53,7 +90,7 @@ async function run(
   params: string[],
 ): Promise<Reply> {
   const before = rt.store.generation;
-  const reply = await route.handler(routeRequest(req, url, params));
+  const reply = await route.handler(routeRequest(req, url, params, rt.peerChains));
   if (rt.store.generation !== before) await rt.store.persisted();
   return reply;
 }
@@ -74,6 +111,7 @@ function asDpsError(err: unknown): DpsError {
 export function createDispatcher(rt: Runtime): (req: IncomingMessage, res: ServerResponse) => void {
   const admin = adminRoutes(rt);
   const dps = [...queryRoutes(rt), ...bulkRoutes(rt), ...enrollmentRoutes(rt), ...groupRoutes(rt)];
+  const devices = deviceRoutes(rt);
 
   const handleAdmin = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     try {
@@ -92,7 +130,8 @@ export function createDispatcher(rt: Runtime): (req: IncomingMessage, res: Serve
   const handleDps = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const stats = rt.stats;
     stats.total += 1;
-    const found = match(dps, req.method ?? "GET", url.pathname);
+    const found =
+      match(dps, req.method ?? "GET", url.pathname) ?? match(devices, req.method ?? "GET", url.pathname);
     if (found && "route" in found && found.route.operation) stats.operations[found.route.operation] += 1;
     if (rt.faults.latencyMs > 0) await sleep(rt.faults.latencyMs);
     const fault = decideFault(rt.faults);
@@ -120,17 +159,20 @@ export function createDispatcher(rt: Runtime): (req: IncomingMessage, res: Serve
         );
       }
       const version = url.searchParams.get("api-version");
-      if (version !== API_VERSION) {
+      const versions = found.route.apiVersions ?? [API_VERSION];
+      if (version === null || !versions.includes(version)) {
         throw new DpsError(
           400,
           ErrorCodes.invalidApiVersion,
           version === null
-            ? `The api-version query parameter is required; use ${API_VERSION}.`
-            : `The api-version '${version}' is not supported; use ${API_VERSION}.`,
+            ? `The api-version query parameter is required; use ${versions.join(" or ")}.`
+            : `The api-version '${version}' is not supported; use ${versions.join(" or ")}.`,
         );
       }
-      const principal = await authenticate(req.headers.authorization, rt.auth, decodedPath(url));
-      if (found.route.right) requireRight(principal, found.route.right);
+      if (!found.route.device) {
+        const principal = await authenticate(req.headers.authorization, rt.auth, decodedPath(url));
+        if (found.route.right) requireRight(principal, found.route.right);
+      }
       const wait = rt.limiter?.take() ?? 0;
       if (wait > 0) {
         throw new DpsError(

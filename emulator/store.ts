@@ -12,6 +12,8 @@ interface StateFile {
   version: 1;
   /** The default policy's key, kept so a connection string stays valid across restarts. */
   sharedAccessKey?: string;
+  /** The ID scope, kept so devices keep their configuration across restarts. */
+  idScope?: string;
   enrollments: JsonObject[];
   registrations: JsonObject[];
   /** Absent in files written before enrollment groups. */
@@ -51,6 +53,8 @@ export class EnrollmentStore {
   private failures = 0;
   /** The default policy key read from the state file, if any. */
   sharedAccessKey: string | undefined;
+  /** The ID scope read from the state file, if any. */
+  idScope: string | undefined;
 
   /**
    * @param file - JSON file to load from and save to; omitted: memory only.
@@ -74,6 +78,7 @@ export class EnrollmentStore {
     const state = JSON.parse(text) as StateFile;
     if (!isObject(state) || state.version !== 1) throw new Error(`${file} is not a DPS emulator state file`);
     this.sharedAccessKey = state.sharedAccessKey;
+    this.idScope = state.idScope;
     this.enrollments.load(state.enrollments);
     this.groups.load(state.enrollmentGroups ?? []);
     for (const r of state.registrations) this.registrations.set(registrationKey(String(r.registrationId)), r);
@@ -122,11 +127,36 @@ export class EnrollmentStore {
     this.changed();
   }
 
+  /** Stores the registration result of a device that registered (individually or through a group). */
+  putDeviceRegistration(state: JsonObject): void {
+    this.registrations.set(registrationKey(String(state.registrationId)), state);
+    this.changed();
+  }
+
+  /** The stored registrations of devices admitted by the enrollment group `groupId`, by registration id. */
+  registrationsOfGroup(groupId: string): JsonObject[] {
+    const key = registrationKey(groupId);
+    return [...this.registrations.entries()]
+      .filter(([, r]) => {
+        const via = isObject(r.symmetricKey) ? r.symmetricKey : isObject(r.x509) ? r.x509 : {};
+        return typeof via.enrollmentGroupId === "string" && registrationKey(via.enrollmentGroupId) === key;
+      })
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, r]) => r);
+  }
+
   /** Removes a registration state; false when there was none. */
   deleteRegistration(id: string): boolean {
     const had = this.registrations.delete(registrationKey(id));
     if (had) this.changed();
     return had;
+  }
+
+  /** Remembers the ID scope so it is persisted. */
+  setIdScope(idScope: string): void {
+    if (this.idScope === idScope) return;
+    this.idScope = idScope;
+    this.changed();
   }
 
   /** Remembers the default policy key so it is persisted. */
@@ -203,6 +233,7 @@ export class EnrollmentStore {
       const state: StateFile = {
         version: 1,
         sharedAccessKey: this.sharedAccessKey,
+        idScope: this.idScope,
         enrollments: this.enrollments.values(),
         registrations: [...this.registrations.values()],
         enrollmentGroups: this.groups.values(),

@@ -110,3 +110,54 @@ export async function createTlsMaterial(dnsNames: readonly string[] = []): Promi
     privateKeyPem: server.privatePem,
   };
 }
+
+/** A certificate and its private key, PEM. */
+export interface IssuedCertificate {
+  /** Certificate PEM. */
+  certificatePem: string;
+  /** Private key PEM (PKCS#8). */
+  privateKeyPem: string;
+}
+
+/** Options of {@link issueCertificate}. */
+export interface IssueOptions {
+  /** Subject CN (a device's registration id, or a CA's name). */
+  commonName: string;
+  /** A CA certificate (basic constraints CA:TRUE) rather than a device (client) certificate. */
+  ca?: boolean;
+  /** The signer; absent: self-signed. */
+  issuer?: IssuedCertificate;
+  /** Days of validity from now; default 30. */
+  days?: number;
+}
+
+/**
+ * Issues a certificate for tests, demos and device simulations: a CA (self-signed or under `issuer`)
+ * or a device client certificate. Not used by the emulator's own server.
+ */
+export async function issueCertificate(options: IssueOptions): Promise<IssuedCertificate> {
+  const keys = await rsaKeys();
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = keys.publicKey;
+  cert.serialNumber = serial();
+  validity(cert, options.days ?? 30);
+  const subject = [{ name: "commonName", value: options.commonName }];
+  cert.setSubject(subject);
+  const issuerCert = options.issuer && forge.pki.certificateFromPem(options.issuer.certificatePem);
+  cert.setIssuer(issuerCert ? issuerCert.subject.attributes : subject);
+  cert.setExtensions(
+    options.ca
+      ? [
+          { name: "basicConstraints", cA: true, critical: true },
+          { name: "keyUsage", keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
+          { name: "subjectKeyIdentifier" },
+        ]
+      : [
+          { name: "basicConstraints", cA: false },
+          { name: "keyUsage", digitalSignature: true, keyEncipherment: true, critical: true },
+          { name: "extKeyUsage", clientAuth: true },
+        ],
+  );
+  signCertificate(cert, options.issuer?.privateKeyPem ?? keys.privatePem);
+  return { certificatePem: forge.pki.certificateToPem(cert), privateKeyPem: keys.privatePem };
+}

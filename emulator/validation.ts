@@ -84,18 +84,18 @@ function symmetricKeyValue(obj: JsonObject, field: string): string | undefined {
  * (`X509CertificateInfo`). Throws a 400 when it is not a certificate or cannot sign (no CA flag).
  */
 function signingCertificateInfo(text: string, path: string): JsonObject {
-  const pem = /-----BEGIN CERTIFICATE-----/.test(text);
-  let cert: X509Certificate;
-  try {
-    cert = new X509Certificate(pem ? text : Buffer.from(text.replace(/\s+/g, ""), "base64"));
-  } catch {
-    throw invalid(`'${path}' is not an X.509 certificate (PEM or base64 DER).`);
-  }
+  const cert = parseCertificate(text);
+  if (cert === undefined) throw invalid(`'${path}' is not an X.509 certificate (PEM or base64 DER).`);
   if (!cert.ca) {
     throw invalid(
       `'${path}' is not a CA certificate (basic constraints CA:TRUE): a signing certificate must be able to sign device certificates.`,
     );
   }
+  return certificateInfo(cert);
+}
+
+/** What the service reports about a certificate (`X509CertificateInfo`). */
+export function certificateInfo(cert: X509Certificate): JsonObject {
   return {
     subjectName: cert.subject.replace(/\n/g, ", "),
     sha1Thumbprint: cert.fingerprint.replace(/:/g, ""),
@@ -106,6 +106,16 @@ function signingCertificateInfo(text: string, path: string): JsonObject {
     serialNumber: cert.serialNumber,
     version: 3,
   };
+}
+
+/** A certificate given as PEM or base64 DER, parsed; undefined when the text is not one. */
+export function parseCertificate(text: string): X509Certificate | undefined {
+  const pem = /-----BEGIN CERTIFICATE-----/.test(text);
+  try {
+    return new X509Certificate(pem ? text : Buffer.from(text.replace(/\s+/g, ""), "base64"));
+  } catch {
+    return undefined;
+  }
 }
 
 /** `{certificate, info}` of a signing certificate, validated; undefined when absent and optional. */

@@ -1,5 +1,6 @@
 // GET|PUT|DELETE /enrollments/{id}, POST /enrollments/{id}/attestationmechanism, GET|DELETE /registrations/{id},
 // and the same single-record routes for any other kind (enrollment groups).
+import { registrationStateView } from "../device/registration";
 import { DpsError, ErrorCodes } from "../errors";
 import type { Route } from "../router";
 import type { Runtime } from "../runtime";
@@ -74,7 +75,21 @@ export function enrollmentRoutes(rt: Runtime): Route[] {
             `Registration state for '${id}' was not found.`,
           );
         }
-        return { status: 200, body: state };
+        return { status: 200, body: registrationStateView(state) };
+      },
+    },
+    {
+      method: "POST",
+      pattern: /^\/registrations\/([^/]+)\/query$/i,
+      operation: "registration",
+      right: "RegistrationStatusRead",
+      handler: async ({ params: [groupId] }) => {
+        rt.store.groups.require(groupId);
+        return {
+          status: 200,
+          headers: { "x-ms-item-type": "DeviceRegistration" },
+          body: rt.store.registrationsOfGroup(groupId).map(registrationStateView),
+        };
       },
     },
     {
@@ -82,7 +97,16 @@ export function enrollmentRoutes(rt: Runtime): Route[] {
       pattern: /^\/registrations\/([^/]+)$/i,
       operation: "registration",
       right: "RegistrationStatusWrite",
-      handler: async ({ params: [id] }) => {
+      handler: async ({ params: [id], headers }) => {
+        const state = rt.store.getRegistration(id);
+        const ifMatch = ifMatchHeader(headers["if-match"]);
+        if (state && ifMatch !== undefined && ifMatch !== "*" && ifMatch !== state.etag) {
+          throw new DpsError(
+            412,
+            ErrorCodes.preconditionFailed,
+            `The etag '${ifMatch}' does not match the registration state's.`,
+          );
+        }
         if (!rt.store.deleteRegistration(id)) {
           throw new DpsError(
             404,

@@ -1,5 +1,6 @@
 // What the DPS routes need to know about a kind of record, so single, bulk and query routes exist
 // once for individual enrollments and enrollment groups.
+import { registrationStateView } from "../device/registration";
 import type { Runtime } from "../runtime";
 import type { PutResult } from "../table";
 import type { Json, JsonObject } from "../types";
@@ -51,7 +52,10 @@ export const ENROLLMENT_ROUTES: RouteKind = {
   selectAll: /^\s*(\*|select\s+\*\s+from\s+enrollments)\s*$/i,
   records: (rt) => rt.store,
   validate: validateEnrollment,
-  view: (rt, e) => publicEnrollment(e, rt.store.getRegistration(String(e.registrationId))),
+  view: (rt, e) => {
+    const state = rt.store.getRegistration(String(e.registrationId));
+    return publicEnrollment(e, state && registrationStateView(state));
+  },
 };
 
 /** Enrollment groups. */

@@ -96,8 +96,10 @@ describe("emulator: command line", () => {
         "caCertificate",
         "linkedHubs",
         "adminToken",
+        "idScope",
       ]);
       assert.match(String(ready.adminToken), /^[A-Za-z0-9_-]{43}$/);
+      assert.match(String(ready.idScope), /^0ne[0-9A-F]{8}$/);
       assert.match(String(ready.endpoint), /^https:\/\/127\.0\.0\.1:\d+$/);
       assert.equal(ready.hostName, "emulator.azure-devices-provisioning.net");
       assert.match(

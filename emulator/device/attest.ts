@@ -1,0 +1,209 @@
+// Who a registering device is: the enrollment (or enrollment group) its credentials prove it belongs to.
+import { createHmac, type X509Certificate } from "node:crypto";
+import { verifyDeviceSas } from "../auth";
+import { DpsError, ErrorCodes } from "../errors";
+import type { EnrollmentStore } from "../store";
+import { isObject, type JsonObject } from "../types";
+import { parseCertificate } from "../validation";
+
+/** What a device presents when it registers. */
+export interface DeviceCredentials {
+  /** The DPS's ID scope (checked by the caller against the path). */
+  idScope: string;
+  /** Registration id from the path. */
+  registrationId: string;
+  /** The `Authorization` header, for symmetric-key devices. */
+  authorization?: string;
+  /** The TLS client certificate chain the device presented, leaf first; empty when none. */
+  chain: readonly X509Certificate[];
+  /** True when the request body carries `tpm` (a TPM device). */
+  tpm: boolean;
+}
+
+/** The record a device was admitted by. */
+export interface Admission {
+  /** The individual enrollment or enrollment group, keys included. */
+  record: JsonObject;
+  /** Set when admitted by an enrollment group. */
+  enrollmentGroupId?: string;
+  /** How the device proved itself. */
+  attestation: "symmetricKey" | "x509";
+  /** The device certificate (X.509 devices). */
+  certificate?: X509Certificate;
+}
+
+/** The service answers every refused device registration with 401 and this code. */
+function refused(message: string): DpsError {
+  return new DpsError(401, ErrorCodes.unauthorized, message);
+}
+
+/** The device key of a symmetric-key group member: HMAC-SHA256(group key, registration id), base64. */
+export function derivedDeviceKey(groupKey: string, registrationId: string): string {
+  return createHmac("sha256", Buffer.from(groupKey, "base64")).update(registrationId).digest("base64");
+}
+
+function symmetricKeys(record: JsonObject): string[] {
+  const att = isObject(record.attestation) ? record.attestation : {};
+  const sym = isObject(att.symmetricKey) ? att.symmetricKey : {};
+  return [sym.primaryKey, sym.secondaryKey].filter((k): k is string => typeof k === "string" && k !== "");
+}
+
+function attestationType(record: JsonObject): unknown {
+  return isObject(record.attestation) ? record.attestation.type : undefined;
+}
+
+function certificatesOf(
+  record: JsonObject,
+  field: "clientCertificates" | "signingCertificates",
+): X509Certificate[] {
+  const att = isObject(record.attestation) ? record.attestation : {};
+  const x509 = isObject(att.x509) ? att.x509 : {};
+  const certs = isObject(x509[field]) ? x509[field] : {};
+  return [certs.primary, certs.secondary]
+    .map((c) =>
+      isObject(c) && typeof c.certificate === "string" ? parseCertificate(c.certificate) : undefined,
+    )
+    .filter((c): c is X509Certificate => c !== undefined);
+}
+
+function commonName(cert: X509Certificate): string | undefined {
+  return /(?:^|\n)CN=([^\n]*)/.exec(cert.subject)?.[1];
+}
+
+function isCurrent(cert: X509Certificate, now: Date): boolean {
+  return new Date(cert.validFrom) <= now && now <= new Date(cert.validTo);
+}
+
+/** True when `cert` is `signer` itself or carries a valid signature by it. */
+function signedBy(cert: X509Certificate, signer: X509Certificate): boolean {
+  if (cert.fingerprint256 === signer.fingerprint256) return true;
+  return cert.checkIssued(signer) && cert.verify(signer.publicKey);
+}
+
+/**
+ * True when the presented chain leads to `root`: some certificate of it is `root` or signed by it, and
+ * every certificate before that one is signed by the next.
+ */
+export function chainLeadsTo(chain: readonly X509Certificate[], root: X509Certificate, now: Date): boolean {
+  for (let i = 0; i < chain.length; i += 1) {
+    if (!isCurrent(chain[i], now)) return false;
+    if (signedBy(chain[i], root)) return isCurrent(root, now);
+    if (i + 1 < chain.length && !signedBy(chain[i], chain[i + 1])) return false;
+  }
+  return false;
+}
+
+function checkEnabled(record: JsonObject, what: string): void {
+  if (record.provisioningStatus === "disabled") throw refused(`Unauthorized: ${what} is disabled.`);
+}
+
+function admitIndividual(enrollment: JsonObject, device: DeviceCredentials, now: Date): Admission {
+  const id = String(enrollment.registrationId);
+  const type = attestationType(enrollment);
+  if (type === "tpm") {
+    throw refused(
+      `Unauthorized: the enrollment '${id}' uses TPM attestation, which the emulator does not emulate.`,
+    );
+  }
+  if (type === "symmetricKey") {
+    if (!device.authorization) {
+      throw refused(
+        `Unauthorized: the enrollment '${id}' uses symmetric keys; send a SharedAccessSignature.`,
+      );
+    }
+    verifyDeviceSas(device.authorization, device, symmetricKeys(enrollment));
+    checkEnabled(enrollment, `the enrollment '${id}'`);
+    return { record: enrollment, attestation: "symmetricKey" };
+  }
+  const leaf = device.chain[0];
+  if (!leaf)
+    throw refused(
+      `Unauthorized: the enrollment '${id}' uses X.509; present its client certificate over TLS.`,
+    );
+  const enrolled = certificatesOf(enrollment, "clientCertificates");
+  if (enrolled.length === 0) {
+    throw refused(
+      `Unauthorized: the enrollment '${id}' uses CA references, which the emulator cannot check (it has no certificate registry).`,
+    );
+  }
+  if (!enrolled.some((c) => c.fingerprint256 === leaf.fingerprint256)) {
+    throw refused(`Unauthorized: the certificate presented is not the one enrolled for '${id}'.`);
+  }
+  if (commonName(leaf)?.toLowerCase() !== id.toLowerCase()) {
+    throw refused(`Unauthorized: the certificate's CN must be the registration id '${id}'.`);
+  }
+  if (!isCurrent(leaf, now))
+    throw refused("Unauthorized: the device certificate is expired or not yet valid.");
+  checkEnabled(enrollment, `the enrollment '${id}'`);
+  return { record: enrollment, attestation: "x509", certificate: leaf };
+}
+
+function admitByGroup(store: EnrollmentStore, device: DeviceCredentials, now: Date): Admission {
+  const groups = store.groups.list();
+  if (device.authorization) {
+    for (const group of groups.filter((g) => attestationType(g) === "symmetricKey")) {
+      const keys = symmetricKeys(group).map((k) => derivedDeviceKey(k, device.registrationId));
+      try {
+        verifyDeviceSas(device.authorization, device, keys);
+      } catch {
+        continue;
+      }
+      const groupId = String(group.enrollmentGroupId);
+      checkEnabled(group, `the enrollment group '${groupId}'`);
+      return { record: group, enrollmentGroupId: groupId, attestation: "symmetricKey" };
+    }
+    const direct = groups.some((g) => {
+      try {
+        verifyDeviceSas(device.authorization as string, device, symmetricKeys(g));
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    if (direct) {
+      throw refused(
+        "Unauthorized: the token is signed with an enrollment group's key; a device signs with its own key, " +
+          "derived from the group key and its registration id (HMAC-SHA256).",
+      );
+    }
+    throw refused(
+      `Unauthorized: no enrollment admits the registration id '${device.registrationId}' with this key.`,
+    );
+  }
+  const leaf = device.chain[0];
+  if (leaf) {
+    for (const group of groups.filter((g) => attestationType(g) === "x509")) {
+      if (!certificatesOf(group, "signingCertificates").some((root) => chainLeadsTo(device.chain, root, now)))
+        continue;
+      const groupId = String(group.enrollmentGroupId);
+      if (commonName(leaf)?.toLowerCase() !== device.registrationId.toLowerCase()) {
+        throw refused(
+          `Unauthorized: the certificate's CN must be the registration id '${device.registrationId}'.`,
+        );
+      }
+      checkEnabled(group, `the enrollment group '${groupId}'`);
+      return { record: group, enrollmentGroupId: groupId, attestation: "x509", certificate: leaf };
+    }
+    throw refused(
+      "Unauthorized: the certificate presented is not enrolled and does not chain to an enrollment group's signing certificate.",
+    );
+  }
+  throw refused("Unauthorized: send a SharedAccessSignature or present a client certificate over TLS.");
+}
+
+/**
+ * Finds the record that admits a registering device and checks its credentials. An individual
+ * enrollment takes precedence over any group for the same registration id.
+ *
+ * @throws DpsError 401 when nothing admits the device, or it is disabled; TPM devices are refused.
+ */
+export function admitDevice(store: EnrollmentStore, device: DeviceCredentials, now = new Date()): Admission {
+  if (device.tpm) {
+    throw refused(
+      "Unauthorized: TPM attestation is not emulated; use symmetric keys or X.509 with the emulator.",
+    );
+  }
+  const enrollment = store.get(device.registrationId);
+  if (enrollment) return admitIndividual(enrollment, device, now);
+  return admitByGroup(store, device, now);
+}

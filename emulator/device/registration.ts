@@ -1,0 +1,194 @@
+// Device registrations: runs an admitted device's allocation in the background, keeps its operation
+// for polling, and stores the result as the device's registration state.
+import { randomUUID } from "node:crypto";
+import type { EnrollmentStore } from "../store";
+import type { Json, JsonObject } from "../types";
+import { certificateInfo } from "../validation";
+import { publicEnrollment, publicEnrollmentGroup } from "../view";
+import { pickHub, place } from "./allocation";
+import type { Admission } from "./attest";
+import { callWebhook } from "./webhook";
+
+/** Operations kept for polling; the oldest are forgotten beyond this. */
+export const MAX_OPERATIONS = 10_000;
+/** `errorCode` of a registration whose custom allocation webhook failed (the emulator's choice). */
+export const CUSTOM_ALLOCATION_FAILED = 400209;
+
+/** Fields of `DeviceRegistrationResult`, as the device sees its registration. */
+const DEVICE_FIELDS = [
+  "x509",
+  "symmetricKey",
+  "registrationId",
+  "createdDateTimeUtc",
+  "assignedHub",
+  "deviceId",
+  "status",
+  "substatus",
+  "errorCode",
+  "errorMessage",
+  "lastUpdatedDateTimeUtc",
+  "etag",
+  "payload",
+];
+/** Fields of the service API's `DeviceRegistrationState`. */
+const STATE_FIELDS = DEVICE_FIELDS.filter((f) => !["x509", "symmetricKey", "payload"].includes(f));
+
+function pick(stored: JsonObject, fields: readonly string[]): JsonObject {
+  const out: JsonObject = {};
+  for (const f of fields) if (stored[f] !== undefined) out[f] = stored[f];
+  return out;
+}
+
+/** A stored registration as the device sees it (`DeviceRegistrationResult`). */
+export function deviceRegistrationView(stored: JsonObject): JsonObject {
+  return pick(stored, DEVICE_FIELDS);
+}
+
+/** A stored registration as the service API shows it (`DeviceRegistrationState`). */
+export function registrationStateView(stored: JsonObject): JsonObject {
+  return pick(stored, STATE_FIELDS);
+}
+
+interface Operation {
+  registrationId: string;
+  /** The stored result once allocation finished. */
+  result?: JsonObject;
+}
+
+/** What a registration needs from the running emulator. */
+export interface RegistrarContext {
+  store: EnrollmentStore;
+  linkedHubs: readonly string[];
+  /** Extra CAs trusted for custom allocation webhooks. */
+  webhookCas: readonly string[];
+}
+
+/** Registers admitted devices and answers operation polls. */
+export class Registrar {
+  private readonly operations = new Map<string, Operation>();
+
+  constructor(private readonly ctx: RegistrarContext) {}
+
+  /** Starts the registration of an admitted device; returns the operation id to poll. */
+  start(admission: Admission, registrationId: string, payload: Json | undefined): string {
+    const operationId = `${randomUUID()}`;
+    const op: Operation = { registrationId };
+    this.operations.set(operationId, op);
+    while (this.operations.size > MAX_OPERATIONS) {
+      this.operations.delete(this.operations.keys().next().value as string);
+    }
+    void this.allocate(admission, registrationId, payload).then((result) => {
+      op.result = result;
+    });
+    return operationId;
+  }
+
+  /**
+   * The `RegistrationOperationStatus` of an operation of `registrationId`; undefined when unknown.
+   */
+  status(operationId: string, registrationId: string): JsonObject | undefined {
+    const op = this.operations.get(operationId);
+    if (!op || op.registrationId.toLowerCase() !== registrationId.toLowerCase()) return undefined;
+    if (!op.result) return { operationId, status: "assigning" };
+    return {
+      operationId,
+      status: String(op.result.status),
+      registrationState: deviceRegistrationView(op.result),
+    };
+  }
+
+  /** Allocates, stores the outcome (assigned or failed) and resolves once it is saved. Never rejects. */
+  private async allocate(
+    admission: Admission,
+    registrationId: string,
+    payload: Json | undefined,
+  ): Promise<JsonObject> {
+    const { store, linkedHubs } = this.ctx;
+    const record = admission.record;
+    const previous = store.getRegistration(registrationId);
+    const now = new Date().toISOString();
+    const base: JsonObject = {
+      registrationId,
+      createdDateTimeUtc: (previous?.createdDateTimeUtc as string | undefined) ?? now,
+      deviceId: (record.deviceId as string | undefined) ?? registrationId,
+      lastUpdatedDateTimeUtc: now,
+      etag: `"${randomUUID()}"`,
+    };
+    const via: JsonObject = admission.enrollmentGroupId
+      ? { enrollmentGroupId: admission.enrollmentGroupId }
+      : {};
+    if (admission.attestation === "x509" && admission.certificate) {
+      base.x509 = { ...via, certificateInfo: certificateInfo(admission.certificate) };
+    } else {
+      base.symmetricKey = via;
+    }
+    let result: JsonObject;
+    try {
+      let chosen: string;
+      let initialTwin = record.initialTwin;
+      let answerPayload: Json | undefined;
+      if (record.allocationPolicy === "custom") {
+        const decision = await callWebhook(
+          String((record.customAllocationDefinition as JsonObject).webhookUrl),
+          this.webhookBody(admission, registrationId, payload, previous),
+          linkedHubs,
+          this.ctx.webhookCas,
+        ).catch((err: unknown) => {
+          throw new Error(
+            `The custom allocation webhook failed: ${err instanceof Error ? err.message : String(err)}.`,
+          );
+        });
+        chosen = decision.iotHubHostName;
+        initialTwin = decision.initialTwin ?? initialTwin;
+        answerPayload = decision.payload;
+      } else {
+        chosen = pickHub(record, linkedHubs, registrationId);
+      }
+      const { hub, substatus } = place(record, previous, chosen);
+      result = { ...base, assignedHub: hub, status: "assigned", substatus };
+      if (answerPayload !== undefined) result.payload = answerPayload;
+      // Kept for inspection (state file); no IoT hub is emulated to receive it.
+      if (initialTwin !== undefined) result.initialTwin = initialTwin;
+    } catch (err) {
+      result = {
+        ...base,
+        status: "failed",
+        errorCode: CUSTOM_ALLOCATION_FAILED,
+        errorMessage: err instanceof Error ? err.message : String(err),
+      };
+      if (previous?.status === "assigned") {
+        // A failed re-registration leaves the device where it was.
+        result.assignedHub = previous.assignedHub;
+      }
+    }
+    store.putDeviceRegistration(result);
+    await store.persisted().catch(() => undefined);
+    return result;
+  }
+
+  /** The body the service POSTs to a custom allocation webhook. */
+  private webhookBody(
+    admission: Admission,
+    registrationId: string,
+    payload: Json | undefined,
+    previous: JsonObject | undefined,
+  ): JsonObject {
+    const context: JsonObject = { registrationId };
+    if (admission.attestation === "x509" && admission.certificate) {
+      context.x509 = { clientCertificateInfo: certificateInfo(admission.certificate) };
+    } else {
+      context.symmetricKey = {};
+    }
+    if (payload !== undefined) context.payload = payload;
+    if (previous?.status === "assigned") {
+      context.currentIotHubHostName = previous.assignedHub;
+      context.currentDeviceId = previous.deviceId;
+    }
+    const body: JsonObject = admission.enrollmentGroupId
+      ? { enrollmentGroup: publicEnrollmentGroup(admission.record) }
+      : { individualEnrollment: publicEnrollment(admission.record) };
+    body.deviceRuntimeContext = context;
+    body.linkedHubs = [...this.ctx.linkedHubs];
+    return body;
+  }
+}

@@ -1,0 +1,42 @@
+// Drives Microsoft's device SDK (azure-iot-provisioning-device over its HTTP transport) against the
+// emulator. The SDK's `provisioningHost` is a host name it reaches on port 443; the transport's HTTP
+// layer takes an `https.Agent` (setOptions({http: {agent}})), and an agent's own options override the
+// request's when it opens a connection: so an agent with {host: 127.0.0.1, port, ca} sends the SDK's
+// requests to the emulator, trusting its CA, while TLS still checks the DPS host name (in the
+// emulator's certificate).
+import { Agent } from "node:https";
+import { Http as HttpBase } from "azure-iot-http-base";
+import { ProvisioningDeviceClient, type RegistrationResult } from "azure-iot-provisioning-device";
+import { Http } from "azure-iot-provisioning-device-http";
+import { SymmetricKeySecurityClient } from "azure-iot-security-symmetric-key";
+import { X509Security } from "azure-iot-security-x509";
+import type { EmulatorHandle } from "../../emulator";
+
+/** The SDK's HTTP transport, pointed at `emu`. */
+export function deviceTransport(emu: EmulatorHandle): Http {
+  const base = new HttpBase();
+  // keepAlive off: each request on its own connection, as the SDK does by default.
+  base.setOptions({
+    http: { agent: new Agent({ host: "127.0.0.1", port: emu.port, ca: emu.caCertificatePem }) },
+  });
+  return new Http(base);
+}
+
+/** What a device provides to register. */
+export type DeviceCredential = { symmetricKey: string } | { certificatePem: string; privateKeyPem: string };
+
+/** Registers `registrationId` with the device SDK, optionally sending a custom allocation payload. */
+export async function registerDevice(
+  emu: EmulatorHandle,
+  registrationId: string,
+  credential: DeviceCredential,
+  payload?: object,
+): Promise<RegistrationResult> {
+  const security =
+    "symmetricKey" in credential
+      ? new SymmetricKeySecurityClient(registrationId, credential.symmetricKey)
+      : new X509Security(registrationId, { cert: credential.certificatePem, key: credential.privateKeyPem });
+  const client = ProvisioningDeviceClient.create(emu.hostName, emu.idScope, deviceTransport(emu), security);
+  if (payload) client.setProvisioningPayload(payload);
+  return (await client.register()) as RegistrationResult;
+}
