@@ -3,6 +3,7 @@
 import { X509Certificate } from "node:crypto";
 import { DpsError, ErrorCodes } from "./errors";
 import { checkTwinCollection } from "./limits";
+import { endorsementKeyProblem } from "./tpm";
 import { isObject, type Json, type JsonObject } from "./types";
 
 const REGISTRATION_ID = /^[A-Za-z0-9](?:[A-Za-z0-9:._-]{0,126}[A-Za-z0-9])?$/;
@@ -130,6 +131,22 @@ function signingCertificate(
   return { certificate: text, info: signingCertificateInfo(text, `${path}.certificate`) };
 }
 
+/** `{certificate, info}` of a device (client) certificate, parsed; undefined when absent and optional. */
+function clientCertificate(
+  obj: JsonObject | undefined,
+  path: string,
+  required: boolean,
+): JsonObject | undefined {
+  const cert = certificate(obj, path, required);
+  if (cert === undefined) return undefined;
+  const text = String(cert.certificate);
+  const parsed = parseCertificate(text);
+  if (parsed === undefined) {
+    throw invalid(`'${path}.certificate' is not an X.509 certificate (PEM or base64 DER).`);
+  }
+  return { certificate: text, info: certificateInfo(parsed) };
+}
+
 /** The x509 attestation of an enrollment group: signing certificates or CA references. */
 function groupX509(x509: JsonObject): JsonObject {
   if (x509.clientCertificates !== undefined && x509.clientCertificates !== null) {
@@ -192,9 +209,14 @@ function attestation(body: JsonObject, group: boolean): JsonObject {
   // Only the sub-object of the given type is kept; the others are dropped as the service ignores them.
   if (type === "tpm") {
     const tpm = optionalObject(att, "tpm", "attestation.tpm") ?? {};
-    const result: JsonObject = {
-      endorsementKey: requiredString(tpm, "endorsementKey", "attestation.tpm.endorsementKey"),
-    };
+    const endorsementKey = requiredString(tpm, "endorsementKey", "attestation.tpm.endorsementKey");
+    const problem = endorsementKeyProblem(endorsementKey);
+    if (problem) {
+      throw invalid(
+        `'attestation.tpm.endorsementKey' is not a valid TPM endorsement key (${problem}): give the base64 of the TPM's EK public area (TPM2B_PUBLIC), as tpm2_readpublic or the TPM vendor tool prints it.`,
+      );
+    }
+    const result: JsonObject = { endorsementKey };
     const srk = optionalString(tpm, "storageRootKey", "attestation.tpm.storageRootKey");
     if (srk) result.storageRootKey = srk;
     return { type, tpm: result };
@@ -218,13 +240,13 @@ function attestation(body: JsonObject, group: boolean): JsonObject {
       );
     }
     const certs: JsonObject = {
-      primary: certificate(
+      primary: clientCertificate(
         optionalObject(client, "primary", "attestation.x509.clientCertificates.primary"),
         "attestation.x509.clientCertificates.primary",
         true,
       ) as JsonObject,
     };
-    const secondary = certificate(
+    const secondary = clientCertificate(
       optionalObject(client, "secondary", "attestation.x509.clientCertificates.secondary"),
       "attestation.x509.clientCertificates.secondary",
       false,

@@ -40,7 +40,9 @@ export function quickstart(prefix = "quickstart") {
     registrationId: `${prefix}-gateway-01`,
     attestation: {
       type: "tpm",
-      endorsementKey: Buffer.from(`${prefix}-demo-endorsement-key-0123456789`).toString("base64"),
+      // The public part of a TPM's endorsement key (TPM2B_PUBLIC, base64), as tpm2_readpublic prints it.
+      endorsementKey:
+        "AToAAQALAAMAsgAgg3GXZ0SEs/gakMyNRqXXJP1S124GUgtk8qHaGzMUaaoABgCAAEMAEAgAAAAAAAEAxsj2gUScTk1UjuioeTlfGYZrrimExB+bScH75adUMRIi2UOMxG1kw4y+9RW/IVoMl4e620VxZad0ARX2gUqVjYO7KPVt3dyKhZS3dkcvfBisBhP1XH9B33VqHG9SHnbnQXdBUaCgKAfxome8UmBKfe+naTsE5fkvjb/do3/dD6l4sGBwFCnKRdln4XpM03zLpoHFao8zOwt8l/uP3qUIxmCYv9A7m69Ms+5/pCkTu/rK4mRDsfhZ0QLfbzVI6zQFOKF/rwsfBtFeWlWtcuJMKlXdD8TXWElTzgh7JS4qhFzreL0c1mI0GCj+Aws0usZh7dLIVPnlgZcBhgy1SSDQMQ==",
     },
     edgeEnabled: true,
   });

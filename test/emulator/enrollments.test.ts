@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
+import { X509Certificate } from "node:crypto";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import type { EmulatorHandle } from "../../emulator";
+import { issueCertificate } from "../../emulator/tls";
 import { adminAuth, clientFor, expectDpsError, KEY_A, KEY_B, putEnrollment, raw, start } from "./helpers";
+
+/** A real TPM 2.0 endorsement key (TPM2B_PUBLIC, RSA 2048), base64. */
+const TPM_EK =
+  "AToAAQALAAMAsgAgg3GXZ0SEs/gakMyNRqXXJP1S124GUgtk8qHaGzMUaaoABgCAAEMAEAgAAAAAAAEAxsj2gUScTk1UjuioeTlfGYZrrimExB+bScH75adUMRIi2UOMxG1kw4y+9RW/IVoMl4e620VxZad0ARX2gUqVjYO7KPVt3dyKhZS3dkcvfBisBhP1XH9B33VqHG9SHnbnQXdBUaCgKAfxome8UmBKfe+naTsE5fkvjb/do3/dD6l4sGBwFCnKRdln4XpM03zLpoHFao8zOwt8l/uP3qUIxmCYv9A7m69Ms+5/pCkTu/rK4mRDsfhZ0QLfbzVI6zQFOKF/rwsfBtFeWlWtcuJMKlXdD8TXWElTzgh7JS4qhFzreL0c1mI0GCj+Aws0usZh7dLIVPnlgZcBhgy1SSDQMQ==";
 
 describe("emulator: single enrollments through the official client", () => {
   let emu: EmulatorHandle;
@@ -53,16 +59,37 @@ describe("emulator: single enrollments through the official client", () => {
   it("returns tpm and x509 attestations as stored", async () => {
     const tpm = await putEnrollment(client, {
       registrationId: "dev-tpm",
-      attestation: { type: "tpm", tpm: { endorsementKey: "AToAAQALAAMAsgAg" } },
+      attestation: { type: "tpm", tpm: { endorsementKey: TPM_EK } },
     });
-    assert.deepEqual(tpm.attestation, { type: "tpm", tpm: { endorsementKey: "AToAAQALAAMAsgAg" } });
+    assert.deepEqual(tpm.attestation, { type: "tpm", tpm: { endorsementKey: TPM_EK } });
+    const device = await issueCertificate({ commonName: "dev-x509" });
+    const parsed = new X509Certificate(device.certificatePem);
     const x509 = await putEnrollment(client, {
       registrationId: "dev-x509",
-      attestation: { type: "x509", x509: { clientCertificates: { primary: { certificate: "MIIB..." } } } },
+      attestation: {
+        type: "x509",
+        x509: { clientCertificates: { primary: { certificate: device.certificatePem } } },
+      },
     });
     assert.deepEqual(x509.attestation, {
       type: "x509",
-      x509: { clientCertificates: { primary: { certificate: "MIIB..." } } },
+      x509: {
+        clientCertificates: {
+          primary: {
+            certificate: device.certificatePem,
+            info: {
+              subjectName: "CN=dev-x509",
+              sha1Thumbprint: parsed.fingerprint.replace(/:/g, ""),
+              sha256Thumbprint: parsed.fingerprint256.replace(/:/g, ""),
+              issuerName: "CN=dev-x509",
+              notBeforeUtc: new Date(parsed.validFrom).toISOString(),
+              notAfterUtc: new Date(parsed.validTo).toISOString(),
+              serialNumber: parsed.serialNumber,
+              version: 3,
+            },
+          },
+        },
+      },
     });
     const ca = await putEnrollment(client, {
       registrationId: "dev-x509-ca",

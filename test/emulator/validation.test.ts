@@ -54,6 +54,60 @@ describe("emulator: validation answers 400 like the service", () => {
       /only valid for enrollment groups/,
     ],
     [
+      "x509 client certificate text that is not a certificate",
+      {
+        registrationId: "v-5b",
+        attestation: {
+          type: "x509",
+          x509: {
+            clientCertificates: {
+              primary: {
+                certificate: "-----BEGIN CERTIFICATE-----\nMIIBnotacert\n-----END CERTIFICATE-----\n",
+              },
+            },
+          },
+        },
+      },
+      /'attestation.x509.clientCertificates.primary.certificate' is not an X.509 certificate/,
+    ],
+    [
+      "x509 client certificates: truncated DER, and base64 of something else",
+      {
+        registrationId: "v-5c",
+        attestation: {
+          type: "x509",
+          x509: {
+            clientCertificates: {
+              primary: { certificate: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n" },
+              secondary: { certificate: Buffer.from("not a certificate").toString("base64") },
+            },
+          },
+        },
+      },
+      /clientCertificates.primary.certificate' is not an X.509 certificate/,
+    ],
+    [
+      "tpm endorsement key that is not base64",
+      { registrationId: "v-3b", attestation: { type: "tpm", tpm: { endorsementKey: "not base64!" } } },
+      /'attestation.tpm.endorsementKey' is not a valid TPM endorsement key \(it is not base64\)/,
+    ],
+    [
+      "tpm endorsement key that is truncated",
+      { registrationId: "v-3c", attestation: { type: "tpm", tpm: { endorsementKey: "AToAAQALAAMAsgAg" } } },
+      /'attestation.tpm.endorsementKey' is not a valid TPM endorsement key \(it is truncated\)/,
+    ],
+    [
+      "tpm endorsement key of another type",
+      {
+        registrationId: "v-3d",
+        attestation: {
+          type: "tpm",
+          tpm: { endorsementKey: Buffer.from([0, 4, 0, 8, 0, 11]).toString("base64") },
+        },
+      },
+      /not a valid TPM endorsement key \(the key type is neither RSA nor ECC\)/,
+    ],
+    [
       "only one symmetric key",
       { registrationId: "v-7", attestation: { type: "symmetricKey", symmetricKey: { primaryKey: KEY_A } } },
       /Give both 'attestation.symmetricKey.primaryKey' and 'secondaryKey'/,

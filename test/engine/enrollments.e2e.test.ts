@@ -4,6 +4,7 @@
 // other and run in order. Needs `npm run ensure-pulumi` (fails with what to run otherwise).
 import { strict as assert } from "assert";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
+import { issueCertificate } from "../../emulator/tls";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { IndividualEnrollment } from "../../provider";
 import type { DpsConnectionArgs } from "../../provider";
@@ -13,9 +14,8 @@ import { EngineCommandError, EngineStack, findPulumi, type StepInfo } from "../s
 
 const TPM_EK =
   "AToAAQALAAMAsgAgg3GXZ0SEs/gakMyNRqXXJP1S124GUgtk8qHaGzMUaaoABgCAAEMAEAgAAAAAAAEAxsj2gUScTk1UjuioeTlfGYZrrimExB+bScH75adUMRIi2UOMxG1kw4y+9RW/IVoMl4e620VxZad0ARX2gUqVjYO7KPVt3dyKhZS3dkcvfBisBhP1XH9B33VqHG9SHnbnQXdBUaCgKAfxome8UmBKfe+naTsE5fkvjb/do3/dD6l4sGBwFCnKRdln4XpM03zLpoHFao8zOwt8l/uP3qUIxmCYv9A7m69Ms+5/pCkTu/rK4mRDsfhZ0QLfbzVI6zQFOKF/rwsfBtFeWlWtcuJMKlXdD8TXWElTzgh7JS4qhFzreL0c1mI0GCj+Aws0usZh7dLIVPnlgZcBhgy1SSDQMQ==";
-const CERT = Buffer.from("-----BEGIN CERTIFICATE-----\nMIIB...e2e...\n-----END CERTIFICATE-----\n").toString(
-  "base64",
-);
+/** A real device certificate (base64 of its PEM), made in `before`: the emulator parses certificates. */
+let CERT: string;
 
 /** What the program declares; each test tweaks a copy and swaps the program. */
 interface Desired {
@@ -133,6 +133,9 @@ describe("IndividualEnrollment end to end (real Pulumi engine + emulator)", func
   }
 
   before(async function () {
+    CERT = Buffer.from((await issueCertificate({ commonName: "e2e-third" })).certificatePem).toString(
+      "base64",
+    );
     // No skipping: `npm test` runs scripts/ensure-pulumi first, so a missing CLI is a failure to see.
     await findPulumi();
     emu = await startEmulator();

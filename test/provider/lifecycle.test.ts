@@ -4,15 +4,15 @@
  */
 import { strict as assert } from "assert";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
+import { issueCertificate } from "../../emulator/tls";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { createServiceClient } from "../../provider/core/transport";
 import { DynamicProviderServer, type Props } from "../support/dynamicProvider";
 
 const TPM_EK =
   "AToAAQALAAMAsgAgg3GXZ0SEs/gakMyNRqXXJP1S124GUgtk8qHaGzMUaaoABgCAAEMAEAgAAAAAAAEAxsj2gUScTk1UjuioeTlfGYZrrimExB+bScH75adUMRIi2UOMxG1kw4y+9RW/IVoMl4e620VxZad0ARX2gUqVjYO7KPVt3dyKhZS3dkcvfBisBhP1XH9B33VqHG9SHnbnQXdBUaCgKAfxome8UmBKfe+naTsE5fkvjb/do3/dD6l4sGBwFCnKRdln4XpM03zLpoHFao8zOwt8l/uP3qUIxmCYv9A7m69Ms+5/pCkTu/rK4mRDsfhZ0QLfbzVI6zQFOKF/rwsfBtFeWlWtcuJMKlXdD8TXWElTzgh7JS4qhFzreL0c1mI0GCj+Aws0usZh7dLIVPnlgZcBhgy1SSDQMQ==";
-const CERT = Buffer.from("-----BEGIN CERTIFICATE-----\nMIIB...test...\n-----END CERTIFICATE-----\n").toString(
-  "base64",
-);
+/** A real device certificate (base64 of its PEM), made in `before`: the emulator parses certificates. */
+let CERT: string;
 const KEY_A = Buffer.alloc(64, 1).toString("base64");
 const KEY_B = Buffer.alloc(64, 2).toString("base64");
 const KEY_C = Buffer.alloc(64, 3).toString("base64");
@@ -27,6 +27,9 @@ describe("IndividualEnrollment provider (gRPC server + emulator)", function () {
   const rid = (prefix: string) => `${prefix}-${++n}`;
 
   before(async () => {
+    CERT = Buffer.from((await issueCertificate({ commonName: "x509-device" })).certificatePem).toString(
+      "base64",
+    );
     emu = await startEmulator();
     connection = {
       connectionString: emu.connectionString,
