@@ -108,6 +108,8 @@ export interface ProgramOutputs {
   sensorAllocation: pulumi.Output<{ policy?: string; hubs?: string[] }>;
   /** The sensor's twin tags. */
   sensorTags: pulumi.Output<unknown>;
+  /** Where the sensor device landed when it registered (its `registrationState`, read by a refresh). */
+  sensorAssignedHub: pulumi.Output<string>;
   /** The fleet group's id. */
   fleetGroupId: pulumi.Output<string>;
   /** The key {@link FLEET}'s device registers with, derived from the group key (secret). */
@@ -177,5 +179,8 @@ export function program(settings: ProgramSettings): ProgramOutputs {
       .all([sensor.allocationPolicy, sensor.iotHubs])
       .apply(([policy, hubs]) => ({ policy, hubs })),
     sensorTags: sensor.tags,
+    sensorAssignedHub: sensor.registrationState.apply((s) =>
+      typeof s?.assignedHub === "string" ? s.assignedHub : "(not registered yet)",
+    ),
   };
 }

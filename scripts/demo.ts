@@ -15,6 +15,7 @@ import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import { startEmulator, type EmulatorHandle } from "../emulator";
 import { createServiceClient } from "../provider/core/transport";
 import { FLEET, program, REGISTRATION_IDS, settingsFromConfig } from "../program";
+import { registerDevice } from "../test/support/devices";
 import { EngineStack, REPO_ROOT, findPulumi, type OperationResult } from "../test/support/engine";
 
 const DEMO_ROOT = path.join(REPO_ROOT, ".demo");
@@ -218,6 +219,31 @@ async function main(): Promise<void> {
         `${verdict} ${field.padEnd(26)} ${same ? JSON.stringify(a) : `${JSON.stringify(b)} → ${JSON.stringify(a)}`}`,
       );
     }
+
+    chapter("Devices provision with Microsoft's device SDK, keys from the stack outputs");
+    const sensorKey = String(u2.outputs.sensorPrimaryKey?.value);
+    const chosen = u2.outputs.sensorAllocation?.value as { policy?: string; hubs?: string[] } | undefined;
+    const sensorResult = await registerDevice(emu, REGISTRATION_IDS.sensor, { symmetricKey: sensorKey });
+    say(
+      `${REGISTRATION_IDS.sensor} registered (ID scope ${emu.idScope}, symmetric key from sensorPrimaryKey): ` +
+        `device ${sensorResult.deviceId} on ${sensorResult.assignedHub}`,
+    );
+    const hubs = chosen?.hubs ?? [];
+    say(
+      hubs.some((h) => h.toLowerCase() === sensorResult.assignedHub.toLowerCase())
+        ? `one of the hubs the program chose (${chosen?.policy} over ${hubs.join(", ")})`
+        : `NOT one of the hubs the program chose (${hubs.join(", ")})`,
+    );
+    const member = await registerDevice(emu, FLEET.device, { symmetricKey: deviceKey });
+    say(
+      `${FLEET.device} registered through group ${FLEET.enrollmentGroupId} (derived key): on ${member.assignedHub}`,
+    );
+    const u3 = await stack.up({ refresh: true });
+    out.flush();
+    say(
+      `after pulumi up --refresh, stack output sensorAssignedHub = ${String(u3.outputs.sensorAssignedHub?.value)}`,
+    );
+    timing("up --refresh", u3);
 
     chapter("pulumi destroy");
     const d = await stack.destroy();
