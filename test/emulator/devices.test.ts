@@ -135,6 +135,15 @@ describe("emulator: devices register with the device SDK", function () {
     assert.ok(landed.size >= 2, `6 devices all landed on ${[...landed].join()}`);
   });
 
+  it("geoLatency allocates as hashed (stable; no geography on one machine)", async () => {
+    await client.createOrUpdateIndividualEnrollment(
+      symmetric("geo-1", { allocationPolicy: "geoLatency", iotHubs: [HUBS[0], HUBS[2]] }),
+    );
+    const a = await registerDevice(emu, "geo-1", { symmetricKey: KEY_A });
+    assert.ok([HUBS[0], HUBS[2]].includes(a.assignedHub), a.assignedHub);
+    assert.equal((await registerDevice(emu, "geo-1", { symmetricKey: KEY_A })).assignedHub, a.assignedHub);
+  });
+
   it("reprovision policy: a moved static hub migrates the device, or keeps it when updateHubAssignment is false", async () => {
     await client.createOrUpdateIndividualEnrollment(
       symmetric("move-1", { allocationPolicy: "static", iotHubs: [HUBS[0]] }),
@@ -229,6 +238,30 @@ describe("emulator: devices register with the device SDK", function () {
     after(async () => {
       await hookEmu.stop();
       await new Promise<void>((done) => webhook.close(() => done()));
+    });
+
+    it("a webhook that cannot be reached makes the registration fail, with the reason in its state", async () => {
+      const hookClient = clientFor(hookEmu);
+      await hookClient.createOrUpdateIndividualEnrollment(
+        symmetric("custom-down", {
+          allocationPolicy: "custom",
+          customAllocationDefinition: { webhookUrl: "https://127.0.0.1:1/none", apiVersion: "2021-10-01" },
+        }),
+      );
+      await assert.rejects(
+        registerDevice(hookEmu, "custom-down", { symmetricKey: KEY_A }),
+        (err: Error & { result?: { registrationState?: { errorCode?: number; errorMessage?: string } } }) => {
+          assert.equal(err.name, "ProvisioningRegistrationFailedError", err.message);
+          assert.equal(err.result?.registrationState?.errorCode, 400209);
+          assert.match(
+            String(err.result?.registrationState?.errorMessage),
+            /custom allocation webhook failed/,
+          );
+          return true;
+        },
+      );
+      const state = (await hookClient.getDeviceRegistrationState("custom-down")).responseBody;
+      assert.equal(state.status, "failed");
     });
 
     it("POSTs the documented body to the webhook and assigns the hub it returns", async () => {

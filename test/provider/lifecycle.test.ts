@@ -5,6 +5,7 @@
 import { strict as assert } from "assert";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import { issueCertificate } from "../../emulator/tls";
+import { registerDevice } from "../support/devices";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { createServiceClient } from "../../provider/core/transport";
 import { DynamicProviderServer, type Props } from "../support/dynamicProvider";
@@ -359,6 +360,20 @@ describe("IndividualEnrollment provider (gRPC server + emulator)", function () {
       (await client.getIndividualEnrollment(registrationId)).responseBody.provisioningStatus,
       "enabled",
     );
+  });
+
+  it("refresh shows the registrationState of a device that registered with the device SDK", async () => {
+    const registrationId = rid("regstate");
+    const { outs } = await create({ connection, registrationId, attestation: { type: "symmetricKey" } });
+    assert.equal(outs.registrationState, undefined);
+    const device = await registerDevice(emu, registrationId, {
+      symmetricKey: (outs.attestation as Record<string, string>).primaryKey,
+    });
+    const refreshed = await server.read(registrationId, outs);
+    const state = refreshed.outs.registrationState as Props;
+    assert.equal(state.assignedHub, device.assignedHub);
+    assert.equal(state.deviceId, registrationId);
+    assert.equal(state.status, "assigned");
   });
 
   it("refresh picks up keys rotated out of band", async () => {
