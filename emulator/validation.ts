@@ -81,13 +81,14 @@ function symmetricKeyValue(obj: JsonObject, field: string): string | undefined {
 }
 
 /**
- * Parses a signing certificate (PEM or base64 DER) and returns what the service reports about it
- * (`X509CertificateInfo`). Throws a 400 when it is not a certificate or cannot sign (no CA flag).
+ * Parses a certificate (PEM or base64 DER) and returns what the service reports about it
+ * (`X509CertificateInfo`). Throws a 400 when it is not a certificate, or, for a signing certificate,
+ * cannot sign (no CA flag).
  */
-function signingCertificateInfo(text: string, path: string): JsonObject {
+function checkedCertificateInfo(text: string, path: string, signing: boolean): JsonObject {
   const cert = parseCertificate(text);
   if (cert === undefined) throw invalid(`'${path}' is not an X.509 certificate (PEM or base64 DER).`);
-  if (!cert.ca) {
+  if (signing && !cert.ca) {
     throw invalid(
       `'${path}' is not a CA certificate (basic constraints CA:TRUE): a signing certificate must be able to sign device certificates.`,
     );
@@ -119,32 +120,20 @@ export function parseCertificate(text: string): X509Certificate | undefined {
   }
 }
 
-/** `{certificate, info}` of a signing certificate, validated; undefined when absent and optional. */
-function signingCertificate(
+/**
+ * `{certificate, info}` of a signing (`signing`) or device certificate, validated; undefined when
+ * absent and optional.
+ */
+function parsedCertificate(
   obj: JsonObject | undefined,
   path: string,
   required: boolean,
+  signing: boolean,
 ): JsonObject | undefined {
   const cert = certificate(obj, path, required);
   if (cert === undefined) return undefined;
   const text = String(cert.certificate);
-  return { certificate: text, info: signingCertificateInfo(text, `${path}.certificate`) };
-}
-
-/** `{certificate, info}` of a device (client) certificate, parsed; undefined when absent and optional. */
-function clientCertificate(
-  obj: JsonObject | undefined,
-  path: string,
-  required: boolean,
-): JsonObject | undefined {
-  const cert = certificate(obj, path, required);
-  if (cert === undefined) return undefined;
-  const text = String(cert.certificate);
-  const parsed = parseCertificate(text);
-  if (parsed === undefined) {
-    throw invalid(`'${path}.certificate' is not an X.509 certificate (PEM or base64 DER).`);
-  }
-  return { certificate: text, info: certificateInfo(parsed) };
+  return { certificate: text, info: checkedCertificateInfo(text, `${path}.certificate`, signing) };
 }
 
 /** The x509 attestation of an enrollment group: signing certificates or CA references. */
@@ -169,16 +158,18 @@ function groupX509(x509: JsonObject): JsonObject {
   }
   const base = "attestation.x509.signingCertificates";
   const certs: JsonObject = {
-    primary: signingCertificate(
+    primary: parsedCertificate(
       optionalObject(signing, "primary", `${base}.primary`),
       `${base}.primary`,
       true,
+      true,
     ) as JsonObject,
   };
-  const secondary = signingCertificate(
+  const secondary = parsedCertificate(
     optionalObject(signing, "secondary", `${base}.secondary`),
     `${base}.secondary`,
     false,
+    true,
   );
   if (secondary) certs.secondary = secondary;
   return { signingCertificates: certs };
@@ -240,15 +231,17 @@ function attestation(body: JsonObject, group: boolean): JsonObject {
       );
     }
     const certs: JsonObject = {
-      primary: clientCertificate(
+      primary: parsedCertificate(
         optionalObject(client, "primary", "attestation.x509.clientCertificates.primary"),
         "attestation.x509.clientCertificates.primary",
         true,
+        false,
       ) as JsonObject,
     };
-    const secondary = clientCertificate(
+    const secondary = parsedCertificate(
       optionalObject(client, "secondary", "attestation.x509.clientCertificates.secondary"),
       "attestation.x509.clientCertificates.secondary",
+      false,
       false,
     );
     if (secondary) certs.secondary = secondary;
