@@ -2,8 +2,11 @@
 // attestation the emulator supports, the refusals, allocation, precedence and registration states.
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import type { EnrollmentGroup, IndividualEnrollment } from "azure-iot-provisioning-service/dist/interfaces";
 import type { EmulatorHandle } from "../../emulator";
@@ -193,6 +196,36 @@ describe("emulator: devices register with the device SDK", function () {
     const again = await registerDevice(emu, "state-1", { symmetricKey: KEY_A });
     assert.equal(again.substatus, "initialAssignment");
     assert.notEqual(again.createdDateTimeUtc, first.createdDateTimeUtc);
+  });
+
+  it("refuses a token for another ID scope, and keeps its ID scope and registrations across restarts", async () => {
+    const wrongScope = await raw(emu, `/0ne99999999/registrations/sym-1/register?api-version=2019-03-31`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ registrationId: "sym-1" }),
+      authorization: sasForDevice("0ne99999999", "sym-1", KEY_A),
+    });
+    assert.equal(wrongScope.status, 401);
+    assert.match(
+      (wrongScope.json() as { message: string }).message,
+      /ID scope '0ne99999999' is not this DPS's/,
+    );
+
+    const dir = await mkdtemp(join(tmpdir(), "dps-devices-"));
+    const stateFile = join(dir, "state.json");
+    const first = await start({ stateFile, linkedHubs: HUBS });
+    await clientFor(first).createOrUpdateIndividualEnrollment(symmetric("kept-1"));
+    const registered = await registerDevice(first, "kept-1", { symmetricKey: KEY_A });
+    await first.stop();
+    const second = await start({ stateFile, linkedHubs: HUBS });
+    try {
+      assert.equal(second.idScope, first.idScope);
+      const state = (await clientFor(second).getDeviceRegistrationState("kept-1")).responseBody;
+      assert.equal(state.assignedHub, registered.assignedHub);
+    } finally {
+      await second.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("TPM devices are refused with a clear message (not emulated)", async () => {
