@@ -75,6 +75,8 @@ describe("emulator: command line", () => {
         "--test-issuer",
         "--fault-500",
         "0",
+        "--id-scope",
+        "0ne00C0FFEE",
       ],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
@@ -99,7 +101,7 @@ describe("emulator: command line", () => {
         "idScope",
       ]);
       assert.match(String(ready.adminToken), /^[A-Za-z0-9_-]{43}$/);
-      assert.match(String(ready.idScope), /^0ne[0-9A-F]{8}$/);
+      assert.equal(ready.idScope, "0ne00C0FFEE");
       assert.match(String(ready.endpoint), /^https:\/\/127\.0\.0\.1:\d+$/);
       assert.equal(ready.hostName, "emulator.azure-devices-provisioning.net");
       assert.match(
