@@ -71,7 +71,7 @@ export class Registrar {
 
   /** Starts the registration of an admitted device; returns the operation id to poll. */
   start(admission: Admission, registrationId: string, payload: Json | undefined): string {
-    const operationId = `${randomUUID()}`;
+    const operationId = randomUUID();
     const op: Operation = { registrationId };
     this.operations.set(operationId, op);
     while (this.operations.size > MAX_OPERATIONS) {
