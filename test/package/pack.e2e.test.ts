@@ -157,6 +157,10 @@ describe("the npm package (npm pack, installed in a fresh project, real engine)"
       (userRequire("pulumi-dps-enrollments/package.json") as { name: string }).name,
       "pulumi-dps-enrollments",
     );
+    assert.ok(
+      fs.existsSync(path.join(project, "node_modules", ".bin", "dps-emulator")),
+      "the dps-emulator command",
+    );
     assert.throws(
       () => userRequire("pulumi-dps-enrollments/provider/transport"),
       (err: NodeJS.ErrnoException) => err.code === "ERR_PACKAGE_PATH_NOT_EXPORTED",
