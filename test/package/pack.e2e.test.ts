@@ -9,7 +9,7 @@ import { createRequire } from "module";
 import * as os from "os";
 import * as path from "path";
 import type { EmulatorHandle } from "../../emulator";
-import { createServiceClient } from "../../provider/transport";
+import { createServiceClient } from "../../provider/core/transport";
 import { findPulumi, REPO_ROOT } from "../support/engine";
 import { readEnrollment } from "../support/service";
 
