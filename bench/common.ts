@@ -6,6 +6,7 @@
  */
 import type { PulumiFn } from "@pulumi/pulumi/automation";
 import type { EmulatorHandle, EmulatorStats } from "../emulator";
+import { emptyStats } from "../emulator/stats";
 import { IndividualEnrollment, type DpsConnectionArgs } from "../provider";
 import type { EngineStack } from "../test/support/engine";
 import { Noop } from "../test/support/noop";
@@ -97,19 +98,9 @@ export async function timed(s: EngineStack, op: Op, parallel: number, emu?: Emul
   return {
     ms,
     providerPeakRss: sampler.stop(),
-    stats: emu?.stats() ?? emptyish(),
+    stats: emu?.stats() ?? emptyStats(),
     failed,
     serviceSpanMs: last - first,
-  };
-}
-
-/** Zeroed stats, for a run without the emulator. */
-export function emptyish(): EmulatorStats {
-  return {
-    total: 0,
-    operations: { get: 0, put: 0, delete: 0, attestation: 0, bulk: 0, query: 0, registration: 0 },
-    responses: { "400": 0, "401": 0, "404": 0, "409": 0, "412": 0, "413": 0, "429": 0, "5xx": 0 },
-    dropped: 0,
   };
 }
 
