@@ -261,7 +261,7 @@ describe("EnrollmentGroup provider (gRPC server + emulator)", function () {
     assert.deepEqual((g.initialTwin as Props).tags, { made: "outside" });
   });
 
-  it("reads a group by id (EnrollmentGroup.get) with its keys; a missing one reads as gone", async () => {
+  it("reads a group by id (EnrollmentGroup.get) with its keys; a get of a missing one fails", async () => {
     const enrollmentGroupId = gid("get");
     await client.createOrUpdateEnrollmentGroup({
       enrollmentGroupId,
@@ -275,8 +275,11 @@ describe("EnrollmentGroup provider (gRPC server + emulator)", function () {
     assert.equal((got.outs.attestation as Props).primaryKey, KEY_A);
     assert.deepEqual(got.inputs?.attestation, { type: "symmetricKey" });
     assert.equal(got.inputs?.enrollmentGroupId, enrollmentGroupId);
-    const gone = await server.read("never", { connection, enrollmentGroupId: "never" }, true);
-    assert.equal(gone.id, "");
+    await assert.rejects(
+      server.read("never", { connection, enrollmentGroupId: "never" }, true),
+      /Enrollment group "never" does not exist in emulator\.azure-devices-provisioning\.net/,
+      "a get of a missing group fails instead of storing an empty resource",
+    );
   });
 
   it("replaces on a group id or attestation type change (deleting first for the type)", async () => {
