@@ -5,6 +5,7 @@
  */
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import type { CheckOutcome } from "./checks";
+import type { QueryPage } from "./fleetRead";
 import type { WireEnrollment } from "./semantics";
 import type { IdKey } from "./types";
 
@@ -32,6 +33,20 @@ export interface KindCalls {
   put(client: ProvisioningServiceClient, record: WireEnrollment): Promise<ClientResult>;
   /** DELETE the record. */
   delete(client: ProvisioningServiceClient, id: string): Promise<void>;
+  /** POST .../query: one page of `pageSize` records, from the start when `token` is undefined. */
+  query(client: ProvisioningServiceClient, pageSize: number, token: string | undefined): Promise<QueryPage>;
+}
+
+/** One page of `query`: a fresh query per page, because `Query.next()` without a token restarts from the first page. */
+export async function pageOf(
+  query: ReturnType<ProvisioningServiceClient["createIndividualEnrollmentQuery"]>,
+  token: string | undefined,
+): Promise<QueryPage> {
+  const result = token === undefined ? await query.next() : await query.next(token);
+  return {
+    items: result.responseBody as unknown as WireEnrollment[],
+    token: query.hasMoreResults ? query.continuationToken : undefined,
+  };
 }
 
 /** A kind of enrollment. */

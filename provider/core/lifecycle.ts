@@ -261,7 +261,8 @@ export function createProvider(kind: EnrollmentKind): dynamic.ResourceProvider {
       const connection = state.connection;
       const service = EnrollmentService.for(connection, kind);
       const recordId = state[kind.idKey] ?? id;
-      const wire = await service.get(recordId);
+      // A refresh may be served from query pages (many records of one DPS); a `get` reads just one.
+      const wire = state.etag === undefined ? await service.get(recordId) : await service.read(recordId);
       if (!wire && state.etag === undefined) {
         // A `get` (no state yet): storing an empty resource would hide the mistake until much later.
         throw new Error(

@@ -9,6 +9,7 @@ import type { EnrollmentConnection } from "./types";
 import type { WireAttestation, WireEnrollment } from "./semantics";
 import { connectionHostName, parseConnectionString } from "./connectionString";
 import { DpsServiceError, statusOf } from "./errors";
+import { FleetReader, QUERY_PAGE_SIZE, type QueryPage } from "./fleetRead";
 import { failureInfo, isTransient, withRetries, type RetryOptions } from "./retry";
 import { createServiceClient } from "./transport";
 
@@ -19,6 +20,8 @@ export class AmbiguousWriteError extends DpsServiceError {
 }
 
 const clients = new Map<string, ProvisioningServiceClient>();
+/** One fleet reader per connection and kind, shared by every resource this process refreshes. */
+const readers = new Map<string, FleetReader>();
 
 /** Operations on the enrollments of one kind in one DPS. */
 export class EnrollmentService {
@@ -27,6 +30,7 @@ export class EnrollmentService {
   private readonly retry: RetryOptions;
   private readonly noun: string;
   private readonly calls: KindCalls;
+  private reader: FleetReader | undefined;
 
   /**
    * Use {@link EnrollmentService.for}; the constructor is for tests that bring their own client.
@@ -63,7 +67,37 @@ export class EnrollmentService {
     const policyKey = connection.connectionString
       ? parseConnectionString(connection.connectionString).key
       : undefined;
-    return new EnrollmentService(client, connectionHostName(connection) ?? "dps", kind, {}, [policyKey]);
+    const service = new EnrollmentService(client, connectionHostName(connection) ?? "dps", kind, {}, [
+      policyKey,
+    ]);
+    const readerKey = `${kind.resource} ${key}`;
+    let reader = readers.get(readerKey);
+    if (!reader) {
+      reader = new FleetReader(
+        { page: (token) => service.page(token), get: (id) => service.get(id) },
+        (record) => record[kind.idKey],
+      );
+      readers.set(readerKey, reader);
+    }
+    service.reader = reader;
+    return service;
+  }
+
+  /**
+   * The record for a refresh: from the pages of a query when this process reads many records of
+   * this DPS (see fleetRead.ts), else one GET. `undefined` when it does not exist.
+   */
+  async read(id: string): Promise<WireEnrollment | undefined> {
+    return this.reader ? this.reader.read(id) : this.get(id);
+  }
+
+  /** One page of the records of this kind (keys hidden, as in a GET). */
+  async page(token: string | undefined): Promise<QueryPage> {
+    try {
+      return await withRetries(() => this.calls.query(this.client, QUERY_PAGE_SIZE, token), this.retry);
+    } catch (error) {
+      throw new DpsServiceError(`query of ${this.noun}s`, error, this.secrets, this.hostName);
+    }
   }
 
   /** GET the record; `undefined` when it does not exist. */
@@ -93,6 +127,7 @@ export class EnrollmentService {
    */
   async put(enrollment: WireEnrollment): Promise<WireEnrollment> {
     let retried = false;
+    this.reader?.wrote(String(enrollment.registrationId ?? enrollment.enrollmentGroupId));
     try {
       const result = await withRetries(async () => {
         try {
@@ -115,6 +150,7 @@ export class EnrollmentService {
 
   /** DELETE the record; false when it was already gone. */
   async delete(id: string): Promise<boolean> {
+    this.reader?.wrote(id);
     try {
       await withRetries(() => this.calls.delete(this.client, id), this.retry);
       return true;

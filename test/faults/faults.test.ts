@@ -9,7 +9,6 @@
 // probability 0.88^100 ≈ 3e-6. 429s are certain: 120 operations per minute is far below the engine's
 // pace. Needs `npm run ensure-pulumi` (fails otherwise).
 import { strict as assert } from "assert";
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
@@ -17,7 +16,7 @@ import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { createServiceClient } from "../../provider/core/transport";
 import { readEnrollment } from "../support/service";
 import { EngineStack, findPulumi, type UpdateOutcome } from "../support/engine";
-import { fleetProgram, type ChildArgs } from "./upChild";
+import { fleetProgram, spawnUpChild, type ChildArgs } from "./upChild";
 
 interface ServiceEnrollment {
   registrationId: string;
@@ -208,25 +207,17 @@ describe("fault tolerance (real Pulumi engine + emulator fault injection)", func
       count,
       version: "v2",
     };
-    const child = spawn(process.execPath, [path.join(__dirname, "upChild.js"), JSON.stringify(args)], {
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let childOut = "";
-    child.stdout.on("data", (d: Buffer) => (childOut += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (childOut += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    const child = spawnUpChild(args);
     const deadline = Date.now() + 120_000;
     // Killed once some creates are on the wire: with the latency they land after the engine is gone.
     while (emulator().stats().operations.put < existing + 6) {
-      assert.ok(Date.now() < deadline, `the child never got going:\n${childOut}`);
-      assert.ok(child.exitCode === null, `the child exited early:\n${childOut}`);
+      assert.ok(Date.now() < deadline, `the child never got going:\n${child.output()}`);
+      assert.ok(child.running(), `the child exited early:\n${child.output()}`);
       await new Promise((r) => setTimeout(r, 50));
     }
-    process.kill(-(child.pid as number), "SIGKILL");
-    await exited;
+    await child.kill();
     emulator().setFaults({ latencyMs: 0 });
-    assert.ok(!childOut.includes("UP DONE"), "the update finished before the kill");
+    assert.ok(!child.output().includes("UP DONE"), "the update finished before the kill");
     const putsAtKill = emulator().stats().operations.put;
     assert.ok(putsAtKill < count, `the kill came too late (${putsAtKill} writes)`);
 

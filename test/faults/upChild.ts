@@ -9,6 +9,7 @@
  *
  * @packageDocumentation
  */
+import { spawn } from "child_process";
 import * as path from "path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { IndividualEnrollment } from "../../provider";
@@ -30,6 +31,8 @@ export interface ChildArgs {
   count: number;
   /** The `env` tag every enrollment gets. */
   version: string;
+  /** Extra environment of the CLI (e.g. `PULUMI_SKIP_CHECKPOINTS`). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -51,6 +54,36 @@ export function fleetProgram(
   };
 }
 
+/** A running child `pulumi up` (see the module comment). */
+export interface UpChild {
+  /** Everything it printed so far. */
+  output(): string;
+  /** Whether it is still running. */
+  running(): boolean;
+  /** SIGKILLs its whole process group (this script, the CLI, the provider plugin) and waits for it. */
+  kill(): Promise<void>;
+}
+
+/** Starts `pulumi up` of `args` in a process group of its own. */
+export function spawnUpChild(args: ChildArgs): UpChild {
+  const child = spawn(process.execPath, [__filename, JSON.stringify(args)], {
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return {
+    output: () => out,
+    running: () => child.exitCode === null,
+    kill: async () => {
+      process.kill(-(child.pid as number), "SIGKILL");
+      await exited;
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const args = JSON.parse(process.argv[2] ?? "{}") as ChildArgs;
   const pulumi = await findPulumi();
@@ -65,6 +98,7 @@ async function main(): Promise<void> {
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     PULUMI_SKIP_CONFIRMATIONS: "true",
+    ...args.env,
   };
   const ws = await LocalWorkspace.create({
     workDir: path.join(args.dir, "work"),

@@ -1,0 +1,200 @@
+/**
+ * The fleet-scale curve: `pulumi up` creating N enrollments and then changing all of them Set-style,
+ * for N up to 10,000, with and without `PULUMI_SKIP_CHECKPOINTS`, next to the no-op floor (the same
+ * engine, a dynamic resource that does nothing) and the quota floor (N / 1,000 ops per minute, with
+ * the emulator limited to that rate). A run the measured curve projects past the time limit is not
+ * run but projected, and marked so in the JSON, the table and the chart.
+ *
+ * @packageDocumentation
+ */
+import * as fs from "fs";
+import * as os from "os";
+import type { EmulatorHandle } from "../emulator";
+import { EngineStack } from "../test/support/engine";
+import { curveSvg, type CurveLine, type CurvePoint } from "./chart";
+import { connectionOf, enrollments, log, noops, table, timed } from "./common";
+
+/** One configuration: a line pair (create, Set-style change) of the chart. */
+export interface CurveConfig {
+  /** Short id (`--curve-configs`). */
+  id: string;
+  /** Legend text. */
+  label: string;
+  /** Enrollments, or no-op resources (the engine floor). */
+  noop: boolean;
+  /** `PULUMI_SKIP_CHECKPOINTS=true`. */
+  skipCheckpoints: boolean;
+  /** The emulator's rate limit, operations per minute (none when undefined). */
+  opsPerMinute?: number;
+}
+
+/** The DPS quota the quota configuration runs at. */
+export const QUOTA_OPS_PER_MINUTE = 1000;
+
+/** Every configuration, in the order they run (the fast ones first). */
+export const CURVE_CONFIGS: readonly CurveConfig[] = [
+  { id: "skip", label: "enrollments, skip checkpoints", noop: false, skipCheckpoints: true },
+  {
+    id: "quota-skip",
+    label: `enrollments at ${QUOTA_OPS_PER_MINUTE}/min, skip checkpoints`,
+    noop: false,
+    skipCheckpoints: true,
+    opsPerMinute: QUOTA_OPS_PER_MINUTE,
+  },
+  { id: "noop-skip", label: "no-op floor, skip checkpoints", noop: true, skipCheckpoints: true },
+  { id: "checkpoints", label: "enrollments", noop: false, skipCheckpoints: false },
+  { id: "noop", label: "no-op floor", noop: true, skipCheckpoints: false },
+];
+
+/** One figure of the curve. */
+export interface CurveResult extends CurvePoint {
+  /** {@link CurveConfig.id}. */
+  config: string;
+  /** `create` or `update` (Set-style change of every enrollment). */
+  op: "create" | "update";
+  /** Failed resources (measured runs). */
+  failed?: number;
+  /** Peak RSS of the provider plugin, MB (measured runs). */
+  providerPeakRssMB?: number;
+  /** Service calls (measured runs). */
+  calls?: number;
+  /** 1-minute load average before and after the run (the machine is shared). */
+  load?: [number, number];
+}
+
+/**
+ * The time of N from measured points: checkpoints cost about N² (the whole state is rewritten after
+ * every step), so `a·N + b·N²` through the last two points; without them, linear. One point scales.
+ */
+export function project(points: { n: number; seconds: number }[], n: number, quadratic: boolean): number {
+  const sorted = [...points].sort((a, b) => a.n - b.n);
+  const last = sorted[sorted.length - 1];
+  if (sorted.length === 1) return last.seconds * (quadratic ? (n / last.n) ** 2 : n / last.n);
+  const prev = sorted[sorted.length - 2];
+  if (!quadratic) {
+    const slope = Math.max((last.seconds - prev.seconds) / (last.n - prev.n), 0);
+    return last.seconds + slope * (n - last.n);
+  }
+  // t = a·n + b·n², solved through both points; b ≥ 0.
+  const [n1, t1, n2, t2] = [prev.n, prev.seconds, last.n, last.seconds];
+  let b = (t2 / n2 - t1 / n1) / (n2 - n1);
+  b = Math.max(b, 0);
+  const a = t2 / n2 - b * n2;
+  return a * n + b * n * n;
+}
+
+/** Options of the curve section. */
+export interface CurveOptions {
+  /** Fleet sizes. */
+  ns: number[];
+  /** Configuration ids to run. */
+  configs: Set<string>;
+  /** A run projected longer than this many seconds is projected, not run. */
+  limitSeconds: number;
+  /** `--parallel`. */
+  parallel: number;
+  /** Where to write the SVG. */
+  chart: string;
+}
+
+/** Runs the curve; returns the table and fills `out.curve`. */
+export async function curveSection(
+  emu: EmulatorHandle,
+  o: CurveOptions,
+  out: Record<string, unknown>,
+): Promise<string> {
+  const results: CurveResult[] = [];
+  const connection = connectionOf(emu);
+  for (const config of CURVE_CONFIGS.filter((c) => o.configs.has(c.id))) {
+    for (const n of [...o.ns].sort((a, b) => a - b)) {
+      const measured = (op: string) =>
+        results.filter((r) => r.config === config.id && r.op === op && !r.projected);
+      const guess = (op: "create" | "update") => {
+        const points = measured(op);
+        return points.length ? project(points, n, !config.skipCheckpoints) : 0;
+      };
+      if (guess("create") > o.limitSeconds || guess("update") > o.limitSeconds) {
+        for (const op of ["create", "update"] as const) {
+          const points = measured(op);
+          if (points.length) results.push({ config: config.id, op, n, seconds: guess(op), projected: true });
+        }
+        continue;
+      }
+      const prefix = `c-${config.id}-${n}`;
+      const program = (v: string) => (config.noop ? noops(n, v) : enrollments(connection, prefix, n, v));
+      const s = await EngineStack.create({
+        projectName: `bench-curve-${config.id}-${n}`,
+        program: program("v1"),
+        env: config.skipCheckpoints ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {},
+      });
+      try {
+        for (const [op, version] of [
+          ["create", "v1"],
+          ["update", "v2"],
+        ] as const) {
+          s.setProgram(program(version));
+          if (config.opsPerMinute) emu.setFaults({ opsPerMinute: config.opsPerMinute });
+          log(`curve: ${config.label}, ${op} of ${n}`);
+          const before = os.loadavg()[0];
+          const t = await timed(s, "up", o.parallel, config.noop ? undefined : emu);
+          emu.setFaults({ opsPerMinute: 0 });
+          results.push({
+            config: config.id,
+            op,
+            n,
+            seconds: t.ms / 1000,
+            projected: false,
+            failed: t.failed,
+            providerPeakRssMB: t.providerPeakRss / 2 ** 20,
+            calls: config.noop ? undefined : t.stats.total,
+            load: [before, os.loadavg()[0]],
+          });
+        }
+      } finally {
+        emu.setFaults({ opsPerMinute: 0 });
+        // The enrollments stay in the emulator (unique ids per run): a destroy with checkpoints
+        // would cost as much again.
+        await s.dispose();
+      }
+    }
+  }
+  out.curve = results;
+  fs.writeFileSync(
+    o.chart,
+    curveSvg("pulumi up: seconds against N (parallel " + o.parallel + ")", chartLines(results, o.ns)),
+  );
+  log(`curve: chart ${o.chart}`);
+  return table(
+    `Fleet curve: pulumi up (parallel ${o.parallel}); projected rows are not measured`,
+    ["config", "op", "N", "s", "projected", "calls/enr", "provider peak RSS MB", "failed", "load 1m"],
+    results.map((r) => [
+      r.config,
+      r.op === "update" ? "Set-style update" : r.op,
+      r.n,
+      r.seconds,
+      r.projected ? "projected" : "measured",
+      r.calls === undefined ? "-" : r.calls / r.n,
+      r.providerPeakRssMB ?? "-",
+      r.failed ?? "-",
+      r.load ? r.load.map((l) => l.toFixed(1)).join("→") : "-",
+    ]),
+  );
+}
+
+/** The chart's lines: one per configuration and operation, and the quota floor. */
+export function chartLines(results: CurveResult[], ns: number[]): CurveLine[] {
+  const lines: CurveLine[] = [];
+  for (const config of CURVE_CONFIGS) {
+    for (const op of ["create", "update"] as const) {
+      const points = results.filter((r) => r.config === config.id && r.op === op);
+      if (points.length)
+        lines.push({ label: `${config.label}: ${op === "create" ? "create" : "Set-style change"}`, points });
+    }
+  }
+  lines.push({
+    label: `quota floor: N / ${QUOTA_OPS_PER_MINUTE} per minute`,
+    floor: true,
+    points: ns.map((n) => ({ n, seconds: (n / QUOTA_OPS_PER_MINUTE) * 60, projected: false })),
+  });
+  return lines;
+}

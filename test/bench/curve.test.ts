@@ -1,0 +1,45 @@
+// The bench's projection and chart (pure): what BENCHMARKS.md reports as projected comes from here.
+import { strict as assert } from "assert";
+import { curveSvg } from "../../bench/chart";
+import { chartLines, project } from "../../bench/curve";
+
+describe("bench: fleet curve projection and chart (pure)", () => {
+  it("projects runs without checkpoints linearly and with them through a·N + b·N²", () => {
+    assert.equal(project([{ n: 1000, seconds: 10 }], 5000, false), 50);
+    assert.equal(project([{ n: 1000, seconds: 10 }], 2000, true), 40);
+    const linear = [
+      { n: 1000, seconds: 12 },
+      { n: 2000, seconds: 22 },
+    ];
+    assert.equal(project(linear, 10_000, false), 102);
+    // 0.1·N + 0.00001·N² through both points.
+    const quadratic = [
+      { n: 1000, seconds: 110 },
+      { n: 2000, seconds: 240 },
+    ];
+    assert.ok(Math.abs(project(quadratic, 10_000, true) - 2000) < 1e-6);
+  });
+
+  it("draws measured points filled, projected ones hollow on dashed segments, and the quota floor", () => {
+    const lines = chartLines(
+      [
+        { config: "skip", op: "create", n: 1000, seconds: 12, projected: false },
+        { config: "skip", op: "create", n: 10_000, seconds: 102, projected: true },
+      ],
+      [1000, 10_000],
+    );
+    assert.deepEqual(
+      lines.map((l) => l.label),
+      ["enrollments, skip checkpoints: create", "quota floor: N / 1000 per minute"],
+    );
+    assert.deepEqual(
+      lines[1].points.map((p) => p.seconds),
+      [60, 600],
+    );
+    const svg = curveSvg("t", lines);
+    assert.match(svg, /^<svg /);
+    assert.equal((svg.match(/<circle [^>]*fill="white"/g) ?? []).length, 1, "one projected point");
+    assert.equal((svg.match(/stroke-dasharray="6 4"/g) ?? []).length, 1, "one projected segment");
+    assert.match(svg, /quota floor/);
+  });
+});
