@@ -63,14 +63,11 @@ export function createProvider(kind: EnrollmentKind): dynamic.ResourceProvider {
     id: string,
     known: AttestationState | undefined,
     withKeys: boolean,
+    whenMissing = `${kind.noun} "${id}" no longer exists in ${service.hostName}; it was deleted outside Pulumi. ` +
+      "Run `pulumi refresh` to forget it, then `pulumi up` to create it again.",
   ): Promise<EnrollmentView> {
     const wire = await service.get(id);
-    if (!wire) {
-      throw new Error(
-        `${kind.noun} "${id}" no longer exists in ${service.hostName}; it was deleted outside Pulumi. ` +
-          "Run `pulumi refresh` to forget it, then `pulumi up` to create it again.",
-      );
-    }
+    if (!wire) throw new Error(whenMissing);
     if (withKeys && wire.attestation?.type === "symmetricKey") {
       wire.attestation = await service.attestation(id);
     }
@@ -113,18 +110,17 @@ export function createProvider(kind: EnrollmentKind): dynamic.ResourceProvider {
     inputs: EnrollmentInputs,
   ): Promise<{ current: EnrollmentView; differences: string[] }> {
     const id = idOf(inputs);
-    const wire = await service.get(id);
-    if (!wire) {
-      throw new Error(
-        missing(
-          id,
-          service.hostName,
-          "There is nothing to import: check the id and the connection, or remove the `import` option to create it.",
-        ),
-      );
-    }
-    if (wire.attestation?.type === "symmetricKey") wire.attestation = await service.attestation(id);
-    const current = fromWire(wire, undefined, kind);
+    const current = await readCurrent(
+      service,
+      id,
+      undefined,
+      true, // Keys are state: compare them with the program's, or keep them.
+      missing(
+        id,
+        service.hostName,
+        "There is nothing to import: check the id and the connection, or remove the `import` option to create it.",
+      ),
+    );
     return { current, differences: importDifferences(current, inputs, kind.idKey) };
   }
 
