@@ -250,7 +250,8 @@ function checkConnection(value: unknown, fail: Fail): void {
   if (value === undefined) {
     fail(
       "connection",
-      'connection is required: { connectionString } or { hostName, credential: "default" }.',
+      'connection is required: { connectionString } or { hostName, credential: "default" }, or once for ' +
+        'the stack in stack config: `pulumi config set --secret dps-enrollments:connectionString "HostName=..."`.',
     );
     return;
   }

@@ -13,6 +13,7 @@ import { applySet, createView, fromWire, toWire } from "./semantics";
 import { AmbiguousWriteError, EnrollmentService } from "./service";
 import type { AttestationState, EnrollmentInputs, EnrollmentOutputs, EnrollmentView } from "./types";
 import { asInputs, isObject, isUnknown } from "./checks";
+import { configureStackConnection, stackConnection, stackReference } from "./stackConnection";
 
 /** How many times an update re-reads and re-applies after a concurrent writer changed the enrollment. */
 export const MAX_CONFLICT_RETRIES = 5;
@@ -35,6 +36,15 @@ function outputs(view: EnrollmentView, inputs: EnrollmentInputs): EnrollmentOutp
   // What the program manages, so that a refresh can name drift (see drift.ts).
   outs[MANAGED_KEY] = managedKeys(inputs);
   return outs;
+}
+
+/**
+ * `raw` as checked inputs, an absent connection (given by the stack config) named by its reference
+ * `{ hostName }`, which is what outputs keep and diffs compare.
+ */
+function withConnection(raw: Record<string, unknown>): EnrollmentInputs {
+  const inputs = asInputs(raw);
+  return inputs.connection === undefined ? { ...inputs, connection: stackReference() } : inputs;
 }
 
 /** Whether the program gives the symmetric keys itself (then the service's keys need not be read). */
@@ -177,8 +187,16 @@ export function createProvider(kind: EnrollmentKind): dynamic.ResourceProvider {
   }
 
   const provider = {
+    /** Keeps the stack config's connection (see stackConnection.ts); the plugin calls it once per process. */
+    async configure(req: dynamic.ConfigureRequest): Promise<void> {
+      configureStackConnection((key) => req.config.get(key));
+    },
+
     async check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
-      const { inputs, failures } = kind.check(news);
+      // Without `connection`, the stack config's is checked, and not stored in the inputs.
+      const fromStack = news.connection === undefined ? stackConnection() : undefined;
+      const { inputs, failures } = kind.check(fromStack ? { ...news, connection: fromStack } : news);
+      if (fromStack) delete inputs.connection;
       // The `import` option matters only while the resource is not in the stack yet (no olds).
       if (failures.length === 0 && news[IMPORT_KEY] !== undefined && Object.keys(olds).length === 0) {
         failures.push(...(await checkImport(asInputs(inputs), news[IMPORT_KEY])));
@@ -187,7 +205,11 @@ export function createProvider(kind: EnrollmentKind): dynamic.ResourceProvider {
     },
 
     async diff(_id: string, olds: EnrollmentOutputs, news: EnrollmentInputs): Promise<dynamic.DiffResult> {
-      const diff = diffEnrollment(olds, news, kind.idKey);
+      const diff = diffEnrollment(
+        olds,
+        withConnection(news as unknown as Record<string, unknown>),
+        kind.idKey,
+      );
       return {
         changes: diff.changes,
         replaces: diff.replaces,
@@ -196,7 +218,7 @@ export function createProvider(kind: EnrollmentKind): dynamic.ResourceProvider {
     },
 
     async create(raw: Record<string, unknown>): Promise<dynamic.CreateResult> {
-      const inputs = asInputs(raw);
+      const inputs = withConnection(raw);
       const id = idOf(inputs);
       const service = EnrollmentService.for(inputs.connection, kind);
       if (raw[IMPORT_KEY] !== undefined) {
@@ -251,10 +273,11 @@ export function createProvider(kind: EnrollmentKind): dynamic.ResourceProvider {
 
     async read(id: string, props: Record<string, unknown>): Promise<dynamic.ReadResult> {
       const state = props as Partial<EnrollmentOutputs>;
-      if (!isObject(state.connection)) {
+      if (state.connection !== undefined && !isObject(state.connection)) {
         throw new Error(`${kind.resource}.get needs { connection } to know which DPS to read from.`);
       }
-      const connection = state.connection;
+      // A `get` without `connection` reads from the stack config's DPS.
+      const connection = state.connection ?? stackReference();
       const service = EnrollmentService.for(connection, kind);
       const recordId = state[kind.idKey] ?? id;
       // A refresh may be served from query pages (many records of one DPS); a `get` reads just one.
@@ -299,7 +322,7 @@ export function createProvider(kind: EnrollmentKind): dynamic.ResourceProvider {
       olds: EnrollmentOutputs,
       raw: Record<string, unknown>,
     ): Promise<dynamic.UpdateResult> {
-      const inputs = asInputs(raw);
+      const inputs = withConnection(raw);
       const diff = diffEnrollment(olds, inputs, kind.idKey);
       if (onlyConnectionChanged(diff) || !diff.changes) {
         // New credentials or endpoint for the same DPS: nothing to write, but one read proves the new

@@ -48,8 +48,11 @@ export interface SharedAttestationArgs {
 
 /** The arguments both kinds take; each maps to a parameter of the Set cmdlets (see the docs). */
 export interface SharedEnrollmentArgs {
-  /** The DPS (`-ResourceGroupName -DpsName` / `-DpsObject` / `-ResourceId`: see `provider/azure`). */
-  connection: pulumi.Input<DpsConnectionArgs>;
+  /**
+   * The DPS (`-ResourceGroupName -DpsName` / `-DpsObject` / `-ResourceId`: see `provider/azure`).
+   * Absent: the stack config's `dps-enrollments:*`, given once for a fleet (see docs/fleet-scale.md).
+   */
+  connection?: pulumi.Input<DpsConnectionArgs>;
   /** `-ProvisioningStatus`: `Enabled` or `Disabled` (any case). */
   provisioningStatus?: pulumi.Input<ProvisioningStatus | string>;
   /** `-ReprovisionPolicy`: `reprovisionandmigratedata`, `reprovisionandresetdata` or `never` (any case). */
@@ -76,8 +79,8 @@ export interface SharedEnrollmentArgs {
 
 /** What a `get` needs besides the id. */
 export interface EnrollmentGetArgs {
-  /** The DPS to read from. */
-  connection: pulumi.Input<DpsConnectionArgs>;
+  /** The DPS to read from; absent: the stack config's (see {@link SharedEnrollmentArgs.connection}). */
+  connection?: pulumi.Input<DpsConnectionArgs>;
 }
 
 /** The optional inputs both kinds have, and the outputs only the service sets. */
@@ -130,12 +133,17 @@ function secretIfKeys(attestation: pulumi.Input<object>): pulumi.Output<unknown>
   });
 }
 
-/** `opts` with the connection and the attestation (keys) as secret outputs. */
+/**
+ * `opts` with the attestation (keys) and, when the resource is given one, the connection as secret
+ * outputs. Without it the state keeps only the stack connection's host name, which is no secret.
+ */
 export function withSecretOutputs(
   opts: pulumi.CustomResourceOptions | undefined,
+  connectionGiven = true,
 ): pulumi.CustomResourceOptions {
   const extra = opts?.additionalSecretOutputs ?? [];
-  return { ...opts, additionalSecretOutputs: [...new Set([...extra, "connection", "attestation"])] };
+  const secret = connectionGiven ? ["connection", "attestation"] : ["attestation"];
+  return { ...opts, additionalSecretOutputs: [...new Set([...extra, ...secret])] };
 }
 
 /**
@@ -148,9 +156,10 @@ export function engineOptions(
   opts: pulumi.CustomResourceOptions | undefined,
 ): pulumi.CustomResourceOptions {
   const { import: importId, ...rest } = opts ?? {};
-  if (importId === undefined) return withSecretOutputs(opts);
+  const connectionGiven = props.connection !== undefined;
+  if (importId === undefined) return withSecretOutputs(opts, connectionGiven);
   if (rest.id === undefined) props[IMPORT_KEY] = importId;
-  return withSecretOutputs(rest);
+  return withSecretOutputs(rest, connectionGiven);
 }
 
 /**
@@ -166,7 +175,7 @@ export function providerModuleText(exportName: string): string {
 
 /** The outputs both kinds have. */
 export abstract class EnrollmentResource extends pulumi.CustomResource {
-  /** The DPS (secret). */
+  /** The DPS (secret); only `{ hostName }` when the stack config gives the connection. */
   declare readonly connection: pulumi.Output<EnrollmentConnection>;
   /** The attestation with its keys and certificates (secret; generated keys included). */
   declare readonly attestation: pulumi.Output<AttestationState>;

@@ -11,6 +11,7 @@ import { connectionHostName, parseConnectionString } from "./connectionString";
 import { DpsServiceError, statusOf } from "./errors";
 import { FleetReader, QUERY_PAGE_SIZE, type QueryPage } from "./fleetRead";
 import { failureInfo, isTransient, withRetries, type RetryOptions } from "./retry";
+import { resolveConnection } from "./stackConnection";
 import { createServiceClient } from "./transport";
 
 /** A PUT that failed after an earlier attempt may already have been applied (a dropped answer). */
@@ -50,8 +51,10 @@ export class EnrollmentService {
     this.calls = kind.calls;
   }
 
-  /** The service of `kind` for a connection; the client is created once per process and connection. */
-  static for(connection: EnrollmentConnection, kind: EnrollmentKind): EnrollmentService {
+  /** The service of `kind` for a connection (or a reference to the stack config's); the client is created once per process and connection. */
+  static for(given: EnrollmentConnection | undefined, kind: EnrollmentKind): EnrollmentService {
+    // A reference (what state keeps when the stack config gives the connection) resolves to the config's.
+    const connection = resolveConnection(given);
     const key = JSON.stringify([
       connection.connectionString,
       connection.hostName,

@@ -1,7 +1,9 @@
 /** Reading enrollments back with the official client, as the end-to-end tests check the service. */
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import type { EmulatorHandle } from "../../emulator";
+import { CONFIG_NAMESPACE } from "../../provider/core/stackConnection";
 import { createServiceClient } from "../../provider/core/transport";
+import type { ConfigInput } from "./engine";
 
 /** The `connection` of a resource (and of the official client) for a running emulator. */
 export function emulatorConnection(emu: EmulatorHandle): {
@@ -10,6 +12,18 @@ export function emulatorConnection(emu: EmulatorHandle): {
   caCertificate: string;
 } {
   return { connectionString: emu.connectionString, endpoint: emu.endpoint, caCertificate: emu.caCertificate };
+}
+
+/**
+ * The emulator's connection as stack config (`dps-enrollments:*`, the connection string secret), for
+ * enrollments declared without `connection`.
+ */
+export function emulatorStackConfig(emu: EmulatorHandle): Record<string, ConfigInput> {
+  const config: Record<string, ConfigInput> = {};
+  for (const [key, value] of Object.entries(emulatorConnection(emu))) {
+    config[`${CONFIG_NAMESPACE}:${key}`] = key === "connectionString" ? { value, secret: true } : value;
+  }
+  return config;
 }
 
 /** The official client for a running emulator, to write out of band and read back. */
