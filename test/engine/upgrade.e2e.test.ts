@@ -1,7 +1,8 @@
 // Upgrade: a stack made by the released version (commit RELEASE, built from git into a temporary
 // folder) keeps working with this version. The engine's workspace resolves `pulumi-dps-enrollments`
 // through a node_modules link: first to the release (its program and its provider make the state),
-// then to this checkout (a preview must show no changes; a Set-style update and a refresh work).
+// then to this checkout (a preview must show no changes; a Set-style update and a refresh work; the
+// connection moves to stack config with no write, shrinking the state, and the stack is destroyed).
 import { strict as assert } from "assert";
 import { execFileSync, execSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -10,7 +11,8 @@ import * as path from "node:path";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { IndividualEnrollment, type DpsConnectionArgs } from "../../provider";
-import { emulatorClient, emulatorConnection } from "../support/service";
+import { parseConnectionString } from "../../provider/core/connectionString";
+import { emulatorClient, emulatorConnection, emulatorStackConfig } from "../support/service";
 import { INDIVIDUAL_ENROLLMENT_TYPE, PROVIDER_MODULE_TEXT } from "../../provider/individual/resource";
 import { EngineStack, findPulumi, REPO_ROOT, type StepInfo } from "../support/engine";
 
@@ -53,6 +55,21 @@ function linkPackage(root: string, target: string): void {
   fs.symlinkSync(target, link, "dir");
 }
 
+/** An enrollment as `pulumi stack export` shows it. */
+interface StoredEnrollment {
+  urn: string;
+  type: string;
+  inputs: { connection?: unknown };
+  outputs: { connection?: unknown };
+}
+
+/** The enrollments of an exported stack, in state order. */
+function enrollmentsOf(exported: string): StoredEnrollment[] {
+  const { resources } = (JSON.parse(exported) as { deployment: { resources: StoredEnrollment[] } })
+    .deployment;
+  return resources.filter((res) => res.type === INDIVIDUAL_ENROLLMENT_TYPE);
+}
+
 function changes(steps: StepInfo[]): string[] {
   return steps.filter((s) => s.op !== "same" && s.op !== "refresh").map((s) => `${s.op} ${s.name}`);
 }
@@ -63,11 +80,13 @@ describe("upgrade from the released version (real Pulumi engine + emulator)", fu
   let released: string;
   let emu: EmulatorHandle;
   let client: ProvisioningServiceClient;
-  let connection: DpsConnectionArgs;
+  let connectionArgs: DpsConnectionArgs;
   let s: EngineStack;
 
-  function program(Enrollment: EnrollmentClass, tags: Record<string, string>) {
+  /** The three enrollments; `ownConnection: false` leaves the connection to the stack config. */
+  function program(Enrollment: EnrollmentClass, tags: Record<string, string>, ownConnection = true) {
     return async () => {
+      const connection = ownConnection ? connectionArgs : undefined;
       new Enrollment("sym", {
         connection,
         registrationId: "up-sym",
@@ -106,7 +125,7 @@ describe("upgrade from the released version (real Pulumi engine + emulator)", fu
     );
     linkPackage(root, released);
     emu = await startEmulator();
-    connection = emulatorConnection(emu);
+    connectionArgs = emulatorConnection(emu);
     client = emulatorClient(emu);
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the release is loaded at run time
     const release = require(path.join(released, "dist", "provider", "index.js")) as {
@@ -172,7 +191,31 @@ describe("upgrade from the released version (real Pulumi engine + emulator)", fu
       (await client.getIndividualEnrollmentAttestationMechanism("up-sym")).responseBody.symmetricKey,
       keys,
     );
+  });
+
+  it("this version moves its connection to stack config with no write, then refreshes and destroys it", async () => {
+    const before = await s.exportStackText();
+    await s.setConfig(emulatorStackConfig(emu));
+    s.setProgram(program(IndividualEnrollment, { env: "prod" }, false));
+    emu.resetStats();
+    const r = await s.up();
+    assert.equal(r.summary.resourceChanges?.update, 3, r.output);
+    // One GET each proves the stack's connection reaches the same records; nothing is written.
+    assert.deepEqual([emu.stats().operations.put, emu.stats().operations.get], [0, 3]);
+    const after = await s.exportStackText();
+    const hostName = parseConnectionString(emu.connectionString).hostName;
+    const [olds, news] = [enrollmentsOf(before), enrollmentsOf(after)];
+    news.forEach((res, i) => {
+      assert.deepEqual([res.inputs.connection, res.outputs.connection], [undefined, { hostName }]);
+      const [was, is] = [JSON.stringify(olds[i]).length, JSON.stringify(res).length];
+      assert.ok(is < was - 800, `${res.urn}: ${was} -> ${is} bytes compact`);
+    });
+    assert.deepEqual(changes((await s.preview()).steps), [], "changes after the move");
+    const refreshed = await s.refresh();
+    assert.equal(refreshed.summary.result, "succeeded", refreshed.output);
+    assert.deepEqual(changes((await s.preview()).steps), [], "drift after refresh");
     const destroyed = await s.destroy();
     assert.equal(destroyed.summary.resourceChanges?.delete, 4, destroyed.output);
+    await assert.rejects(client.getIndividualEnrollment("up-sym"));
   });
 });
