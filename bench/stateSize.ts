@@ -63,6 +63,8 @@ async function main(): Promise<void> {
     const enrollment = resources.find((r) => r.type.endsWith(":IndividualEnrollment"));
     if (!enrollment) throw new Error("no enrollment in the exported state");
     for (const [part, n] of breakdown(enrollment)) console.log(`${String(n).padStart(6)}  ${part}`);
+    // The stack's own record and the provider's (with the stack config's connection) are once per stack.
+    console.log(`${String(bytes(JSON.parse(text))).padStart(6)}  the whole export, compact`);
     if (process.argv.includes("--print")) console.log(JSON.stringify(resources.slice(1)));
     await stack.destroy();
   } finally {
