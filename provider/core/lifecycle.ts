@@ -39,11 +39,10 @@ function outputs(view: EnrollmentView, inputs: EnrollmentInputs): EnrollmentOutp
 }
 
 /**
- * `raw` as checked inputs, an absent connection (given by the stack config) named by its reference
+ * `inputs` with an absent connection (the stack config gives it) named by its reference
  * `{ hostName }`, which is what outputs keep and diffs compare.
  */
-function withConnection(raw: Record<string, unknown>): EnrollmentInputs {
-  const inputs = asInputs(raw);
+function withConnection(inputs: EnrollmentInputs): EnrollmentInputs {
   return inputs.connection === undefined ? { ...inputs, connection: stackReference() } : inputs;
 }
 
@@ -205,11 +204,7 @@ export function createProvider(kind: EnrollmentKind): dynamic.ResourceProvider {
     },
 
     async diff(_id: string, olds: EnrollmentOutputs, news: EnrollmentInputs): Promise<dynamic.DiffResult> {
-      const diff = diffEnrollment(
-        olds,
-        withConnection(news as unknown as Record<string, unknown>),
-        kind.idKey,
-      );
+      const diff = diffEnrollment(olds, withConnection(news), kind.idKey);
       return {
         changes: diff.changes,
         replaces: diff.replaces,
@@ -218,7 +213,7 @@ export function createProvider(kind: EnrollmentKind): dynamic.ResourceProvider {
     },
 
     async create(raw: Record<string, unknown>): Promise<dynamic.CreateResult> {
-      const inputs = withConnection(raw);
+      const inputs = withConnection(asInputs(raw));
       const id = idOf(inputs);
       const service = EnrollmentService.for(inputs.connection, kind);
       if (raw[IMPORT_KEY] !== undefined) {
@@ -322,7 +317,7 @@ export function createProvider(kind: EnrollmentKind): dynamic.ResourceProvider {
       olds: EnrollmentOutputs,
       raw: Record<string, unknown>,
     ): Promise<dynamic.UpdateResult> {
-      const inputs = withConnection(raw);
+      const inputs = withConnection(asInputs(raw));
       const diff = diffEnrollment(olds, inputs, kind.idKey);
       if (onlyConnectionChanged(diff) || !diff.changes) {
         // New credentials or endpoint for the same DPS: nothing to write, but one read proves the new

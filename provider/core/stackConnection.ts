@@ -28,13 +28,25 @@ let configured: EnrollmentConnection | undefined;
 export function configureStackConnection(get: (key: string) => string | undefined): void {
   const connection: Record<string, string> = {};
   for (const key of KEYS) {
-    const value = get(`${CONFIG_NAMESPACE}:${key}`);
+    const value = readConfig(get, `${CONFIG_NAMESPACE}:${key}`);
     if (value !== undefined && value !== "") connection[key] = value;
   }
   configured =
     connection.connectionString === undefined && connection.hostName === undefined
       ? undefined
       : (connection as EnrollmentConnection);
+}
+
+/**
+ * One config value. The plugin's config object throws when the engine sent none; that must not break
+ * the provider for the resources that bring their own connection (every stack made before).
+ */
+function readConfig(get: (key: string) => string | undefined, key: string): string | undefined {
+  try {
+    return get(key);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The stack's connection, if its config gives one. */

@@ -45,6 +45,11 @@ describe("stack-config connection", () => {
       /no `connection` and the stack config has no dps-enrollments:connectionString.*pulumi config set --secret/,
     );
     assert.throws(() => resolveConnection({ hostName: HOST }), /\(state: fleet\.azure-devices/);
+    // The plugin's config object throws when the engine sent no config: no stack connection, no crash.
+    configureStackConnection(() => {
+      throw new TypeError("Cannot read properties of undefined");
+    });
+    assert.equal(stackConnection(), undefined);
   });
 
   it("resolves a reference of the same DPS (any case) to the config's connection", () => {
