@@ -3,8 +3,9 @@
 // the connection given once in stack config, state keeps only the DPS host name.
 import { strict as assert } from "assert";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
-import { IndividualEnrollment } from "../../provider";
+import { EnrollmentGroup, IndividualEnrollment } from "../../provider";
 import { parseConnectionString } from "../../provider/core/connectionString";
+import { ENROLLMENT_GROUP_TYPE } from "../../provider/group/resource";
 import { INDIVIDUAL_ENROLLMENT_TYPE } from "../../provider/individual/resource";
 import { EngineStack, findPulumi, type StepInfo } from "../support/engine";
 import { emulatorClient, emulatorStackConfig } from "../support/service";
@@ -88,6 +89,10 @@ describe("the connection given once in stack config (real Pulumi engine + emulat
           attestation: { type: "symmetricKey" },
           tags: { env: "dev" },
         });
+        new EnrollmentGroup("group", {
+          enrollmentGroupId: "fleet-group",
+          attestation: { type: "symmetricKey" },
+        });
       },
     });
   });
@@ -101,18 +106,21 @@ describe("the connection given once in stack config (real Pulumi engine + emulat
 
   it("keeps only the DPS host name in state, nothing secret in clear, and previews clean", async () => {
     const r = await stack.up();
-    assert.equal(r.summary.resourceChanges?.create, 2, r.output);
+    assert.equal(r.summary.resourceChanges?.create, 3, r.output);
     const text = await stack.exportStackText();
     const host = parseConnectionString(emu.connectionString).hostName!;
     assert.ok(!text.includes(parseConnectionString(emu.connectionString).key!), "the policy key in clear");
     const generated = (await emulatorClient(emu).getIndividualEnrollmentAttestationMechanism("fleet-0"))
       .responseBody.symmetricKey;
     assert.ok(generated?.primaryKey && !text.includes(generated.primaryKey), "a generated key in clear");
-    const res = (
-      JSON.parse(text) as { deployment: { resources: StateResource[] } }
-    ).deployment.resources.find((x) => x.type === INDIVIDUAL_ENROLLMENT_TYPE)!;
-    assert.equal(res.inputs.connection, undefined);
-    assert.deepEqual(res.outputs.connection, { hostName: host });
+    const { resources } = (JSON.parse(text) as { deployment: { resources: StateResource[] } }).deployment;
+    const types = [INDIVIDUAL_ENROLLMENT_TYPE, ENROLLMENT_GROUP_TYPE];
+    const stored = resources.filter((x) => types.includes(x.type));
+    assert.equal(stored.length, 2);
+    for (const res of stored) {
+      assert.equal(res.inputs.connection, undefined);
+      assert.deepEqual(res.outputs.connection, { hostName: host });
+    }
     assert.deepEqual(changes((await stack.preview()).steps), []);
   });
 
@@ -125,13 +133,18 @@ describe("the connection given once in stack config (real Pulumi engine + emulat
     const ca = emu.caCertificate.replace(/\/([^/]+)$/, "/./$1");
     await stack.setConfig({ "dps-enrollments:caCertificate": ca });
     const r = await stack.up();
-    assert.ok(!changes(r.steps).some((c) => c.endsWith(" fleet")), r.output);
+    assert.deepEqual(
+      changes(r.steps).filter((c) => / (fleet|group)$/.test(c)),
+      [],
+      r.output,
+    );
   });
 
   it("destroys with the config removed: the engine keeps the provider's config in state", async () => {
     await stack.removeConfig(...Object.keys(emulatorStackConfig(emu)));
     const destroyed = await stack.destroy();
-    assert.equal(destroyed.summary.resourceChanges?.delete, 2, destroyed.output);
+    assert.equal(destroyed.summary.resourceChanges?.delete, 3, destroyed.output);
     await assert.rejects(emulatorClient(emu).getIndividualEnrollment("fleet-0"));
+    await assert.rejects(emulatorClient(emu).getEnrollmentGroup("fleet-group"));
   });
 });
