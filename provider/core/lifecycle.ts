@@ -13,7 +13,13 @@ import { applySet, createView, fromWire, toWire } from "./semantics";
 import { AmbiguousWriteError, EnrollmentService } from "./service";
 import type { AttestationState, EnrollmentInputs, EnrollmentOutputs, EnrollmentView } from "./types";
 import { asInputs, isObject, isUnknown } from "./checks";
-import { configureStackConnection, stackConnection, stackReference } from "./stackConnection";
+import {
+  configureStackConnection,
+  isStackReference,
+  resolveConnection,
+  stackConnection,
+  stackReference,
+} from "./stackConnection";
 
 /** How many times an update re-reads and re-applies after a concurrent writer changed the enrollment. */
 export const MAX_CONFLICT_RETRIES = 5;
@@ -204,6 +210,9 @@ export function createProvider(kind: EnrollmentKind): dynamic.ResourceProvider {
     },
 
     async diff(_id: string, olds: EnrollmentOutputs, news: EnrollmentInputs): Promise<dynamic.DiffResult> {
+      // Stored as a reference, the enrollment is reachable only while the stack config names its DPS:
+      // fail the preview now rather than plan a replace whose delete could not reach the old record.
+      if (isStackReference(olds.connection)) resolveConnection(olds.connection);
       const diff = diffEnrollment(olds, withConnection(news), kind.idKey);
       return {
         changes: diff.changes,

@@ -80,8 +80,8 @@ export function resolveConnection(connection: EnrollmentConnection | undefined):
   if (want !== undefined && want !== have) {
     throw new Error(
       `This enrollment lives in ${connection?.hostName} and takes its connection from stack config, but ` +
-        `${CONFIG_NAMESPACE}:* names ${have ?? "no host"}. Set the stack config back to ${connection?.hostName}'s ` +
-        "connection, or give the resource its own `connection` and run `pulumi up`.",
+        `${CONFIG_NAMESPACE}:* names ${have ?? "no host"}; an enrollment is never looked for in another DPS. ` +
+        `Set the stack config back to ${connection?.hostName}'s connection.`,
     );
   }
   return resolved;

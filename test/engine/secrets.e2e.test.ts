@@ -138,6 +138,21 @@ describe("the connection given once in stack config (real Pulumi engine + emulat
       [],
       r.output,
     );
+    // Another DPS in the config: the preview fails naming both, instead of planning replacements whose
+    // deletes could not reach the old records.
+    const other = emu.connectionString.replace(
+      /HostName=[^;]+/,
+      "HostName=other.azure-devices-provisioning.net",
+    );
+    await stack.setConfig({ "dps-enrollments:connectionString": { value: other, secret: true } });
+    await assert.rejects(stack.preview(), (err: Error & { output?: string }) => {
+      assert.match(
+        `${err.message}\n${err.output ?? ""}`,
+        /names other\.azure-devices-provisioning\.net; an enrollment/,
+      );
+      return true;
+    });
+    await stack.setConfig(emulatorStackConfig(emu));
   });
 
   it("destroys with the config removed: the engine keeps the provider's config in state", async () => {
