@@ -14,6 +14,7 @@ import { AmbiguousWriteError, EnrollmentService } from "./service";
 import type { AttestationState, EnrollmentInputs, EnrollmentOutputs, EnrollmentView } from "./types";
 import { asInputs, isObject, isUnknown } from "./checks";
 import {
+  CONFIG_NAMESPACE,
   configureStackConnection,
   isStackReference,
   resolveConnection,
@@ -201,7 +202,13 @@ export function createProvider(kind: EnrollmentKind): dynamic.ResourceProvider {
       // Without `connection`, the stack config's is checked, and not stored in the inputs.
       const fromStack = news.connection === undefined ? stackConnection() : undefined;
       const { inputs, failures } = kind.check(fromStack ? { ...news, connection: fromStack } : news);
-      if (fromStack) delete inputs.connection;
+      if (fromStack) {
+        delete inputs.connection;
+        for (const f of failures) {
+          if (f.property.startsWith("connection"))
+            f.reason = `In stack config ${CONFIG_NAMESPACE}:*: ${f.reason}`;
+        }
+      }
       // The `import` option matters only while the resource is not in the stack yet (no olds).
       if (failures.length === 0 && news[IMPORT_KEY] !== undefined && Object.keys(olds).length === 0) {
         failures.push(...(await checkImport(asInputs(inputs), news[IMPORT_KEY])));

@@ -1,4 +1,7 @@
-/** The connection given once in stack config: which connection an enrollment uses, and how it diffs. Pure. */
+/**
+ * The connection given once in stack config: which connection an enrollment uses and how it diffs
+ * (pure), then through the real dynamic-provider plugin configured as the engine does.
+ */
 import { strict as assert } from "assert";
 import { diffEnrollment, onlyConnectionChanged } from "../../provider/core/diff";
 import {
@@ -9,6 +12,10 @@ import {
   stackReference,
 } from "../../provider/core/stackConnection";
 import type { EnrollmentInputs, EnrollmentOutputs } from "../../provider/core/types";
+import { startEmulator, type EmulatorHandle } from "../../emulator";
+import { parseConnectionString } from "../../provider/core/connectionString";
+import { DynamicProviderServer, INDIVIDUAL } from "../support/dynamicProvider";
+import { emulatorClient, emulatorStackConfig } from "../support/service";
 
 const HOST = "fleet.azure-devices-provisioning.net";
 const STACK = {
@@ -89,5 +96,55 @@ describe("stack-config connection", () => {
     assert.ok(onlyConnectionChanged(moved));
     assert.ok(onlyConnectionChanged(diffEnrollment(stored(ref), given(STACK))));
     assert.deepEqual(diffEnrollment(stored(OWN), given(ref)).replaces, ["connection"]);
+  });
+});
+
+describe("stack-config connection through the dynamic-provider plugin (gRPC server + emulator)", function () {
+  this.timeout(60_000);
+  let emu: EmulatorHandle;
+
+  before(async () => (emu = await startEmulator()));
+  after(async () => emu?.stop());
+
+  /** The plugin, configured with the emulator's connection as stack config (`over` replacing keys). */
+  async function plugin(over: Record<string, string> = {}): Promise<DynamicProviderServer> {
+    const config: Record<string, string> = {};
+    for (const [key, value] of Object.entries(emulatorStackConfig(emu))) {
+      config[key] = typeof value === "string" ? value : value.value;
+    }
+    return DynamicProviderServer.start(process.env, INDIVIDUAL, { ...config, ...over });
+  }
+
+  it("creates, reads and deletes an enrollment without connection, storing only the host name", async () => {
+    const server = await plugin();
+    try {
+      const { id, outs, inputs } = await server.checkAndCreate({
+        registrationId: "stack-conn-1",
+        attestation: { type: "symmetricKey" },
+      });
+      const hostName = parseConnectionString(emu.connectionString).hostName;
+      assert.deepEqual([inputs.connection, outs.connection], [undefined, { hostName }]);
+      assert.equal((await server.diff(id, outs, inputs)).changes, 1, "DIFF_NONE");
+      assert.equal((await server.read(id, outs)).id, "stack-conn-1");
+      await server.delete(id, outs);
+      await assert.rejects(emulatorClient(emu).getIndividualEnrollment("stack-conn-1"));
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("checks the stack config's connection like a resource's, saying where it comes from", async () => {
+    const server = await plugin({ "dps-enrollments:connectionString": "HostName=x" });
+    try {
+      const { failures } = await server.check(
+        {},
+        { registrationId: "e", attestation: { type: "symmetricKey" } },
+      );
+      assert.equal(failures.length, 1);
+      assert.equal(failures[0].property, "connection.connectionString");
+      assert.match(failures[0].reason, /^In stack config dps-enrollments:\*: .*lacks SharedAccessKeyName/);
+    } finally {
+      await server.stop();
+    }
   });
 });

@@ -67,6 +67,7 @@ export class DynamicProviderServer {
   static async start(
     env: NodeJS.ProcessEnv = process.env,
     kind: ServedKind = INDIVIDUAL,
+    config: Record<string, string> = {},
   ): Promise<DynamicProviderServer> {
     const script = require.resolve("@pulumi/pulumi/cmd/dynamic-provider");
     const child = spawn(process.execPath, [script, "127.0.0.1:1"], {
@@ -95,13 +96,14 @@ export class DynamicProviderServer {
       stderr,
       `urn:pulumi:test::test::${kind.type}::e`,
     );
-    await server.configure();
+    await server.configure(config);
     return server;
   }
 
-  private async configure(): Promise<void> {
+  /** Configure, with the stack config as the engine gives it to the dynamic-provider plugin (full keys). */
+  private async configure(config: Record<string, string>): Promise<void> {
     const req = new provproto.ConfigureRequest();
-    req.setArgs(toStruct({}));
+    req.setArgs(toStruct(config));
     await call<provproto.ConfigureResponse>((cb) => this.client.configure(req, cb));
   }
 
