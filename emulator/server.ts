@@ -159,7 +159,7 @@ export function createDispatcher(rt: Runtime): (req: IncomingMessage, res: Serve
         );
       }
       const version = url.searchParams.get("api-version");
-      const versions = found.route.apiVersions ?? [API_VERSION];
+      const versions = found.route.apiVersions ?? [API_VERSION, "2026-11-01"];
       if (version === null || !versions.includes(version)) {
         throw new DpsError(
           400,
