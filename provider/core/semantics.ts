@@ -25,7 +25,7 @@ export interface WireCertificate {
   info?: JsonObject;
 }
 
-/** The attestation on the wire (api-version 2021-10-01). */
+/** The attestation on the wire (api-version 2026-11-01; the same as 2021-10-01). */
 export interface WireAttestation {
   /** `none`, `tpm`, `x509` or `symmetricKey`. */
   type: string;
@@ -41,7 +41,7 @@ export interface WireAttestation {
   symmetricKey?: { primaryKey?: string; secondaryKey?: string };
 }
 
-/** An individual enrollment or enrollment group on the wire (api-version 2021-10-01). */
+/** An individual enrollment or enrollment group on the wire (api-version 2026-11-01: 2021-10-01 plus the ADR fields). */
 export interface WireEnrollment {
   /** Registration id (individual enrollments). */
   registrationId?: string;
@@ -73,6 +73,12 @@ export interface WireEnrollment {
   optionalDeviceInformation?: JsonObject;
   /** Read-only: the device's registration. */
   registrationState?: JsonObject;
+  /** Azure Device Registry namespace (2026-11-01). */
+  namespaceName?: string;
+  /** Azure Device Registry certificate authority (2026-11-01). */
+  certificateAuthorityName?: string;
+  /** Azure Device Registry certificate policy (2026-11-01). */
+  certificatePolicyName?: string;
   /** Read-only. */
   createdDateTimeUtc?: string;
   /** Read-only. */
@@ -162,6 +168,9 @@ export function fromWire(
     iotHubHostName: wire.iotHubHostName || undefined,
     webhookUrl: wire.customAllocationDefinition?.webhookUrl,
     apiVersion: wire.customAllocationDefinition?.apiVersion,
+    namespaceName: wire.namespaceName || undefined,
+    certificateAuthorityName: wire.certificateAuthorityName || undefined,
+    certificatePolicyName: wire.certificatePolicyName || undefined,
     etag: wire.etag,
     createdDateTimeUtc: wire.createdDateTimeUtc,
     lastUpdatedDateTimeUtc: wire.lastUpdatedDateTimeUtc,
@@ -224,6 +233,10 @@ export function toWire(
     iotHubs: view.allocationPolicy ? (view.iotHubs ?? []) : undefined,
     customAllocationDefinition: custom ? definedOnly(custom) : undefined,
     optionalDeviceInformation: view.optionalDeviceInformation,
+    // Written back whenever held: a PUT without them would remove the policy reference.
+    namespaceName: view.namespaceName,
+    certificateAuthorityName: view.certificateAuthorityName,
+    certificatePolicyName: view.certificatePolicyName,
     etag,
   });
 }

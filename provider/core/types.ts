@@ -124,7 +124,20 @@ export interface EnrollmentProperties {
   webhookUrl?: string;
   /** Custom allocation API version. */
   apiVersion?: string;
+  /** Azure Device Registry namespace of the certificate policy (data plane 2026-11-01); with the other two. */
+  namespaceName?: string;
+  /** Azure Device Registry certificate authority that owns the policy; with the other two. */
+  certificateAuthorityName?: string;
+  /** Azure Device Registry certificate policy that issues devices' operational certificates; with the other two. */
+  certificatePolicyName?: string;
 }
+
+/** The Azure Device Registry certificate-policy reference: all three, or none. */
+export const ADR_PROPERTIES = [
+  "namespaceName",
+  "certificateAuthorityName",
+  "certificatePolicyName",
+] as const satisfies readonly (keyof EnrollmentProperties)[];
 
 /** Properties a Set replaces whole when the program names them (the cmdlet's simple parameters). */
 export const REPLACED_PROPERTIES = [
@@ -135,6 +148,7 @@ export const REPLACED_PROPERTIES = [
   "tags",
   "desired",
   "optionalDeviceInformation",
+  ...ADR_PROPERTIES,
 ] as const satisfies readonly (keyof EnrollmentProperties)[];
 
 /** Properties of the allocation, applied together with the effective policy. */
@@ -189,4 +203,9 @@ export interface EnrollmentOutputs extends EnrollmentView {
   adopt?: boolean;
   /** The properties the program manages (see `drift.ts`); absent in state written by 0.1.0. */
   __managed?: string[];
+  /**
+   * The data-plane api-version this view was read or written with; absent in state written before
+   * 2026-11-01 was spoken, whose view may lack fields only that version returns (see lifecycle.ts).
+   */
+  __dataPlane?: string;
 }
