@@ -10,6 +10,7 @@ import * as path from "node:path";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { IndividualEnrollment, type DpsConnectionArgs } from "../../provider";
+import { raw } from "../emulator/helpers";
 import { emulatorClient, emulatorConnection } from "../support/service";
 import { INDIVIDUAL_ENROLLMENT_TYPE, PROVIDER_MODULE_TEXT } from "../../provider/individual/resource";
 import { EngineStack, findPulumi, REPO_ROOT, type StepInfo } from "../support/engine";
@@ -23,6 +24,14 @@ const TPM_EK =
   "AToAAQALAAMAsgAgg3GXZ0SEs/gakMyNRqXXJP1S124GUgtk8qHaGzMUaaoABgCAAEMAEAgAAAAAAAEAxsj2gUScTk1UjuioeTlfGYZrrimExB+bScH75adUMRIi2UOMxG1kw4y+9RW/IVoMl4e620VxZad0ARX2gUqVjYO7KPVt3dyKhZS3dkcvfBisBhP1XH9B33VqHG9SHnbnQXdBUaCgKAfxome8UmBKfe+naTsE5fkvjb/do3/dD6l4sGBwFCnKRdln4XpM03zLpoHFao8zOwt8l/uP3qUIxmCYv9A7m69Ms+5/pCkTu/rK4mRDsfhZ0QLfbzVI6zQFOKF/rwsfBtFeWlWtcuJMKlXdD8TXWElTzgh7JS4qhFzreL0c1mI0GCj+Aws0usZh7dLIVPnlgZcBhgy1SSDQMQ==";
 
 type EnrollmentClass = typeof IndividualEnrollment;
+
+/** An Azure Device Registry policy the emulator knows, set on `up-sym` outside Pulumi. */
+const ADR_POLICY = "plant-ns/plant-ca/sensors";
+const ADR = {
+  namespaceName: "plant-ns",
+  certificateAuthorityName: "plant-ca",
+  certificatePolicyName: "sensors",
+};
 
 /** Extracts the release's provider from git and compiles it into `dir/dist`. */
 function buildRelease(dir: string): void {
@@ -105,7 +114,7 @@ describe("upgrade from the released version (real Pulumi engine + emulator)", fu
       "dir",
     );
     linkPackage(root, released);
-    emu = await startEmulator();
+    emu = await startEmulator({ adrPolicies: [ADR_POLICY] });
     connection = emulatorConnection(emu);
     client = emulatorClient(emu);
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the release is loaded at run time
@@ -147,6 +156,29 @@ describe("upgrade from the released version (real Pulumi engine + emulator)", fu
     for (const res of enrollments) assert.equal(res.inputs.__provider, RELEASED_PROVIDER_TEXT);
   });
 
+  it("ADR references set outside Pulumi, which the release's refresh cannot see, are on the record", async () => {
+    // Another tool sets them with 2026-11-01; the release then refreshes (2021-10-01 reads): its state
+    // has the new etag and no ADR fields, the trap a Set from that state must not fall into.
+    const path2026 = "/enrollments/up-sym?api-version=2026-11-01";
+    const current = (await raw(emu, path2026)).json() as Record<string, unknown>;
+    current.attestation = (
+      await raw(emu, "/enrollments/up-sym/attestationmechanism?api-version=2026-11-01", { method: "POST" })
+    ).json();
+    const put = await raw(emu, path2026, {
+      method: "PUT",
+      headers: { "content-type": "application/json", "if-match": String(current.etag) },
+      body: JSON.stringify({ ...current, ...ADR }),
+    });
+    assert.equal(put.status, 200, put.text);
+    const refreshed = await s.refresh();
+    assert.equal(refreshed.summary.result, "succeeded", refreshed.output);
+    const sym = (await s.exportStack()).deployment.resources.find((res: { urn: string }) =>
+      res.urn.endsWith("::sym"),
+    ) as { outputs: Record<string, unknown> };
+    assert.equal(sym.outputs.etag, (put.json() as { etag: string }).etag, "the release stored the new etag");
+    assert.equal(sym.outputs.namespaceName, undefined);
+  });
+
   it("this version previews the released stack with no changes and no service call", async () => {
     assert.equal(PROVIDER_MODULE_TEXT, RELEASED_PROVIDER_TEXT, "new stacks store the same provider text");
     linkPackage(root, REPO_ROOT);
@@ -155,6 +187,29 @@ describe("upgrade from the released version (real Pulumi engine + emulator)", fu
     const p = await s.preview();
     assert.deepEqual(changes(p.steps), [], p.output);
     assert.equal(emu.stats().total, 0);
+  });
+
+  it("this version's first Set of the released state reads once and keeps the ADR references", async () => {
+    s.setProgram(program(IndividualEnrollment, { env: "stage" }));
+    emu.resetStats();
+    const r = await s.up();
+    assert.equal(r.summary.resourceChanges?.update, 1, r.output);
+    const sym = (await raw(emu, "/enrollments/up-sym?api-version=2026-11-01")).json() as Record<
+      string,
+      unknown
+    >;
+    assert.deepEqual((sym.initialTwin as { tags?: unknown }).tags, { env: "stage" });
+    assert.deepEqual(
+      {
+        namespaceName: sym.namespaceName,
+        certificateAuthorityName: sym.certificateAuthorityName,
+        certificatePolicyName: sym.certificatePolicyName,
+      },
+      ADR,
+      "the first Set after the upgrade dropped the ADR references",
+    );
+    assert.equal(emu.stats().operations.get, 1, "one read of the enrollment the Set changes");
+    assert.equal(emu.stats().operations.put, 1);
   });
 
   it("this version refreshes it with no drift, then applies a Set to it keeping the keys", async () => {
