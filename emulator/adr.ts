@@ -108,7 +108,7 @@ export function parseAdrPolicy(text: string): AdrReference {
     if (!ref || adrReferenceOf({ ...ref }) === undefined) throw new Error("three names are required");
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
-    throw new Error(`--adr-policy expects NAMESPACE/CA/POLICY, got '${text}': ${why}`);
+    throw new Error(`--adr-policy expects NAMESPACE/CA/POLICY, got '${text}': ${why}`, { cause: err });
   }
   return ref;
 }
