@@ -5,7 +5,8 @@ import { parseArgs } from "node:util";
 import { startEmulator, type EmulatorOptions } from "./index";
 
 const USAGE = `Usage: dps-emulator [--port N] [--host ADDR] [--host-name NAME] [--state FILE]
-                    [--linked-hub HOST ...] [--id-scope SCOPE] [--webhook-ca FILE ...] [--ops-per-minute N] [--test-issuer]
+                    [--linked-hub HOST ...] [--id-scope SCOPE] [--webhook-ca FILE ...] [--adr-policy NAMESPACE/CA/POLICY ...]
+                    [--ops-per-minute N] [--test-issuer]
                     [--fault-500 RATE] [--fault-503 RATE] [--fault-drop RATE] [--latency-ms MS]`;
 
 function number(value: string | undefined, flag: string): number | undefined {
@@ -29,6 +30,7 @@ export function parseCli(argv: string[]): EmulatorOptions & { help: boolean } {
       "linked-hub": { type: "string", multiple: true },
       "id-scope": { type: "string" },
       "webhook-ca": { type: "string", multiple: true },
+      "adr-policy": { type: "string", multiple: true },
       "ops-per-minute": { type: "string" },
       "test-issuer": { type: "boolean" },
       "fault-500": { type: "string" },
@@ -47,6 +49,7 @@ export function parseCli(argv: string[]): EmulatorOptions & { help: boolean } {
     linkedHubs: values["linked-hub"],
     idScope: values["id-scope"],
     webhookCas: values["webhook-ca"]?.map((file) => readFileSync(file, "utf8")),
+    adrPolicies: values["adr-policy"],
     opsPerMinute: number(values["ops-per-minute"], "--ops-per-minute"),
     testIssuer: values["test-issuer"] ?? false,
     faults: {
