@@ -140,9 +140,10 @@ describe("ADR certificate-policy references (gRPC server + emulator, 2026-11-01)
       attestation: { type: "symmetricKey" },
       tags: { env: "upgraded" },
     });
+    const calls = emu.stats().operations;
+    assert.equal(calls.get, 1, "one read before the Set");
+    assert.equal(calls.put, 1);
     assert.deepEqual(adrOf(await record("enrollments", id)), POLICY, "the upgrade's first Set dropped them");
-    assert.equal(emu.stats().operations.get, 1, "one read before the Set");
-    assert.equal(emu.stats().operations.put, 1);
     assert.equal(outs.__dataPlane, "2026-11-01");
 
     // From then on, a Set is one PUT again.
