@@ -194,6 +194,9 @@ describe("upgrade from the released version (real Pulumi engine + emulator)", fu
     emu.resetStats();
     const r = await s.up();
     assert.equal(r.summary.resourceChanges?.update, 1, r.output);
+    const calls = emu.stats().operations;
+    assert.equal(calls.get, 1, "one read of the enrollment the Set changes");
+    assert.equal(calls.put, 1);
     const sym = (await raw(emu, "/enrollments/up-sym?api-version=2026-11-01")).json() as Record<
       string,
       unknown
@@ -208,8 +211,6 @@ describe("upgrade from the released version (real Pulumi engine + emulator)", fu
       ADR,
       "the first Set after the upgrade dropped the ADR references",
     );
-    assert.equal(emu.stats().operations.get, 1, "one read of the enrollment the Set changes");
-    assert.equal(emu.stats().operations.put, 1);
   });
 
   it("this version refreshes it with no drift, then applies a Set to it keeping the keys", async () => {
