@@ -5,7 +5,7 @@
  */
 import { strict as assert } from "assert";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
-import { DynamicProviderServer, GROUP, INDIVIDUAL, type Props } from "../support/dynamicProvider";
+import { DynamicProviderServer, GROUP, type Props } from "../support/dynamicProvider";
 import { emulatorConnection } from "../support/service";
 import { raw } from "../emulator/helpers";
 
