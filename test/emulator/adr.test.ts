@@ -3,6 +3,9 @@
 // clients speak 2021-10-01 only; the official service client shows what a 2021-10-01 caller sees).
 import assert from "node:assert/strict";
 import { createHmac, X509Certificate } from "node:crypto";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import type { IndividualEnrollment } from "azure-iot-provisioning-service/dist/interfaces";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
@@ -227,6 +230,32 @@ describe("emulator: api-version 2026-11-01 and ADR certificate policies", functi
     );
     const parsed = parseCli(["--adr-policy", "a-ns/ca1/pol1", "--adr-policy", POLICY_TEXT]);
     assert.deepEqual(parsed.adrPolicies, ["a-ns/ca1/pol1", POLICY_TEXT]);
+  });
+
+  it("ADR fields survive a restart with --state (the state file keeps them as optional fields)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "adr-state-"));
+    const stateFile = join(dir, "state.json");
+    try {
+      const first = await startEmulator({ stateFile });
+      await put(first, "/enrollmentGroups/kept", NEW, {
+        enrollmentGroupId: "kept",
+        attestation: SYMMETRIC,
+        ...POLICY,
+      });
+      await put(first, "/enrollments/plain", NEW, { registrationId: "plain", attestation: SYMMETRIC });
+      await first.stop();
+      const saved = JSON.parse(await readFile(stateFile, "utf8")) as { enrollments: Body[] };
+      assert.deepEqual(adrOf(saved.enrollments.find((e) => e.registrationId === "plain") as Body), NONE);
+      const second = await startEmulator({ stateFile });
+      try {
+        assert.deepEqual(adrOf(await get(second, "/enrollmentGroups/kept", NEW)), POLICY);
+        assert.deepEqual(adrOf(await get(second, "/enrollments/plain", NEW)), NONE);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   describe("device registration with a CSR (device API 2026-11-01)", () => {
