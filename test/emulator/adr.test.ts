@@ -5,11 +5,14 @@ import assert from "node:assert/strict";
 import { createHmac, X509Certificate } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import { createServer } from "node:https";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import type { IndividualEnrollment } from "azure-iot-provisioning-service/dist/interfaces";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { parseCli } from "../../emulator/cli";
+import { createTlsMaterial } from "../../emulator/tls";
 import { ecCsr, forgeRsaCsr, registerRaw, deviceSas, type DeviceCsr } from "../support/csr";
 import { KEY_A, KEY_B, adminAuth, clientFor, expectRawError, raw, start, type RawResponse } from "./helpers";
 
@@ -370,6 +373,47 @@ describe("emulator: api-version 2026-11-01 and ADR certificate policies", functi
       expectRawError(pem, 400, 400008, /not base64/);
       const number = await registerRaw(emu, "dev-ec", KEY_A, { csr: 42 });
       expectRawError(number, 400, 400008, /'csr' must be a base64 DER PKCS#10 request/);
+    });
+
+    it("custom allocation: the webhook sees ADR fields only at its apiVersion 2026-11-01; the device still gets its certificate", async () => {
+      const tls = await createTlsMaterial();
+      const seen: Body[] = [];
+      const webhook = createServer({ key: tls.privateKeyPem, cert: tls.certificatePem }, (req, res) => {
+        let text = "";
+        req.on("data", (c: Buffer) => (text += c.toString()));
+        req.on("end", () => {
+          seen.push(JSON.parse(text) as Body);
+          res.writeHead(200, { "content-type": "application/json" });
+          res.end(JSON.stringify({ iotHubHostName: "hub2.azure-devices.net" }));
+        });
+      });
+      await new Promise<void>((ok) => webhook.listen(0, "127.0.0.1", ok));
+      const hookEmu = await start({ adrPolicies: [POLICY_TEXT], webhookCas: [tls.caCertificatePem] });
+      try {
+        const webhookUrl = `https://127.0.0.1:${(webhook.address() as AddressInfo).port}/allocate`;
+        for (const apiVersion of [OLD, NEW]) {
+          const id = `hook-${apiVersion}`;
+          const created = await put(hookEmu, `/enrollments/${id}`, NEW, {
+            registrationId: id,
+            attestation: SYMMETRIC,
+            allocationPolicy: "custom",
+            customAllocationDefinition: { webhookUrl, apiVersion },
+            ...POLICY,
+          });
+          assert.equal(created.status, 200, created.text);
+          const res = await registerRaw(hookEmu, id, KEY_A, { csr: ecCsr(id).csr });
+          const answer = res.json() as { status: string; registrationState: Body };
+          assert.equal(answer.status, "assigned", res.text);
+          assert.equal(answer.registrationState.assignedHub, "hub2.azure-devices.net");
+          assert.equal((answer.registrationState.issuedCertificateChain as string[]).length, 2);
+        }
+        const [oldHook, newHook] = seen.map((b) => b.individualEnrollment as Body);
+        assert.deepEqual(adrOf(oldHook), NONE);
+        assert.deepEqual(adrOf(newHook), POLICY);
+      } finally {
+        await hookEmu.stop();
+        await new Promise<void>((done) => webhook.close(() => done()));
+      }
     });
 
     it("an enrollment naming a policy the emulator does not know: the registration fails at issuance", async () => {
