@@ -5,7 +5,10 @@ import assert from "node:assert/strict";
 import { createHmac, X509Certificate } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { createServer } from "node:https";
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createServer, get as httpsGet } from "node:https";
+import { createInterface } from "node:readline";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
@@ -65,6 +68,19 @@ function adrOf(body: Body): Body {
     certificateAuthorityName: body.certificateAuthorityName,
     certificatePolicyName: body.certificatePolicyName,
   };
+}
+
+/** GET `url` with a Bearer token, trusting the CA PEM at `caFile`; resolves to the 200 body. */
+function request(url: string, token: string, caFile: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    httpsGet(url, { headers: { authorization: `Bearer ${token}` }, ca: readFileSync(caFile) }, (res) => {
+      let text = "";
+      res.on("data", (c: Buffer) => (text += c.toString()));
+      res.on("end", () =>
+        res.statusCode === 200 ? resolve(text) : reject(new Error(`${res.statusCode}: ${text}`)),
+      );
+    }).on("error", reject);
+  });
 }
 
 const NONE = {
@@ -233,6 +249,43 @@ describe("emulator: api-version 2026-11-01 and ADR certificate policies", functi
     );
     const parsed = parseCli(["--adr-policy", "a-ns/ca1/pol1", "--adr-policy", POLICY_TEXT]);
     assert.deepEqual(parsed.adrPolicies, ["a-ns/ca1/pol1", POLICY_TEXT]);
+  });
+
+  it("the CLI takes repeated --adr-policy flags, lists them on the admin route, and exits 1 naming a malformed one", async () => {
+    const cli = join(__dirname, "../../emulator/cli.js");
+    const child = spawn(
+      process.execPath,
+      [cli, "--adr-policy", POLICY_TEXT, "--adr-policy", "b-ns/ca-2/pol-2"],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        createInterface({ input: child.stdout }).once("line", resolve);
+        child.once("exit", () => reject(new Error("exited early")));
+      });
+      const ready = JSON.parse(line) as { endpoint: string; adminToken: string; caCertificate: string };
+      const res = await request(
+        `${ready.endpoint}/_emulator/adr-policies`,
+        ready.adminToken,
+        ready.caCertificate,
+      );
+      assert.deepEqual(
+        (JSON.parse(res) as { policy: string }[]).map((p) => p.policy),
+        [POLICY_TEXT, "b-ns/ca-2/pol-2"],
+      );
+    } finally {
+      child.kill("SIGTERM");
+    }
+    const bad = spawn(process.execPath, [cli, "--adr-policy", "only/two"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    bad.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    const code = await new Promise<number | null>((resolve) => bad.on("exit", resolve));
+    assert.equal(code, 1);
+    assert.match(stderr, /--adr-policy expects NAMESPACE\/CA\/POLICY, got 'only\/two'/);
   });
 
   it("ADR fields survive a restart with --state (the state file keeps them as optional fields)", async () => {
