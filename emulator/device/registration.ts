@@ -1,7 +1,7 @@
 // Device registrations: runs an admitted device's allocation in the background, keeps its operation
 // for polling, and stores the result as the device's registration state.
 import { randomUUID } from "node:crypto";
-import type { AdrReference } from "../adr";
+import { hasAdrFields, withoutAdrFields, type AdrReference } from "../adr";
 import type { CertificationRequest } from "../csr";
 import type { EnrollmentStore } from "../store";
 import type { Json, JsonObject } from "../types";
@@ -209,9 +209,14 @@ export class Registrar {
       context.currentIotHubHostName = previous.assignedHub;
       context.currentDeviceId = previous.deviceId;
     }
+    // The record as the webhook's declared api-version shows it: ADR fields only from 2026-11-01.
+    const definition = admission.record.customAllocationDefinition as JsonObject;
+    const record = hasAdrFields(String(definition.apiVersion))
+      ? admission.record
+      : withoutAdrFields(admission.record);
     const body: JsonObject = admission.enrollmentGroupId
-      ? { enrollmentGroup: publicEnrollmentGroup(admission.record) }
-      : { individualEnrollment: publicEnrollment(admission.record) };
+      ? { enrollmentGroup: publicEnrollmentGroup(record) }
+      : { individualEnrollment: publicEnrollment(record) };
     body.deviceRuntimeContext = context;
     body.linkedHubs = [...this.ctx.linkedHubs];
     return body;

@@ -1,7 +1,7 @@
 // The device registration API on the same endpoint: PUT /{idScope}/registrations/{id}/register,
 // GET /{idScope}/registrations/{id}/operations/{operationId}, POST /{idScope}/registrations/{id}.
 import { ADR_API_VERSION, hasAdrFields, storedAdrReference } from "../adr";
-import { parseCsr } from "../csr";
+import { parseCsr, type CertificationRequest } from "../csr";
 import { admitDevice, type Admission } from "../device/attest";
 import { deviceRegistrationView, Registrar, type IssuanceRequest } from "../device/registration";
 import { DpsError, ErrorCodes } from "../errors";
@@ -61,6 +61,15 @@ function badCsr(message: string): DpsError {
   return new DpsError(400, ErrorCodes.invalidCsr, message);
 }
 
+/** The parsed, self-signature-verified request, or the 400 saying what is wrong with it. */
+function verifiedCsr(base64: string): CertificationRequest {
+  try {
+    return parseCsr(base64);
+  } catch (err) {
+    throw badCsr(`'csr' is invalid: ${err instanceof Error ? err.message : String(err)}.`);
+  }
+}
+
 /**
  * The certificate a registration asks for: a 2026-11-01 body's `csr` (older versions do not know the
  * field), verified, for an enrollment that names an ADR policy. Whether the emulator knows the policy
@@ -85,12 +94,7 @@ function issuanceOf(
         "certificateAuthorityName and certificatePolicyName on it (api-version 2026-11-01), or omit 'csr'.",
     );
   }
-  let csr;
-  try {
-    csr = parseCsr(body.csr);
-  } catch (err) {
-    throw badCsr(`'csr' is invalid: ${err instanceof Error ? err.message : String(err)}.`);
-  }
+  const csr = verifiedCsr(body.csr);
   if (csr.commonName?.toLowerCase() !== registrationId.toLowerCase()) {
     throw badCsr(
       `'csr' names the subject CN '${csr.commonName ?? ""}'; it must be the registration id '${registrationId}'.`,

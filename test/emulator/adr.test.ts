@@ -3,10 +3,19 @@
 // clients speak 2021-10-01 only; the official service client shows what a 2021-10-01 caller sees).
 import assert from "node:assert/strict";
 import { createHmac, X509Certificate } from "node:crypto";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createServer, get as httpsGet } from "node:https";
+import { createInterface } from "node:readline";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import type { IndividualEnrollment } from "azure-iot-provisioning-service/dist/interfaces";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { parseCli } from "../../emulator/cli";
+import { createTlsMaterial } from "../../emulator/tls";
 import { ecCsr, forgeRsaCsr, registerRaw, deviceSas, type DeviceCsr } from "../support/csr";
 import { KEY_A, KEY_B, adminAuth, clientFor, expectRawError, raw, start, type RawResponse } from "./helpers";
 
@@ -59,6 +68,19 @@ function adrOf(body: Body): Body {
     certificateAuthorityName: body.certificateAuthorityName,
     certificatePolicyName: body.certificatePolicyName,
   };
+}
+
+/** GET `url` with a Bearer token, trusting the CA PEM at `caFile`; resolves to the 200 body. */
+function request(url: string, token: string, caFile: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    httpsGet(url, { headers: { authorization: `Bearer ${token}` }, ca: readFileSync(caFile) }, (res) => {
+      let text = "";
+      res.on("data", (c: Buffer) => (text += c.toString()));
+      res.on("end", () =>
+        res.statusCode === 200 ? resolve(text) : reject(new Error(`${res.statusCode}: ${text}`)),
+      );
+    }).on("error", reject);
+  });
 }
 
 const NONE = {
@@ -229,6 +251,69 @@ describe("emulator: api-version 2026-11-01 and ADR certificate policies", functi
     assert.deepEqual(parsed.adrPolicies, ["a-ns/ca1/pol1", POLICY_TEXT]);
   });
 
+  it("the CLI takes repeated --adr-policy flags, lists them on the admin route, and exits 1 naming a malformed one", async () => {
+    const cli = join(__dirname, "../../emulator/cli.js");
+    const child = spawn(
+      process.execPath,
+      [cli, "--adr-policy", POLICY_TEXT, "--adr-policy", "b-ns/ca-2/pol-2"],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        createInterface({ input: child.stdout }).once("line", resolve);
+        child.once("exit", () => reject(new Error("exited early")));
+      });
+      const ready = JSON.parse(line) as { endpoint: string; adminToken: string; caCertificate: string };
+      const res = await request(
+        `${ready.endpoint}/_emulator/adr-policies`,
+        ready.adminToken,
+        ready.caCertificate,
+      );
+      assert.deepEqual(
+        (JSON.parse(res) as { policy: string }[]).map((p) => p.policy),
+        [POLICY_TEXT, "b-ns/ca-2/pol-2"],
+      );
+    } finally {
+      child.kill("SIGTERM");
+    }
+    const bad = spawn(process.execPath, [cli, "--adr-policy", "only/two"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    bad.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    const code = await new Promise<number | null>((resolve) => bad.on("exit", resolve));
+    assert.equal(code, 1);
+    assert.match(stderr, /--adr-policy expects NAMESPACE\/CA\/POLICY, got 'only\/two'/);
+  });
+
+  it("ADR fields survive a restart with --state (the state file keeps them as optional fields)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "adr-state-"));
+    const stateFile = join(dir, "state.json");
+    try {
+      const first = await startEmulator({ stateFile });
+      await put(first, "/enrollmentGroups/kept", NEW, {
+        enrollmentGroupId: "kept",
+        attestation: SYMMETRIC,
+        ...POLICY,
+      });
+      await put(first, "/enrollments/plain", NEW, { registrationId: "plain", attestation: SYMMETRIC });
+      await first.stop();
+      const saved = JSON.parse(await readFile(stateFile, "utf8")) as { enrollments: Body[] };
+      assert.deepEqual(adrOf(saved.enrollments.find((e) => e.registrationId === "plain") as Body), NONE);
+      const second = await startEmulator({ stateFile });
+      try {
+        assert.deepEqual(adrOf(await get(second, "/enrollmentGroups/kept", NEW)), POLICY);
+        assert.deepEqual(adrOf(await get(second, "/enrollments/plain", NEW)), NONE);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   describe("device registration with a CSR (device API 2026-11-01)", () => {
     function verifyIssued(res: RawResponse, registrationId: string, request: DeviceCsr): Body {
       assert.equal(res.status, 200, res.text);
@@ -341,6 +426,47 @@ describe("emulator: api-version 2026-11-01 and ADR certificate policies", functi
       expectRawError(pem, 400, 400008, /not base64/);
       const number = await registerRaw(emu, "dev-ec", KEY_A, { csr: 42 });
       expectRawError(number, 400, 400008, /'csr' must be a base64 DER PKCS#10 request/);
+    });
+
+    it("custom allocation: the webhook sees ADR fields only at its apiVersion 2026-11-01; the device still gets its certificate", async () => {
+      const tls = await createTlsMaterial();
+      const seen: Body[] = [];
+      const webhook = createServer({ key: tls.privateKeyPem, cert: tls.certificatePem }, (req, res) => {
+        let text = "";
+        req.on("data", (c: Buffer) => (text += c.toString()));
+        req.on("end", () => {
+          seen.push(JSON.parse(text) as Body);
+          res.writeHead(200, { "content-type": "application/json" });
+          res.end(JSON.stringify({ iotHubHostName: "hub2.azure-devices.net" }));
+        });
+      });
+      await new Promise<void>((ok) => webhook.listen(0, "127.0.0.1", ok));
+      const hookEmu = await start({ adrPolicies: [POLICY_TEXT], webhookCas: [tls.caCertificatePem] });
+      try {
+        const webhookUrl = `https://127.0.0.1:${(webhook.address() as AddressInfo).port}/allocate`;
+        for (const apiVersion of [OLD, NEW]) {
+          const id = `hook-${apiVersion}`;
+          const created = await put(hookEmu, `/enrollments/${id}`, NEW, {
+            registrationId: id,
+            attestation: SYMMETRIC,
+            allocationPolicy: "custom",
+            customAllocationDefinition: { webhookUrl, apiVersion },
+            ...POLICY,
+          });
+          assert.equal(created.status, 200, created.text);
+          const res = await registerRaw(hookEmu, id, KEY_A, { csr: ecCsr(id).csr });
+          const answer = res.json() as { status: string; registrationState: Body };
+          assert.equal(answer.status, "assigned", res.text);
+          assert.equal(answer.registrationState.assignedHub, "hub2.azure-devices.net");
+          assert.equal((answer.registrationState.issuedCertificateChain as string[]).length, 2);
+        }
+        const [oldHook, newHook] = seen.map((b) => b.individualEnrollment as Body);
+        assert.deepEqual(adrOf(oldHook), NONE);
+        assert.deepEqual(adrOf(newHook), POLICY);
+      } finally {
+        await hookEmu.stop();
+        await new Promise<void>((done) => webhook.close(() => done()));
+      }
     });
 
     it("an enrollment naming a policy the emulator does not know: the registration fails at issuance", async () => {
