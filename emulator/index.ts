@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { EVERY_RIGHT } from "./auth";
+import { caRegistry } from "./device/cas";
 import { startTestIssuer, type MintOptions } from "./issuer";
 import { Runtime, type RuntimeSettings } from "./runtime";
 import { createDispatcher } from "./server";
@@ -86,6 +87,11 @@ export interface EmulatorOptions {
   idScope?: string;
   /** CA certificates (PEM) trusted, besides the public roots, when calling custom allocation webhooks. */
   webhookCas?: string[];
+  /**
+   * The DPS's CA certificates (PEM or base64 DER), by name: what enrollments' `x509.caReferences` name
+   * (in Azure, certificates uploaded and verified in the DPS resource). They count as verified.
+   */
+  caCertificates?: Record<string, string>;
   /** Where warnings and state-file save failures are reported; default a line on stderr. */
   log?: (message: string) => void;
 }
@@ -140,6 +146,8 @@ export interface EmulatorHandle {
 
 /** Starts the emulator; resolves once it accepts connections. */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
+  // Checked first: a bad CA stops the start before anything is written.
+  const caCertificates = caRegistry(options.caCertificates);
   const hostName = options.hostName ?? DEFAULT_HOST_NAME;
   const linkedHubs = [...(options.linkedHubs ?? DEFAULT_LINKED_HUBS)];
   const stateFile = options.stateFile ? resolve(options.stateFile) : undefined;
@@ -174,7 +182,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     linkedHubs,
     { hostName, policies, bearerSecret: issuer?.secret, adminToken },
     settings,
-    { idScope, webhookCas: options.webhookCas },
+    { idScope, webhookCas: options.webhookCas, caCertificates },
   );
 
   const tls = await createTlsMaterial([hostName]);
