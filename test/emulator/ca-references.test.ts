@@ -9,18 +9,8 @@ import type { EnrollmentGroup, IndividualEnrollment } from "azure-iot-provisioni
 import type { EmulatorHandle } from "../../emulator";
 import { parseCli } from "../../emulator/cli";
 import { issueCertificate, type IssuedCertificate } from "../../emulator/tls";
-import { registerDevice } from "../support/devices";
+import { refused, registerDevice } from "../support/devices";
 import { clientFor, start } from "./helpers";
-
-/** Asserts the SDK's registration fails with the service's 401 (errorCode 401002) and a message matching `message`. */
-async function refused(promise: Promise<unknown>, message: RegExp): Promise<void> {
-  await assert.rejects(promise, (err: Error & { response?: { statusCode?: number } }) => {
-    assert.equal(err.response?.statusCode, 401, err.message);
-    assert.match(err.message, /"errorCode":401002/);
-    assert.match(err.message, message);
-    return true;
-  });
-}
 
 /** A device certificate under `intermediate`, presented with the intermediate (leaf first). */
 async function deviceUnder(commonName: string, intermediate: IssuedCertificate): Promise<IssuedCertificate> {
