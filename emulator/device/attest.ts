@@ -67,7 +67,7 @@ function certificatesOf(
     .filter((c): c is X509Certificate => c !== undefined);
 }
 
-/** The CA names of a group's `x509.caReferences` (primary, then secondary). */
+/** The CA names of an enrollment's or group's `x509.caReferences` (primary, then secondary). */
 function caReferenceNames(record: JsonObject): string[] {
   const att = isObject(record.attestation) ? record.attestation : {};
   const x509 = isObject(att.x509) ? att.x509 : {};
@@ -231,7 +231,7 @@ function admitByGroup(
  * Finds the record that admits a registering device and checks its credentials. An individual
  * enrollment takes precedence over any group for the same registration id.
  *
- * `cas` are the DPS's verified CA certificates, which groups' `caReferences` name.
+ * `cas` are the DPS's verified CA certificates, which `caReferences` name.
  *
  * @throws DpsError 401 when nothing admits the device, or it is disabled; TPM devices are refused.
  */
