@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { EVERY_RIGHT } from "./auth";
 import { AdrAuthorities, type AdrPolicyInfo } from "./device/issuance";
+import { caRegistry } from "./device/cas";
 import { startTestIssuer, type MintOptions } from "./issuer";
 import { Runtime, type RuntimeSettings } from "./runtime";
 import { createDispatcher } from "./server";
@@ -93,6 +94,11 @@ export interface EmulatorOptions {
    * certificates from its throwaway CA (made at start) when they register with a CSR. Default none.
    */
   adrPolicies?: string[];
+  /**
+   * The DPS's CA certificates (PEM or base64 DER), by name: what enrollments' `x509.caReferences` name
+   * (in Azure, certificates uploaded and verified in the DPS resource). They count as verified.
+   */
+  caCertificates?: Record<string, string>;
   /** Where warnings and state-file save failures are reported; default a line on stderr. */
   log?: (message: string) => void;
 }
@@ -149,6 +155,8 @@ export interface EmulatorHandle {
 
 /** Starts the emulator; resolves once it accepts connections. */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
+  // Checked first: a bad CA stops the start before anything is written.
+  const caCertificates = caRegistry(options.caCertificates);
   const hostName = options.hostName ?? DEFAULT_HOST_NAME;
   const linkedHubs = [...(options.linkedHubs ?? DEFAULT_LINKED_HUBS)];
   const stateFile = options.stateFile ? resolve(options.stateFile) : undefined;
@@ -185,7 +193,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     linkedHubs,
     { hostName, policies, bearerSecret: issuer?.secret, adminToken },
     settings,
-    { idScope, webhookCas: options.webhookCas, adr },
+    { idScope, webhookCas: options.webhookCas, adr, caCertificates },
   );
 
   const tls = await createTlsMaterial([hostName]);

@@ -3,6 +3,7 @@
 import { randomUUID, type X509Certificate } from "node:crypto";
 import type { AuthContext } from "./auth";
 import { AdrAuthorities } from "./device/issuance";
+import type { CaRegistry } from "./device/cas";
 import { normalizeFaults } from "./faults";
 import { RateLimiter } from "./ratelimit";
 import { emptyStats, type EmulatorStats } from "./stats";
@@ -28,6 +29,8 @@ export interface DeviceSettings {
   webhookCas?: readonly string[];
   /** The ADR certificate policies devices can get certificates under; default none. */
   adr?: AdrAuthorities;
+  /** The DPS's verified CA certificates, by name, which `caReferences` name. */
+  caCertificates?: CaRegistry;
 }
 
 /** State of a running emulator. */
@@ -44,6 +47,8 @@ export class Runtime {
   readonly webhookCas: readonly string[];
   /** The ADR certificate policies and their CAs. */
   readonly adr: AdrAuthorities;
+  /** The DPS's verified CA certificates, by name (see device/cas.ts). */
+  readonly caCertificates: CaRegistry;
   /** Client certificate chains seen on full TLS handshakes, by leaf thumbprint (for resumed sessions). */
   readonly peerChains = new Map<string, X509Certificate[]>();
 
@@ -64,6 +69,7 @@ export class Runtime {
     this.idScope = device.idScope;
     this.webhookCas = device.webhookCas ?? [];
     this.adr = device.adr ?? AdrAuthorities.none();
+    this.caCertificates = device.caCertificates ?? new Map();
     this.faults = normalizeFaults(settings);
     this.limiter = limiterFor(settings.opsPerMinute);
   }

@@ -30,13 +30,18 @@ function admit(rt: Runtime, req: RouteRequest, body: Json | undefined): Admissio
       `Unauthorized: the ID scope '${idScope}' is not this DPS's (${rt.idScope}).`,
     );
   }
-  return admitDevice(rt.store, {
-    idScope: rt.idScope,
-    registrationId,
-    authorization: header(req.headers.authorization),
-    chain: req.peerCertificates(),
-    tpm: isObject(body) && body.tpm !== undefined,
-  });
+  return admitDevice(
+    rt.store,
+    {
+      idScope: rt.idScope,
+      registrationId,
+      authorization: header(req.headers.authorization),
+      chain: req.peerCertificates(),
+      tpm: isObject(body) && body.tpm !== undefined,
+    },
+    new Date(),
+    rt.caCertificates,
+  );
 }
 
 /** An optional registration request body (`DeviceRegistration`); its registrationId must match the path. */

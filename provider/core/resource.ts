@@ -8,6 +8,7 @@ import { IMPORT_KEY } from "./importing";
 import type {
   AllocationPolicy,
   AttestationState,
+  EnrolledCertificates,
   EnrollmentConnection,
   JsonObject,
   ProvisioningStatus,
@@ -109,6 +110,7 @@ const SHARED_OPTIONAL = [
   "etag",
   "createdDateTimeUtc",
   "lastUpdatedDateTimeUtc",
+  "certificates",
 ];
 
 /**
@@ -217,4 +219,10 @@ export abstract class EnrollmentResource extends pulumi.CustomResource {
   declare readonly lastUpdatedDateTimeUtc: pulumi.Output<string>;
   /** As given. */
   declare readonly adopt: pulumi.Output<boolean | undefined>;
+  /**
+   * X.509 with certificates: what the service reports about them (`info`), for the primary and the
+   * secondary: `sha256Thumbprint`, `sha1Thumbprint`, `subjectName`, `notAfterUtc`. Undefined for other
+   * attestations, CA references, and state written before this output existed until a refresh or update.
+   */
+  declare readonly certificates: pulumi.Output<EnrolledCertificates | undefined>;
 }

@@ -9,6 +9,8 @@ import { REPLACED_PROPERTIES } from "./types";
 import type {
   AllocationPolicy,
   AttestationState,
+  CertificateSummary,
+  EnrolledCertificates,
   EnrollmentInputs,
   EnrollmentView,
   JsonObject,
@@ -118,6 +120,31 @@ function definedOnly<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
+/** The fields of a certificate's `info` kept as an output; undefined when the service gave none. */
+export function certificateSummary(info: JsonObject | undefined): CertificateSummary | undefined {
+  const text = (key: keyof CertificateSummary) => (typeof info?.[key] === "string" ? info[key] : undefined);
+  const sha256Thumbprint = text("sha256Thumbprint");
+  if (sha256Thumbprint === undefined) return undefined;
+  return {
+    sha256Thumbprint,
+    sha1Thumbprint: text("sha1Thumbprint") ?? "",
+    subjectName: text("subjectName") ?? "",
+    notAfterUtc: text("notAfterUtc") ?? "",
+  };
+}
+
+/** The `certificates` output of an X.509 enrollment's certificates; undefined when none has `info`. */
+function enrolledCertificates(certs: {
+  primary?: WireCertificate;
+  secondary?: WireCertificate;
+}): EnrolledCertificates | undefined {
+  const summary = definedOnly({
+    primary: certificateSummary(certs.primary?.info),
+    secondary: certificateSummary(certs.secondary?.info),
+  });
+  return Object.keys(summary).length > 0 ? summary : undefined;
+}
+
 /**
  * The canonical view of a service enrollment. `known` supplies the secrets the service does not
  * return (symmetric keys from GET, certificates), taken only when the attestation type is the same.
@@ -130,6 +157,7 @@ export function fromWire(
   const type = canonicalAttestationType(wire.attestation?.type) ?? "symmetricKey";
   const same = known && known.type === type ? known : undefined;
   const attestation: AttestationState = { type };
+  let certificates: EnrolledCertificates | undefined;
   if (type === "symmetricKey") {
     attestation.primaryKey = wire.attestation.symmetricKey?.primaryKey || same?.primaryKey;
     attestation.secondaryKey = wire.attestation.symmetricKey?.secondaryKey || same?.secondaryKey;
@@ -148,6 +176,7 @@ export function fromWire(
       attestation.primaryCertificate = certs?.primary?.certificate || same?.primaryCertificate;
       attestation.secondaryCertificate =
         certs?.secondary?.certificate || (certs?.secondary ? same?.secondaryCertificate : undefined);
+      certificates = certs && enrolledCertificates(certs);
     }
   }
   const policy = wire.allocationPolicy ? canonicalAllocationPolicy(wire.allocationPolicy) : undefined;
@@ -175,6 +204,7 @@ export function fromWire(
     createdDateTimeUtc: wire.createdDateTimeUtc,
     lastUpdatedDateTimeUtc: wire.lastUpdatedDateTimeUtc,
     registrationState: isObject(wire.registrationState) ? wire.registrationState : undefined,
+    certificates,
   });
 }
 

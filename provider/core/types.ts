@@ -98,6 +98,32 @@ export interface AttestationState {
   secondaryCaName?: string;
 }
 
+/**
+ * What the service reports (`info`) about an enrolled X.509 certificate, the fields a user acts on:
+ * which certificate it is and when it expires.
+ */
+export interface CertificateSummary {
+  /** SHA-256 thumbprint, upper-case hex without separators, as the service reports it. */
+  sha256Thumbprint: string;
+  /** SHA-1 thumbprint, as the service reports it. */
+  sha1Thumbprint: string;
+  /** The certificate's subject, e.g. `CN=device-1`. */
+  subjectName: string;
+  /** End of validity, ISO 8601 UTC. */
+  notAfterUtc: string;
+}
+
+/**
+ * The enrolled certificates of an X.509 enrollment: an individual enrollment's client (or signing)
+ * certificates, a group's signing certificates. Absent for other attestations and CA references.
+ */
+export interface EnrolledCertificates {
+  /** The primary certificate. */
+  primary?: CertificateSummary;
+  /** The secondary certificate, when there is one. */
+  secondary?: CertificateSummary;
+}
+
 /** The enrollment properties a program can manage, resolved. Absent means "not managed". */
 export interface EnrollmentProperties {
   /** IoT Hub device id the device gets. */
@@ -193,6 +219,8 @@ export interface EnrollmentView extends EnrollmentProperties, RecordIds {
   lastUpdatedDateTimeUtc?: string;
   /** The device's registration, once a device has registered. */
   registrationState?: JsonObject;
+  /** What the service reports about the enrolled X.509 certificates (read-only; absent in older state). */
+  certificates?: EnrolledCertificates;
 }
 
 /** The outputs of an enrollment of any kind (its state). */

@@ -4,11 +4,13 @@
 // then to this checkout (a preview must show no changes; a Set-style update and a refresh work).
 import { strict as assert } from "assert";
 import { execFileSync, execSync } from "node:child_process";
+import { X509Certificate } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
+import { issueCertificate } from "../../emulator/tls";
 import { IndividualEnrollment, type DpsConnectionArgs } from "../../provider";
 import { raw } from "../emulator/helpers";
 import { emulatorClient, emulatorConnection } from "../support/service";
@@ -74,6 +76,8 @@ describe("upgrade from the released version (real Pulumi engine + emulator)", fu
   let client: ProvisioningServiceClient;
   let connection: DpsConnectionArgs;
   let s: EngineStack;
+  /** An enrolled device certificate: this version's `certificates` output reports it. */
+  let devicePem: string;
 
   function program(Enrollment: EnrollmentClass, tags: Record<string, string>) {
     return async () => {
@@ -97,6 +101,11 @@ describe("upgrade from the released version (real Pulumi engine + emulator)", fu
         attestation: { type: "x509", primaryCaName: "rootca" },
         provisioningStatus: "disabled",
       });
+      new Enrollment("x509", {
+        connection,
+        registrationId: "up-x509",
+        attestation: { type: "x509", primaryCertificate: devicePem },
+      });
       return {};
     };
   }
@@ -114,6 +123,7 @@ describe("upgrade from the released version (real Pulumi engine + emulator)", fu
       "dir",
     );
     linkPackage(root, released);
+    devicePem = (await issueCertificate({ commonName: "up-x509" })).certificatePem;
     emu = await startEmulator({ adrPolicies: [ADR_POLICY] });
     connection = emulatorConnection(emu);
     client = emulatorClient(emu);
@@ -147,12 +157,12 @@ describe("upgrade from the released version (real Pulumi engine + emulator)", fu
     assert.ok(fs.existsSync(path.join(released, "dist", "provider", "semantics.js")));
     assert.ok(!fs.existsSync(path.join(released, "dist", "provider", "core")));
     const r = await s.up();
-    assert.equal(r.summary.resourceChanges?.create, 4, r.output);
+    assert.equal(r.summary.resourceChanges?.create, 5, r.output);
     const state = await s.exportStack();
     const enrollments = (
       state.deployment.resources as { type: string; inputs: Record<string, unknown> }[]
     ).filter((res) => res.type === INDIVIDUAL_ENROLLMENT_TYPE);
-    assert.equal(enrollments.length, 3);
+    assert.equal(enrollments.length, 4);
     for (const res of enrollments) assert.equal(res.inputs.__provider, RELEASED_PROVIDER_TEXT);
   });
 
@@ -219,6 +229,16 @@ describe("upgrade from the released version (real Pulumi engine + emulator)", fu
     const refreshed = await s.refresh();
     assert.equal(refreshed.summary.result, "succeeded", refreshed.output);
     assert.deepEqual(changes((await s.preview()).steps), [], "drift after refresh");
+    // The released state had no `certificates` output; the refresh fills it in from the service's info.
+    const resources = (await s.exportStack()).deployment.resources as {
+      urn: string;
+      outputs?: { certificates?: { primary?: { sha256Thumbprint?: string } } };
+    }[];
+    const x509 = resources.find((res) => res.urn.endsWith("::x509"));
+    assert.equal(
+      x509?.outputs?.certificates?.primary?.sha256Thumbprint,
+      new X509Certificate(devicePem).fingerprint256.replace(/:/g, ""),
+    );
     s.setProgram(program(IndividualEnrollment, { env: "prod" }));
     const r = await s.up();
     assert.equal(r.summary.resourceChanges?.update, 1, r.output);
@@ -229,6 +249,6 @@ describe("upgrade from the released version (real Pulumi engine + emulator)", fu
       keys,
     );
     const destroyed = await s.destroy();
-    assert.equal(destroyed.summary.resourceChanges?.delete, 4, destroyed.output);
+    assert.equal(destroyed.summary.resourceChanges?.delete, 5, destroyed.output);
   });
 });
