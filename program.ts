@@ -11,7 +11,9 @@
  * - the local emulator, with no `dps:connectionString`: the emulator is named by environment variables
  *   `DPS_EMULATOR_CONNECTION_STRING`, `DPS_EMULATOR_ENDPOINT` (e.g. `https://127.0.0.1:8443`),
  *   `DPS_EMULATOR_CA` (PEM text or a file path) and optionally `DPS_EMULATOR_HUBS` (comma-separated
- *   linked hubs; the emulator's defaults otherwise).
+ *   linked hubs; the emulator's defaults otherwise) and `DPS_EMULATOR_ADR_POLICY` (`NAMESPACE/CA/POLICY`,
+ *   one the emulator was started with `--adr-policy`: the fleet group then names it, so its devices
+ *   that send a CSR get an operational certificate).
  *
  * `demo:phase` (1 or 2, default 1) drives a Set-style change: phase 2 retags the symmetric-key
  * enrollment and moves it from a static hub to hashed allocation over two hubs.
@@ -64,6 +66,27 @@ export interface ProgramSettings {
   phase: 1 | 2;
   /** IoT hubs linked to the DPS; with none, the sensor's allocation is left unmanaged. */
   iotHubs: string[];
+  /** An Azure Device Registry certificate policy for the fleet group to name; none by default. */
+  adrPolicy?: AdrPolicy;
+}
+
+/** An ADR certificate policy, by the three names an enrollment gives (data plane 2026-11-01). */
+export interface AdrPolicy {
+  /** ADR namespace. */
+  namespaceName: string;
+  /** Certificate authority that owns the policy. */
+  certificateAuthorityName: string;
+  /** The policy. */
+  certificatePolicyName: string;
+}
+
+/** `NAMESPACE/CA/POLICY` (the emulator's `--adr-policy` form) as the three names. */
+export function parseAdrPolicy(text: string): AdrPolicy {
+  const [namespaceName, certificateAuthorityName, certificatePolicyName, ...rest] = text.split("/");
+  if (!namespaceName || !certificateAuthorityName || !certificatePolicyName || rest.length > 0) {
+    throw new Error(`An ADR policy is NAMESPACE/CA/POLICY, not ${JSON.stringify(text)}`);
+  }
+  return { namespaceName, certificateAuthorityName, certificatePolicyName };
 }
 
 /** Reads {@link ProgramSettings} from stack config (`dps:*`, `demo:*`) and the `DPS_EMULATOR_*` environment. */
@@ -86,6 +109,7 @@ export function settingsFromConfig(): ProgramSettings {
   const hubs = process.env.DPS_EMULATOR_HUBS?.split(",")
     .map((h) => h.trim())
     .filter((h) => h.length > 0);
+  const adr = process.env.DPS_EMULATOR_ADR_POLICY;
   return {
     // Secret, so the emulator's key never lands in state in clear even if the resource did not mark it.
     connection: {
@@ -95,6 +119,7 @@ export function settingsFromConfig(): ProgramSettings {
     },
     phase,
     iotHubs: demo.getObject<string[]>("iotHubs") ?? (hubs && hubs.length > 0 ? hubs : EMULATOR_DEFAULT_HUBS),
+    adrPolicy: adr ? parseAdrPolicy(adr) : undefined,
   };
 }
 
@@ -123,7 +148,7 @@ export interface ProgramOutputs {
  * @returns the stack outputs
  */
 export function program(settings: ProgramSettings): ProgramOutputs {
-  const { connection, phase, iotHubs } = settings;
+  const { connection, phase, iotHubs, adrPolicy } = settings;
   const allocation =
     iotHubs.length === 0
       ? {}
@@ -159,13 +184,15 @@ export function program(settings: ProgramSettings): ProgramOutputs {
     tags: { role: "camera" },
   });
 
-  // An enrollment group: every device whose key is derived from the group key may register.
+  // An enrollment group: every device whose key is derived from the group key may register; with an
+  // ADR policy, those that send a CSR also get an operational certificate.
   const fleet = new EnrollmentGroup("fleet", {
     connection,
     enrollmentGroupId: FLEET.enrollmentGroupId,
     attestation: { type: "symmetricKey" },
     tags: { role: "fleet" },
     ...(iotHubs.length === 0 ? {} : { allocationPolicy: "Hashed", iotHubs: iotHubs.slice(0, 2) }),
+    ...adrPolicy,
   });
 
   return {

@@ -5,7 +5,8 @@ import { parseArgs } from "node:util";
 import { startEmulator, type EmulatorOptions } from "./index";
 
 const USAGE = `Usage: dps-emulator [--port N] [--host ADDR] [--host-name NAME] [--state FILE]
-                    [--linked-hub HOST ...] [--id-scope SCOPE] [--webhook-ca FILE ...] [--ops-per-minute N] [--test-issuer]
+                    [--linked-hub HOST ...] [--id-scope SCOPE] [--webhook-ca FILE ...] [--ca NAME=PEMFILE ...]
+                    [--adr-policy NAMESPACE/CA/POLICY ...] [--ops-per-minute N] [--test-issuer]
                     [--fault-500 RATE] [--fault-503 RATE] [--fault-drop RATE] [--latency-ms MS]`;
 
 function number(value: string | undefined, flag: string): number | undefined {
@@ -13,6 +14,18 @@ function number(value: string | undefined, flag: string): number | undefined {
   const n = Number(value);
   if (value.trim() === "" || !Number.isFinite(n)) throw new Error(`${flag} expects a number, got '${value}'`);
   return n;
+}
+
+/** `--ca NAME=PEMFILE` values as `{name: PEM text}`. Throws on a value without `=`. */
+function caCertificates(values: string[] | undefined): Record<string, string> | undefined {
+  if (!values) return undefined;
+  const out: Record<string, string> = {};
+  for (const value of values) {
+    const at = value.indexOf("=");
+    if (at <= 0) throw new Error(`--ca expects NAME=PEMFILE, got '${value}'`);
+    out[value.slice(0, at)] = readFileSync(value.slice(at + 1), "utf8");
+  }
+  return out;
 }
 
 /** Parses command-line arguments into emulator options. Throws on unknown or malformed flags. */
@@ -29,6 +42,8 @@ export function parseCli(argv: string[]): EmulatorOptions & { help: boolean } {
       "linked-hub": { type: "string", multiple: true },
       "id-scope": { type: "string" },
       "webhook-ca": { type: "string", multiple: true },
+      "adr-policy": { type: "string", multiple: true },
+      ca: { type: "string", multiple: true },
       "ops-per-minute": { type: "string" },
       "test-issuer": { type: "boolean" },
       "fault-500": { type: "string" },
@@ -47,6 +62,8 @@ export function parseCli(argv: string[]): EmulatorOptions & { help: boolean } {
     linkedHubs: values["linked-hub"],
     idScope: values["id-scope"],
     webhookCas: values["webhook-ca"]?.map((file) => readFileSync(file, "utf8")),
+    adrPolicies: values["adr-policy"],
+    caCertificates: caCertificates(values.ca),
     opsPerMinute: number(values["ops-per-minute"], "--ops-per-minute"),
     testIssuer: values["test-issuer"] ?? false,
     faults: {

@@ -25,7 +25,7 @@ export class DpsError extends Error {
 
 /** The error codes the emulator uses. The service documents few of them; these follow its `{status}{3 digits}` scheme. */
 export const ErrorCodes = {
-  /** `api-version` missing or not `2021-10-01`. */
+  /** `api-version` missing or not one the route speaks. */
   invalidApiVersion: 400001,
   /** The request body is not JSON or not an object. */
   malformedBody: 400002,
@@ -37,6 +37,8 @@ export const ErrorCodes = {
   invalidBulkOperation: 400006,
   /** Query specification not supported. */
   invalidQuery: 400007,
+  /** A device's `csr` is malformed, badly signed, names another CN, or its enrollment names no policy. */
+  invalidCsr: 400008,
   /** Missing, malformed, expired or wrongly signed credentials. */
   unauthorized: 401002,
   /** Valid credentials whose policy lacks the right the operation needs. */

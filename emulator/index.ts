@@ -1,4 +1,4 @@
-// startEmulator: a local HTTPS emulator of the DPS service API 2021-10-01 for individual enrollments.
+// startEmulator: a local HTTPS emulator of the DPS service API (2021-10-01 and 2026-11-01) and device API.
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:https";
@@ -6,6 +6,8 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { EVERY_RIGHT } from "./auth";
+import { AdrAuthorities, type AdrPolicyInfo } from "./device/issuance";
+import { caRegistry } from "./device/cas";
 import { startTestIssuer, type MintOptions } from "./issuer";
 import { Runtime, type RuntimeSettings } from "./runtime";
 import { createDispatcher } from "./server";
@@ -17,6 +19,7 @@ import type { FaultOptions, JsonObject, SharedAccessPolicy } from "./types";
 export type { EmulatorStats } from "./stats";
 export type { RuntimeSettings } from "./runtime";
 export type { AccessRight, FaultOptions, SharedAccessPolicy } from "./types";
+export type { AdrPolicyInfo } from "./device/issuance";
 export { createSasToken } from "./auth";
 export { mintToken, DPS_AUDIENCE, type MintOptions } from "./issuer";
 
@@ -86,6 +89,16 @@ export interface EmulatorOptions {
   idScope?: string;
   /** CA certificates (PEM) trusted, besides the public roots, when calling custom allocation webhooks. */
   webhookCas?: string[];
+  /**
+   * ADR certificate policies, each `NAMESPACE/CA/POLICY`: devices of enrollments naming one get
+   * certificates from its throwaway CA (made at start) when they register with a CSR. Default none.
+   */
+  adrPolicies?: string[];
+  /**
+   * The DPS's CA certificates (PEM or base64 DER), by name: what enrollments' `x509.caReferences` name
+   * (in Azure, certificates uploaded and verified in the DPS resource). They count as verified.
+   */
+  caCertificates?: Record<string, string>;
   /** Where warnings and state-file save failures are reported; default a line on stderr. */
   log?: (message: string) => void;
 }
@@ -124,6 +137,8 @@ export interface EmulatorHandle {
   policies: SharedAccessPolicy[];
   /** Token of the control API under `/_emulator/`: send `Authorization: Bearer {adminToken}`. New at each start. */
   adminToken: string;
+  /** The ADR certificate policies (`EmulatorOptions.adrPolicies`) with their CA certificates. */
+  adrPolicies: AdrPolicyInfo[];
   /** Present when started with `testIssuer: true`. */
   testIssuer?: TestIssuerInfo;
   /** Request counters since start or the last reset. */
@@ -140,6 +155,8 @@ export interface EmulatorHandle {
 
 /** Starts the emulator; resolves once it accepts connections. */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
+  // Checked first: a bad CA stops the start before anything is written.
+  const caCertificates = caRegistry(options.caCertificates);
   const hostName = options.hostName ?? DEFAULT_HOST_NAME;
   const linkedHubs = [...(options.linkedHubs ?? DEFAULT_LINKED_HUBS)];
   const stateFile = options.stateFile ? resolve(options.stateFile) : undefined;
@@ -151,6 +168,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         "holds the connection string or the admin token controls the emulator; prefer 127.0.0.1.",
     );
   }
+  // First, so a malformed policy fails the start before anything is written.
+  const adr = await AdrAuthorities.create(options.adrPolicies);
   if (stateFile) mkdirSync(dirname(stateFile), { recursive: true });
   const store = new EnrollmentStore(stateFile, log);
 
@@ -174,7 +193,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     linkedHubs,
     { hostName, policies, bearerSecret: issuer?.secret, adminToken },
     settings,
-    { idScope, webhookCas: options.webhookCas },
+    { idScope, webhookCas: options.webhookCas, adr, caCertificates },
   );
 
   const tls = await createTlsMaterial([hostName]);
@@ -227,6 +246,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     linkedHubs,
     policies,
     adminToken,
+    adrPolicies: adr.list(),
     testIssuer: issuer && {
       identityEndpoint: issuer.identityEndpoint,
       identityHeader: issuer.identityHeader,

@@ -30,7 +30,7 @@ export interface Route {
   right?: AccessRight;
   /** A device route: the handler authenticates the device itself (no service credentials). */
   device?: true;
-  /** The api-versions accepted; default the service API's. */
+  /** The api-versions accepted; default the service API's (`SERVICE_API_VERSIONS`). */
   apiVersions?: readonly string[];
   /** Produces the answer; throws DpsError for error answers. */
   handler(req: RouteRequest): Promise<Reply>;

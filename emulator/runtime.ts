@@ -2,6 +2,8 @@
 // handle returned by startEmulator.
 import { randomUUID, type X509Certificate } from "node:crypto";
 import type { AuthContext } from "./auth";
+import { AdrAuthorities } from "./device/issuance";
+import type { CaRegistry } from "./device/cas";
 import { normalizeFaults } from "./faults";
 import { RateLimiter } from "./ratelimit";
 import { emptyStats, type EmulatorStats } from "./stats";
@@ -25,6 +27,10 @@ export interface DeviceSettings {
   idScope: string;
   /** Extra CA certificates (PEM) trusted when calling custom allocation webhooks. */
   webhookCas?: readonly string[];
+  /** The ADR certificate policies devices can get certificates under; default none. */
+  adr?: AdrAuthorities;
+  /** The DPS's verified CA certificates, by name, which `caReferences` name. */
+  caCertificates?: CaRegistry;
 }
 
 /** State of a running emulator. */
@@ -39,6 +45,10 @@ export class Runtime {
   readonly idScope: string;
   /** Extra CAs trusted for custom allocation webhooks. */
   readonly webhookCas: readonly string[];
+  /** The ADR certificate policies and their CAs. */
+  readonly adr: AdrAuthorities;
+  /** The DPS's verified CA certificates, by name (see device/cas.ts). */
+  readonly caCertificates: CaRegistry;
   /** Client certificate chains seen on full TLS handshakes, by leaf thumbprint (for resumed sessions). */
   readonly peerChains = new Map<string, X509Certificate[]>();
 
@@ -58,6 +68,8 @@ export class Runtime {
   ) {
     this.idScope = device.idScope;
     this.webhookCas = device.webhookCas ?? [];
+    this.adr = device.adr ?? AdrAuthorities.none();
+    this.caCertificates = device.caCertificates ?? new Map();
     this.faults = normalizeFaults(settings);
     this.limiter = limiterFor(settings.opsPerMinute);
   }

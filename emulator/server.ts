@@ -4,6 +4,7 @@ import { X509Certificate } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { DetailedPeerCertificate, TLSSocket } from "node:tls";
 import { setTimeout as sleep } from "node:timers/promises";
+import { SERVICE_API_VERSIONS } from "./adr";
 import { authenticate, authenticateAdmin, requireRight } from "./auth";
 import { DpsError, ErrorCodes, sendError } from "./errors";
 import { decideFault } from "./faults";
@@ -18,7 +19,7 @@ import { queryRoutes } from "./routes/query";
 import type { Runtime } from "./runtime";
 import { countStatus } from "./stats";
 
-/** The only api-version the emulator (like the client it serves) speaks. */
+/** The api-version of the official Node service client (the service API also accepts {@link SERVICE_API_VERSIONS}). */
 export const API_VERSION = "2021-10-01";
 
 function decodeParams(params: string[]): string[] {
@@ -159,7 +160,7 @@ export function createDispatcher(rt: Runtime): (req: IncomingMessage, res: Serve
         );
       }
       const version = url.searchParams.get("api-version");
-      const versions = found.route.apiVersions ?? [API_VERSION];
+      const versions = found.route.apiVersions ?? SERVICE_API_VERSIONS;
       if (version === null || !versions.includes(version)) {
         throw new DpsError(
           400,

@@ -24,12 +24,16 @@ export interface TlsMaterial {
   privateKeyPem: string;
 }
 
-interface RsaKeys {
+/** An RSA key pair: the public key for forge, the private key PEM for node's crypto. */
+export interface RsaKeys {
+  /** Public key, as forge builds certificates with it. */
   publicKey: forge.pki.PublicKey;
+  /** Private key PEM (PKCS#8). */
   privatePem: string;
 }
 
-async function rsaKeys(): Promise<RsaKeys> {
+/** A fresh RSA-2048 key pair, generated natively. */
+export async function rsaKeys(): Promise<RsaKeys> {
   const { publicKey, privateKey } = await generateKeyPairAsync("rsa", {
     modulusLength: 2048,
     publicKeyEncoding: { type: "spki", format: "pem" },
@@ -39,7 +43,7 @@ async function rsaKeys(): Promise<RsaKeys> {
 }
 
 /** Signs `cert` with SHA-256/RSA using node's crypto (what `cert.sign` does, natively). */
-function signCertificate(cert: forge.pki.Certificate, issuerKeyPem: string): void {
+export function signCertificate(cert: forge.pki.Certificate, issuerKeyPem: string): void {
   const oid = forge.pki.oids.sha256WithRSAEncryption;
   cert.siginfo.algorithmOid = oid;
   cert.signatureOid = oid;
@@ -47,14 +51,16 @@ function signCertificate(cert: forge.pki.Certificate, issuerKeyPem: string): voi
   cert.signature = sign("sha256", tbs, issuerKeyPem).toString("binary");
 }
 
-function serial(): string {
+/** A random positive 16-byte serial number, hex. */
+export function serial(): string {
   // Positive 16-byte serial: clear the top bit so DER does not read it as negative.
   const bytes = randomBytes(16);
   bytes[0] &= 0x7f;
   return bytes.toString("hex");
 }
 
-function validity(cert: forge.pki.Certificate, days: number): void {
+/** Sets `cert` valid from an hour ago (clock skew) for `days` days. */
+export function validity(cert: forge.pki.Certificate, days: number): void {
   const now = Date.now();
   cert.validity.notBefore = new Date(now - 60 * 60 * 1000); // tolerate clock skew
   cert.validity.notAfter = new Date(now + days * 24 * 60 * 60 * 1000);

@@ -6,6 +6,9 @@ import { isObject } from "./types";
 const ORDER = [
   "registrationId",
   "deviceId",
+  "namespaceName",
+  "certificateAuthorityName",
+  "certificatePolicyName",
   "registrationState",
   "attestation",
   "capabilities",

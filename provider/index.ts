@@ -25,6 +25,8 @@ export type {
   AttestationState,
   AttestationType,
   AllocationPolicy,
+  CertificateSummary,
+  EnrolledCertificates,
   EnrollmentConnection,
   JsonObject,
   JsonValue,

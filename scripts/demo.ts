@@ -8,17 +8,20 @@
  *
  * @packageDocumentation
  */
-import { createHash, createHmac } from "crypto";
+import { createHash, createHmac, X509Certificate } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import { startEmulator, type EmulatorHandle } from "../emulator";
 import { createServiceClient } from "../provider/core/transport";
 import { FLEET, program, REGISTRATION_IDS, settingsFromConfig } from "../program";
+import { ecCsr, registerRaw } from "../test/support/csr";
 import { registerDevice } from "../test/support/devices";
 import { EngineStack, REPO_ROOT, findPulumi, type OperationResult } from "../test/support/engine";
 
 const DEMO_ROOT = path.join(REPO_ROOT, ".demo");
+/** The Azure Device Registry certificate policy the emulator knows and the fleet group names. */
+const ADR_POLICY = "demo-ns/demo-ca/fleet-devices";
 const keep = process.argv.includes("--keep");
 const color = process.stdout.isTTY ? "always" : "never";
 const bold = (s: string): string => (color === "always" ? `\x1b[1m${s}\x1b[0m` : s);
@@ -99,8 +102,9 @@ async function main(): Promise<void> {
   let destroyed = false;
   try {
     chapter("Start the local DPS emulator");
-    emu = await startEmulator();
+    emu = await startEmulator({ adrPolicies: [ADR_POLICY] });
     process.env.DPS_EMULATOR_CONNECTION_STRING = emu.connectionString;
+    process.env.DPS_EMULATOR_ADR_POLICY = ADR_POLICY;
     process.env.DPS_EMULATOR_ENDPOINT = emu.endpoint;
     process.env.DPS_EMULATOR_CA = emu.caCertificate;
     process.env.DPS_EMULATOR_HUBS = emu.linkedHubs.join(",");
@@ -237,6 +241,23 @@ async function main(): Promise<void> {
     const member = await registerDevice(emu, FLEET.device, { symmetricKey: deviceKey });
     say(
       `${FLEET.device} registered through group ${FLEET.enrollmentGroupId} (derived key): on ${member.assignedHub}`,
+    );
+    // Data plane 2026-11-01: the group names an ADR certificate policy, so a device that sends a
+    // CSR gets an operational certificate (the device SDKs do not send `csr` yet: raw HTTPS).
+    const csr = ecCsr(FLEET.device);
+    const issued = await registerRaw(emu, FLEET.device, deviceKey, { csr: csr.csr });
+    const chain = (
+      issued.json() as { registrationState?: { issuedCertificateChain?: string[] } }
+    ).registrationState?.issuedCertificateChain?.map(
+      (der) => new X509Certificate(Buffer.from(der, "base64")),
+    );
+    const [leaf, issuer] = chain ?? [];
+    if (!leaf || !issuer) throw new Error(`no certificate issued: ${issued.status} ${issued.text}`);
+    const verified = leaf.verify(issuer.publicKey) && leaf.publicKey.equals(csr.publicKey);
+    say(
+      `${FLEET.device} re-registered with a CSR (ADR policy ${ADR_POLICY}): issued ${leaf.subject.replace(/\n/g, ", ")}, ` +
+        `valid to ${leaf.validTo}, by ${issuer.subject.replace(/\n/g, ", ")}: ` +
+        (verified ? "signed by the policy's CA, with the device's own key" : "NOT VERIFIED"),
     );
     const u3 = await stack.up({ refresh: true });
     out.flush();

@@ -5,6 +5,7 @@ import { DpsError, ErrorCodes } from "../errors";
 import type { EnrollmentStore } from "../store";
 import { isObject, type JsonObject } from "../types";
 import { parseCertificate } from "../validation";
+import { referencedCas, type CaRegistry } from "./cas";
 
 /** What a device presents when it registers. */
 export interface DeviceCredentials {
@@ -66,6 +67,21 @@ function certificatesOf(
     .filter((c): c is X509Certificate => c !== undefined);
 }
 
+/** The CA names of an enrollment's or group's `x509.caReferences` (primary, then secondary). */
+function caReferenceNames(record: JsonObject): string[] {
+  const att = isObject(record.attestation) ? record.attestation : {};
+  const x509 = isObject(att.x509) ? att.x509 : {};
+  const refs = isObject(x509.caReferences) ? x509.caReferences : {};
+  return [refs.primary, refs.secondary].filter((r): r is string => typeof r === "string" && r !== "");
+}
+
+/** The end of a refusal naming CA references the DPS does not hold; empty when there are none. */
+function missingCas(names: readonly string[]): string {
+  if (names.length === 0) return "";
+  const list = names.map((n) => `'${n}'`).join(", ");
+  return ` CA certificates referenced but not held by this DPS: ${list} (start the emulator with --ca NAME=PEMFILE).`;
+}
+
 function commonName(cert: X509Certificate): string | undefined {
   return /(?:^|\n)CN=([^\n]*)/.exec(cert.subject)?.[1];
 }
@@ -97,7 +113,12 @@ function checkEnabled(record: JsonObject, what: string): void {
   if (record.provisioningStatus === "disabled") throw refused(`Unauthorized: ${what} is disabled.`);
 }
 
-function admitIndividual(enrollment: JsonObject, device: DeviceCredentials, now: Date): Admission {
+function admitIndividual(
+  enrollment: JsonObject,
+  device: DeviceCredentials,
+  now: Date,
+  cas: CaRegistry,
+): Admission {
   const id = String(enrollment.registrationId);
   const type = attestationType(enrollment);
   if (type === "tpm") {
@@ -122,11 +143,15 @@ function admitIndividual(enrollment: JsonObject, device: DeviceCredentials, now:
     );
   const enrolled = certificatesOf(enrollment, "clientCertificates");
   if (enrolled.length === 0) {
-    throw refused(
-      `Unauthorized: the enrollment '${id}' uses CA references, which the emulator cannot check (it has no certificate registry).`,
-    );
-  }
-  if (!enrolled.some((c) => c.fingerprint256 === leaf.fingerprint256)) {
+    // CA references: the chain must lead to a named CA the DPS holds.
+    const { found, unknown } = referencedCas(caReferenceNames(enrollment), cas);
+    if (!found.some((root) => chainLeadsTo(device.chain, root, now))) {
+      throw refused(
+        `Unauthorized: the certificate presented does not chain to a CA certificate the enrollment '${id}' references.` +
+          missingCas(unknown),
+      );
+    }
+  } else if (!enrolled.some((c) => c.fingerprint256 === leaf.fingerprint256)) {
     throw refused(`Unauthorized: the certificate presented is not the one enrolled for '${id}'.`);
   }
   if (commonName(leaf)?.toLowerCase() !== id.toLowerCase()) {
@@ -138,7 +163,12 @@ function admitIndividual(enrollment: JsonObject, device: DeviceCredentials, now:
   return { record: enrollment, attestation: "x509", certificate: leaf };
 }
 
-function admitByGroup(store: EnrollmentStore, device: DeviceCredentials, now: Date): Admission {
+function admitByGroup(
+  store: EnrollmentStore,
+  device: DeviceCredentials,
+  now: Date,
+  cas: CaRegistry,
+): Admission {
   const groups = store.groups.list();
   if (device.authorization) {
     for (const group of groups.filter((g) => attestationType(g) === "symmetricKey")) {
@@ -172,9 +202,13 @@ function admitByGroup(store: EnrollmentStore, device: DeviceCredentials, now: Da
   }
   const leaf = device.chain[0];
   if (leaf) {
+    const unknownCas = new Set<string>();
     for (const group of groups.filter((g) => attestationType(g) === "x509")) {
-      if (!certificatesOf(group, "signingCertificates").some((root) => chainLeadsTo(device.chain, root, now)))
-        continue;
+      // A CA reference admits like a signing certificate; a name the DPS does not hold admits nobody.
+      const { found, unknown } = referencedCas(caReferenceNames(group), cas);
+      unknown.forEach((name) => unknownCas.add(name));
+      const roots = [...certificatesOf(group, "signingCertificates"), ...found];
+      if (!roots.some((root) => chainLeadsTo(device.chain, root, now))) continue;
       const groupId = String(group.enrollmentGroupId);
       if (commonName(leaf)?.toLowerCase() !== device.registrationId.toLowerCase()) {
         throw refused(
@@ -185,7 +219,9 @@ function admitByGroup(store: EnrollmentStore, device: DeviceCredentials, now: Da
       return { record: group, enrollmentGroupId: groupId, attestation: "x509", certificate: leaf };
     }
     throw refused(
-      "Unauthorized: the certificate presented is not enrolled and does not chain to an enrollment group's signing certificate.",
+      "Unauthorized: the certificate presented is not enrolled and does not chain to an enrollment group's " +
+        "signing certificate or CA reference." +
+        missingCas([...unknownCas]),
     );
   }
   throw refused("Unauthorized: send a SharedAccessSignature or present a client certificate over TLS.");
@@ -195,15 +231,22 @@ function admitByGroup(store: EnrollmentStore, device: DeviceCredentials, now: Da
  * Finds the record that admits a registering device and checks its credentials. An individual
  * enrollment takes precedence over any group for the same registration id.
  *
+ * `cas` are the DPS's verified CA certificates, which `caReferences` name.
+ *
  * @throws DpsError 401 when nothing admits the device, or it is disabled; TPM devices are refused.
  */
-export function admitDevice(store: EnrollmentStore, device: DeviceCredentials, now = new Date()): Admission {
+export function admitDevice(
+  store: EnrollmentStore,
+  device: DeviceCredentials,
+  now = new Date(),
+  cas: CaRegistry = new Map(),
+): Admission {
   if (device.tpm) {
     throw refused(
       "Unauthorized: TPM attestation is not emulated; use symmetric keys or X.509 with the emulator.",
     );
   }
   const enrollment = store.get(device.registrationId);
-  if (enrollment) return admitIndividual(enrollment, device, now);
-  return admitByGroup(store, device, now);
+  if (enrollment) return admitIndividual(enrollment, device, now, cas);
+  return admitByGroup(store, device, now, cas);
 }

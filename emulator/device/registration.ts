@@ -1,18 +1,31 @@
 // Device registrations: runs an admitted device's allocation in the background, keeps its operation
 // for polling, and stores the result as the device's registration state.
 import { randomUUID } from "node:crypto";
+import { hasAdrFields, withoutAdrFields, type AdrReference } from "../adr";
+import type { CertificationRequest } from "../csr";
 import type { EnrollmentStore } from "../store";
 import type { Json, JsonObject } from "../types";
 import { certificateInfo } from "../validation";
 import { publicEnrollment, publicEnrollmentGroup } from "../view";
 import { pickHub, place } from "./allocation";
 import type { Admission } from "./attest";
+import { IssuanceError, type AdrAuthorities } from "./issuance";
 import { callWebhook } from "./webhook";
 
 /** Operations kept for polling; the oldest are forgotten beyond this. */
 export const MAX_OPERATIONS = 10_000;
 /** `errorCode` of a registration whose custom allocation webhook failed (the emulator's choice). */
 export const CUSTOM_ALLOCATION_FAILED = 400209;
+/** `errorCode` of a registration whose certificate could not be issued (the emulator's choice). */
+export const CERTIFICATE_ISSUANCE_FAILED = 400210;
+
+/** A verified CSR and the policy its enrollment names: the device gets a certificate. */
+export interface IssuanceRequest {
+  /** The policy of the enrollment (or group) that admitted the device. */
+  policy: AdrReference;
+  /** The device's verified request. */
+  csr: CertificationRequest;
+}
 
 /** Fields of `DeviceRegistrationResult`, as the device sees its registration. */
 const DEVICE_FIELDS = [
@@ -53,6 +66,8 @@ interface Operation {
   registrationId: string;
   /** The stored result once allocation finished. */
   result?: JsonObject;
+  /** The issued chain (base64 DER, leaf first): answered on the operation, never stored. */
+  chain?: string[];
 }
 
 /** What a registration needs from the running emulator. */
@@ -61,6 +76,8 @@ export interface RegistrarContext {
   linkedHubs: readonly string[];
   /** Extra CAs trusted for custom allocation webhooks. */
   webhookCas: readonly string[];
+  /** The ADR policies certificates are issued under. */
+  adr: AdrAuthorities;
 }
 
 /** Registers admitted devices and answers operation polls. */
@@ -70,15 +87,21 @@ export class Registrar {
   constructor(private readonly ctx: RegistrarContext) {}
 
   /** Starts the registration of an admitted device; returns the operation id to poll. */
-  start(admission: Admission, registrationId: string, payload: Json | undefined): string {
+  start(
+    admission: Admission,
+    registrationId: string,
+    payload: Json | undefined,
+    issuance?: IssuanceRequest,
+  ): string {
     const operationId = randomUUID();
     const op: Operation = { registrationId };
     this.operations.set(operationId, op);
     while (this.operations.size > MAX_OPERATIONS) {
       this.operations.delete(this.operations.keys().next().value as string);
     }
-    void this.allocate(admission, registrationId, payload).then((result) => {
+    void this.allocate(admission, registrationId, payload, issuance).then(({ result, chain }) => {
       op.result = result;
+      op.chain = chain;
     });
     return operationId;
   }
@@ -90,11 +113,9 @@ export class Registrar {
     const op = this.operations.get(operationId);
     if (!op || op.registrationId.toLowerCase() !== registrationId.toLowerCase()) return undefined;
     if (!op.result) return { operationId, status: "assigning" };
-    return {
-      operationId,
-      status: String(op.result.status),
-      registrationState: deviceRegistrationView(op.result),
-    };
+    const registrationState = deviceRegistrationView(op.result);
+    if (op.chain) registrationState.issuedCertificateChain = op.chain;
+    return { operationId, status: String(op.result.status), registrationState };
   }
 
   /** Allocates, stores the outcome (assigned or failed) and resolves once it is saved. Never rejects. */
@@ -102,7 +123,8 @@ export class Registrar {
     admission: Admission,
     registrationId: string,
     payload: Json | undefined,
-  ): Promise<JsonObject> {
+    issuance: IssuanceRequest | undefined,
+  ): Promise<{ result: JsonObject; chain?: string[] }> {
     const { store, linkedHubs } = this.ctx;
     const record = admission.record;
     const previous = store.getRegistration(registrationId);
@@ -123,6 +145,7 @@ export class Registrar {
       base.symmetricKey = via;
     }
     let result: JsonObject;
+    let chain: string[] | undefined;
     try {
       let chosen: string;
       let initialTwin = record.initialTwin;
@@ -145,6 +168,8 @@ export class Registrar {
         chosen = pickHub(record, linkedHubs, registrationId);
       }
       const { hub, substatus } = place(record, previous, chosen);
+      // As the service does, the CSR goes to the policy's CA once the device is allocated.
+      if (issuance) chain = this.ctx.adr.issue(issuance.policy, registrationId, issuance.csr);
       result = { ...base, assignedHub: hub, status: "assigned", substatus };
       if (answerPayload !== undefined) result.payload = answerPayload;
       // Kept for inspection (state file); no IoT hub is emulated to receive it.
@@ -153,7 +178,7 @@ export class Registrar {
       result = {
         ...base,
         status: "failed",
-        errorCode: CUSTOM_ALLOCATION_FAILED,
+        errorCode: err instanceof IssuanceError ? CERTIFICATE_ISSUANCE_FAILED : CUSTOM_ALLOCATION_FAILED,
         errorMessage: err instanceof Error ? err.message : String(err),
       };
       if (previous?.status === "assigned") {
@@ -163,7 +188,7 @@ export class Registrar {
     }
     store.putDeviceRegistration(result);
     await store.persisted().catch(() => undefined);
-    return result;
+    return { result, chain };
   }
 
   /** The body the service POSTs to a custom allocation webhook. */
@@ -184,9 +209,14 @@ export class Registrar {
       context.currentIotHubHostName = previous.assignedHub;
       context.currentDeviceId = previous.deviceId;
     }
+    // The record as the webhook's declared api-version shows it: ADR fields only from 2026-11-01.
+    const definition = admission.record.customAllocationDefinition as JsonObject;
+    const record = hasAdrFields(String(definition.apiVersion))
+      ? admission.record
+      : withoutAdrFields(admission.record);
     const body: JsonObject = admission.enrollmentGroupId
-      ? { enrollmentGroup: publicEnrollmentGroup(admission.record) }
-      : { individualEnrollment: publicEnrollment(admission.record) };
+      ? { enrollmentGroup: publicEnrollmentGroup(record) }
+      : { individualEnrollment: publicEnrollment(record) };
     body.deviceRuntimeContext = context;
     body.linkedHubs = [...this.ctx.linkedHubs];
     return body;

@@ -26,7 +26,7 @@ function settingsFrom(body: Json): RuntimeSettings {
   return out;
 }
 
-/** Admin routes: stats, stats reset, faults, simulated registration states. */
+/** Admin routes: stats, stats reset, faults, simulated registration states, ADR policy CAs. */
 export function adminRoutes(rt: Runtime): Route[] {
   return [
     {
@@ -59,6 +59,11 @@ export function adminRoutes(rt: Runtime): Route[] {
         }
         return { status: 200, body: rt.settings() as unknown as JsonObject };
       },
+    },
+    {
+      method: "GET",
+      pattern: /^\/_emulator\/adr-policies$/,
+      handler: async () => ({ status: 200, body: rt.adr.list() as unknown as JsonObject[] }),
     },
     {
       method: "PUT",

@@ -4,7 +4,7 @@ import type { Route } from "../router";
 import type { Runtime } from "../runtime";
 import { isObject, type Json, type JsonObject } from "../types";
 import { validateRegistrationId } from "../validation";
-import { ENROLLMENT_ROUTES, type RouteKind } from "./kinds";
+import { ENROLLMENT_ROUTES, type RouteKind, validateRecord } from "./kinds";
 
 /** Most enrollments one bulk request may carry (service limit). */
 export const MAX_BULK_ITEMS = 10;
@@ -21,7 +21,7 @@ function bad(message: string): DpsError {
  * regardless of etag; `updateIfMatchETag` needs the item's etag to match (an item without etag only
  * creates, and gets 412 on an existing one); `delete` honours the item's etag when given.
  */
-function applyItem(rt: Runtime, kind: RouteKind, mode: Mode, item: Json): void {
+function applyItem(rt: Runtime, kind: RouteKind, mode: Mode, item: Json, version: string | null): void {
   const id = isObject(item) ? item[kind.idField] : undefined;
   if (!isObject(item) || typeof id !== "string") {
     throw new DpsError(400, ErrorCodes.invalidEnrollment, `'${kind.idField}' is required.`);
@@ -33,7 +33,7 @@ function applyItem(rt: Runtime, kind: RouteKind, mode: Mode, item: Json): void {
     records.delete(id, etag);
     return;
   }
-  const record = kind.validate(item, id, rt.linkedHubs);
+  const record = validateRecord(rt, kind, item, id, version);
   const exists = records.get(id) !== undefined;
   if (mode === "create") records.put(id, record, undefined);
   else if (mode === "update") records.put(id, record, exists ? "*" : undefined);
@@ -54,7 +54,7 @@ export function bulkRoutes(rt: Runtime, kind: RouteKind = ENROLLMENT_ROUTES): Ro
       pattern: new RegExp(`^/${kind.segment}/?$`, "i"),
       operation: "bulk",
       right: "EnrollmentWrite",
-      handler: async ({ json }) => {
+      handler: async ({ json, query }) => {
         const body = await json();
         if (!isObject(body)) throw bad("The request body must be a JSON object.");
         // Modes compare case-insensitively: the REST spec says updateIfMatchETag, the Node client's
@@ -74,7 +74,7 @@ export function bulkRoutes(rt: Runtime, kind: RouteKind = ENROLLMENT_ROUTES): Ro
         const errors: JsonObject[] = [];
         for (const item of items) {
           try {
-            applyItem(rt, kind, mode, item);
+            applyItem(rt, kind, mode, item, query.get("api-version"));
           } catch (err) {
             if (!(err instanceof DpsError)) throw err;
             const id = isObject(item) && typeof item[kind.idField] === "string" ? item[kind.idField] : null;

@@ -1,15 +1,17 @@
 // The device registration API on the same endpoint: PUT /{idScope}/registrations/{id}/register,
 // GET /{idScope}/registrations/{id}/operations/{operationId}, POST /{idScope}/registrations/{id}.
+import { ADR_API_VERSION, hasAdrFields, storedAdrReference } from "../adr";
+import { parseCsr, type CertificationRequest } from "../csr";
 import { admitDevice, type Admission } from "../device/attest";
-import { deviceRegistrationView, Registrar } from "../device/registration";
+import { deviceRegistrationView, Registrar, type IssuanceRequest } from "../device/registration";
 import { DpsError, ErrorCodes } from "../errors";
 import type { Route, RouteRequest } from "../router";
 import type { Runtime } from "../runtime";
 import { isObject, type Json } from "../types";
 import { validateRegistrationId } from "../validation";
 
-/** The api-versions of the device API the official device SDKs send. */
-export const DEVICE_API_VERSIONS = ["2019-03-31", "2021-06-01", "2021-10-01"] as const;
+/** The api-versions of the device API: those the official device SDKs send, and 2026-11-01 (`csr`). */
+export const DEVICE_API_VERSIONS = ["2019-03-31", "2021-06-01", "2021-10-01", ADR_API_VERSION] as const;
 /** Seconds a device is told to wait before polling an operation (the service says 3). */
 export const POLL_SECONDS = 1;
 
@@ -28,13 +30,18 @@ function admit(rt: Runtime, req: RouteRequest, body: Json | undefined): Admissio
       `Unauthorized: the ID scope '${idScope}' is not this DPS's (${rt.idScope}).`,
     );
   }
-  return admitDevice(rt.store, {
-    idScope: rt.idScope,
-    registrationId,
-    authorization: header(req.headers.authorization),
-    chain: req.peerCertificates(),
-    tpm: isObject(body) && body.tpm !== undefined,
-  });
+  return admitDevice(
+    rt.store,
+    {
+      idScope: rt.idScope,
+      registrationId,
+      authorization: header(req.headers.authorization),
+      chain: req.peerCertificates(),
+      tpm: isObject(body) && body.tpm !== undefined,
+    },
+    new Date(),
+    rt.caCertificates,
+  );
 }
 
 /** An optional registration request body (`DeviceRegistration`); its registrationId must match the path. */
@@ -55,9 +62,60 @@ async function registrationBody(req: RouteRequest): Promise<Json | undefined> {
   return body;
 }
 
+function badCsr(message: string): DpsError {
+  return new DpsError(400, ErrorCodes.invalidCsr, message);
+}
+
+/** The parsed, self-signature-verified request, or the 400 saying what is wrong with it. */
+function verifiedCsr(base64: string): CertificationRequest {
+  try {
+    return parseCsr(base64);
+  } catch (err) {
+    throw badCsr(`'csr' is invalid: ${err instanceof Error ? err.message : String(err)}.`);
+  }
+}
+
+/**
+ * The certificate a registration asks for: a 2026-11-01 body's `csr` (older versions do not know the
+ * field), verified, for an enrollment that names an ADR policy. Whether the emulator knows the policy
+ * is checked at issuance, after allocation.
+ */
+function issuanceOf(
+  version: string | null,
+  body: Json | undefined,
+  admission: Admission,
+  registrationId: string,
+): IssuanceRequest | undefined {
+  if (!hasAdrFields(version) || !isObject(body) || body.csr === undefined || body.csr === null)
+    return undefined;
+  if (typeof body.csr !== "string") throw badCsr("'csr' must be a base64 DER PKCS#10 request (a string).");
+  const policy = storedAdrReference(admission.record);
+  if (!policy) {
+    const by = admission.enrollmentGroupId
+      ? `enrollment group '${admission.enrollmentGroupId}'`
+      : "enrollment";
+    throw badCsr(
+      `'csr' was sent but the ${by} names no certificate policy: set namespaceName, ` +
+        "certificateAuthorityName and certificatePolicyName on it (api-version 2026-11-01), or omit 'csr'.",
+    );
+  }
+  const csr = verifiedCsr(body.csr);
+  if (csr.commonName?.toLowerCase() !== registrationId.toLowerCase()) {
+    throw badCsr(
+      `'csr' names the subject CN '${csr.commonName ?? ""}'; it must be the registration id '${registrationId}'.`,
+    );
+  }
+  return { policy, csr };
+}
+
 /** The device routes of `rt`. */
 export function deviceRoutes(rt: Runtime): Route[] {
-  const registrar = new Registrar({ store: rt.store, linkedHubs: rt.linkedHubs, webhookCas: rt.webhookCas });
+  const registrar = new Registrar({
+    store: rt.store,
+    linkedHubs: rt.linkedHubs,
+    webhookCas: rt.webhookCas,
+    adr: rt.adr,
+  });
   const common = { operation: "registration", device: true, apiVersions: DEVICE_API_VERSIONS } as const;
   return [
     {
@@ -68,7 +126,8 @@ export function deviceRoutes(rt: Runtime): Route[] {
         const body = await registrationBody(req);
         const admission = admit(rt, req, body);
         const payload = isObject(body) ? body.payload : undefined;
-        const operationId = registrar.start(admission, req.params[1], payload);
+        const issuance = issuanceOf(req.query.get("api-version"), body, admission, req.params[1]);
+        const operationId = registrar.start(admission, req.params[1], payload, issuance);
         return {
           status: 202,
           headers: { "retry-after": String(POLL_SECONDS) },
@@ -103,7 +162,13 @@ export function deviceRoutes(rt: Runtime): Route[] {
       method: "POST",
       pattern: /^\/([^/]+)\/registrations\/([^/]+)$/i,
       handler: async (req) => {
-        admit(rt, req, await registrationBody(req));
+        const body = await registrationBody(req);
+        admit(rt, req, body);
+        if (hasAdrFields(req.query.get("api-version")) && isObject(body) && body.csr !== undefined) {
+          throw badCsr(
+            "'csr' is not allowed when looking up a registration; send it with the register request.",
+          );
+        }
         const stored = rt.store.getRegistration(req.params[1]);
         if (!stored) {
           throw new DpsError(

@@ -5,7 +5,7 @@ import { DpsError, ErrorCodes } from "../errors";
 import type { Route } from "../router";
 import type { Runtime } from "../runtime";
 import { validateRegistrationId } from "../validation";
-import { ENROLLMENT_ROUTES, type RouteKind } from "./kinds";
+import { ENROLLMENT_ROUTES, type RouteKind, validateRecord, viewRecord } from "./kinds";
 
 /** The `If-Match` header, if sent. */
 export function ifMatchHeader(value: string | string[] | undefined): string | undefined {
@@ -30,17 +30,21 @@ export function recordRoutes(rt: Runtime, kind: RouteKind): Route[] {
       pattern: one,
       operation: "get",
       right: "EnrollmentRead",
-      handler: async ({ params: [id] }) => ({ status: 200, body: kind.view(rt, records.require(id)) }),
+      handler: async ({ params: [id], query }) => ({
+        status: 200,
+        body: viewRecord(rt, kind, records.require(id), query.get("api-version")),
+      }),
     },
     {
       method: "PUT",
       pattern: one,
       operation: "put",
       right: "EnrollmentWrite",
-      handler: async ({ params: [id], headers, json }) => {
-        const record = kind.validate(await json(), id, rt.linkedHubs);
+      handler: async ({ params: [id], headers, json, query }) => {
+        const version = query.get("api-version");
+        const record = validateRecord(rt, kind, await json(), id, version);
         const { enrollment: stored } = records.put(id, record, ifMatchHeader(headers["if-match"]));
-        return { status: 200, body: kind.view(rt, stored) };
+        return { status: 200, body: viewRecord(rt, kind, stored, version) };
       },
     },
     {

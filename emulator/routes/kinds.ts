@@ -1,9 +1,10 @@
 // What the DPS routes need to know about a kind of record, so single, bulk and query routes exist
 // once for individual enrollments and enrollment groups.
+import { adrReferenceOf, hasAdrFields, withoutAdrFields } from "../adr";
 import { registrationStateView } from "../device/registration";
 import type { Runtime } from "../runtime";
 import type { PutResult } from "../table";
-import type { Json, JsonObject } from "../types";
+import { isObject, type Json, type JsonObject } from "../types";
 import { validateEnrollment, validateEnrollmentGroup } from "../validation";
 import { publicEnrollment, publicEnrollmentGroup } from "../view";
 
@@ -69,3 +70,31 @@ export const GROUP_ROUTES: RouteKind = {
   validate: validateEnrollmentGroup,
   view: (_rt, g) => publicEnrollmentGroup(g),
 };
+
+/**
+ * Validates a PUT (or bulk item) body of `kind` as `version` reads it. From 2026-11-01 the ADR fields
+ * are checked and kept; an older version does not know them, so the record it writes has none (a PUT
+ * replaces the record: ADR fields stored before are dropped, as documented in docs/emulator.md).
+ */
+export function validateRecord(
+  rt: Runtime,
+  kind: RouteKind,
+  body: Json,
+  id: string,
+  version: string | null,
+): JsonObject {
+  const record = kind.validate(body, id, rt.linkedHubs);
+  const ref = hasAdrFields(version) && isObject(body) ? adrReferenceOf(body) : undefined;
+  return ref ? { ...record, ...ref } : record;
+}
+
+/** What clients of `version` see of a stored record: the ADR fields only from 2026-11-01. */
+export function viewRecord(
+  rt: Runtime,
+  kind: RouteKind,
+  stored: JsonObject,
+  version: string | null,
+): JsonObject {
+  const view = kind.view(rt, stored);
+  return hasAdrFields(version) ? view : withoutAdrFields(view);
+}

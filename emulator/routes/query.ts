@@ -3,7 +3,7 @@ import { DpsError, ErrorCodes } from "../errors";
 import type { Route } from "../router";
 import type { Runtime } from "../runtime";
 import { isObject } from "../types";
-import { ENROLLMENT_ROUTES, type RouteKind } from "./kinds";
+import { ENROLLMENT_ROUTES, type RouteKind, viewRecord } from "./kinds";
 
 /** Page size when `x-ms-max-item-count` is absent. */
 export const DEFAULT_PAGE_SIZE = 100;
@@ -42,7 +42,7 @@ export function queryRoutes(rt: Runtime, kind: RouteKind = ENROLLMENT_ROUTES): R
       pattern: new RegExp(`^/${kind.segment}/query$`, "i"),
       operation: "query",
       right: "EnrollmentRead",
-      handler: async ({ json, headers }) => {
+      handler: async ({ json, headers, query }) => {
         const body = await json();
         if (!isObject(body) || typeof body.query !== "string") throw bad("'query' is required.");
         if (!kind.selectAll.test(body.query)) {
@@ -61,7 +61,11 @@ export function queryRoutes(rt: Runtime, kind: RouteKind = ENROLLMENT_ROUTES): R
         const more = start >= 0 && start + size < all.length;
         const responseHeaders: Record<string, string> = { "x-ms-item-type": kind.itemType };
         if (more) responseHeaders["x-ms-continuation"] = encodeToken(records.keyOf(page[page.length - 1]));
-        return { status: 200, headers: responseHeaders, body: page.map((e) => kind.view(rt, e)) };
+        return {
+          status: 200,
+          headers: responseHeaders,
+          body: page.map((e) => viewRecord(rt, kind, e, query.get("api-version"))),
+        };
       },
     },
   ];

@@ -2,9 +2,11 @@
 // `pulumi.runtime.setMocks`; index.ts calls it with the stack's configuration.
 import * as pulumi from "@pulumi/pulumi";
 import * as deviceprovisioningservices from "@pulumi/azure-native/deviceprovisioningservices";
+import * as deviceregistry from "@pulumi/azure-native/deviceregistry";
 import * as iothub from "@pulumi/azure-native/iothub";
 import * as resources from "@pulumi/azure-native/resources";
 import {
+  EnrollmentGroup,
   IndividualEnrollment,
   dpsConnection,
   dpsConnectionFromResource,
@@ -37,6 +39,17 @@ export interface AzureExample {
     byResourceId: IndividualEnrollment;
     /** Microsoft Entra auth: no key at all, the provider uses DefaultAzureCredential. */
     entra: IndividualEnrollment;
+  };
+  /** Azure Device Registry: the namespace, its CA (credential), a certificate policy, and a group whose devices get certificates under it. */
+  adr: {
+    /** The ADR namespace. */
+    namespace: deviceregistry.Namespace;
+    /** The namespace's certificate authority. */
+    credential: deviceregistry.Credential;
+    /** The policy that issues the devices' operational certificates. */
+    policy: deviceregistry.Policy;
+    /** An enrollment group naming the policy (data plane 2026-11-01). */
+    group: EnrollmentGroup;
   };
 }
 
@@ -123,5 +136,47 @@ export function azureExample(settings: AzureExampleSettings = {}): AzureExample 
     iotHubs: [hubHostName],
   });
 
-  return { resourceGroup, hub, dps, enrollments: { byNames, byObject, byResourceId, entra } };
+  // Azure Device Registry: devices of this group that send a CSR when they register get an
+  // operational certificate issued under the policy. The three names come from azure-native's
+  // outputs, as the DPS does. (azure-native's ADR resources are 2025-11-01-preview, where the
+  // namespace's credential is its certificate authority.)
+  const namespace = new deviceregistry.Namespace("adr", { resourceGroupName: resourceGroup.name, location });
+  const credential = new deviceregistry.Credential("adr-ca", {
+    resourceGroupName: resourceGroup.name,
+    namespaceName: namespace.name,
+    location,
+  });
+  const policy = new deviceregistry.Policy(
+    "adr-devices",
+    {
+      resourceGroupName: resourceGroup.name,
+      namespaceName: namespace.name,
+      location,
+      properties: {
+        certificate: {
+          certificateAuthorityConfiguration: { keyType: deviceregistry.SupportedKeyType.ECC },
+          leafCertificateConfiguration: { validityPeriodInDays: 30 },
+        },
+      },
+    },
+    { dependsOn: [credential] },
+  );
+  const group = new EnrollmentGroup("adr-fleet", {
+    connection: dpsConnectionFromResource(dps, resourceGroup.name),
+    enrollmentGroupId: `${prefix}-adr-fleet`,
+    attestation: { type: "symmetricKey" },
+    allocationPolicy: "Hashed",
+    iotHubs: [hubHostName],
+    namespaceName: namespace.name,
+    certificateAuthorityName: credential.name,
+    certificatePolicyName: policy.name,
+  });
+
+  return {
+    resourceGroup,
+    hub,
+    dps,
+    enrollments: { byNames, byObject, byResourceId, entra },
+    adr: { namespace, credential, policy, group },
+  };
 }

@@ -4,7 +4,7 @@
  * own rules through {@link CheckSpec}. Values unknown during preview are skipped, never reported.
  */
 import { parseConnectionString } from "./connectionString";
-import { ALLOCATION_PROPERTIES } from "./types";
+import { ADR_PROPERTIES, ALLOCATION_PROPERTIES } from "./types";
 import type {
   AllocationPolicy,
   AttestationType,
@@ -130,6 +130,7 @@ const SHARED_INPUTS = [
   "tags",
   "desired",
   ...ALLOCATION_PROPERTIES,
+  ...ADR_PROPERTIES,
   "adopt",
 ];
 
@@ -210,6 +211,7 @@ export function checkEnrollment(raw: Record<string, unknown>, spec: CheckSpec): 
   checkTwinPart(raw, "desired", TWIN_LIMITS.desiredBytes, fail);
 
   checkAllocation(raw, inputs, fail);
+  checkAdrPolicy(raw, fail);
   return { inputs, failures };
 }
 
@@ -476,6 +478,47 @@ function checkAllocation(raw: Record<string, unknown>, inputs: Record<string, un
           `IoT hub "${hub}" is not linked to this DPS; linked hubs: ${linked.join(", ") || "(none)"}. Link it to the DPS or use a linked hub.`,
         );
       }
+    }
+  }
+}
+
+/** The data plane's rules for the Azure Device Registry names (service.json 2026-11-01). */
+const ADR_NAMES: Record<(typeof ADR_PROPERTIES)[number], { pattern: RegExp; max: number; rule: string }> = {
+  namespaceName: {
+    pattern: /^[a-z0-9][a-z0-9-]*[a-z0-9]$/,
+    max: 64,
+    rule: "3 to 64 lowercase letters, digits and hyphens, starting and ending with a letter or digit",
+  },
+  certificateAuthorityName: {
+    pattern: /^[0-9a-zA-Z][a-zA-Z0-9-]*$/,
+    max: 63,
+    rule: "3 to 63 letters, digits and hyphens, starting with a letter or digit",
+  },
+  certificatePolicyName: {
+    pattern: /^[0-9a-zA-Z][a-zA-Z0-9-]*$/,
+    max: 63,
+    rule: "3 to 63 letters, digits and hyphens, starting with a letter or digit",
+  },
+};
+
+/** The ADR certificate-policy reference: each name well-formed, and all three or none. */
+function checkAdrPolicy(raw: Record<string, unknown>, fail: Fail): void {
+  const given = ADR_PROPERTIES.filter((key) => raw[key] !== undefined);
+  if (given.length > 0 && given.length < ADR_PROPERTIES.length) {
+    for (const key of ADR_PROPERTIES.filter((k) => raw[k] === undefined)) {
+      fail(
+        key,
+        `${key} is missing: an Azure Device Registry certificate policy is named by namespaceName, ` +
+          `certificateAuthorityName and certificatePolicyName together. Set ${key}, or remove ${given.join(" and ")}.`,
+      );
+    }
+  }
+  for (const key of given) {
+    const value = raw[key];
+    if (isUnknown(value)) continue;
+    const { pattern, max, rule } = ADR_NAMES[key];
+    if (typeof value !== "string" || value.length < 3 || value.length > max || !pattern.test(value)) {
+      fail(key, `${key} ${JSON.stringify(value)} is not an Azure Device Registry name: use ${rule}.`);
     }
   }
 }

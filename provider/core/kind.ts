@@ -1,12 +1,10 @@
 /**
  * What a kind of enrollment (individual enrollment, enrollment group) tells the shared machinery:
- * its id property, its words, its `check` rules and the four client calls. A new kind is one object
+ * its id property, its words, its `check` rules and its collection on the data plane. A new kind is one object
  * of this type in a folder of its own.
  */
-import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import type { CheckOutcome } from "./checks";
-import type { QueryPage } from "./fleetRead";
-import type { WireEnrollment } from "./semantics";
+import type { CollectionPath } from "./dataPlane";
 import type { IdKey } from "./types";
 
 /** How a kind's records look on the wire. */
@@ -17,38 +15,6 @@ export interface WireForm {
   signingCertificates: boolean;
 }
 
-/** An answer of the official client. */
-export interface ClientResult {
-  /** The parsed body. */
-  responseBody: unknown;
-}
-
-/** The official client's calls for one kind. */
-export interface KindCalls {
-  /** GET the record. */
-  get(client: ProvisioningServiceClient, id: string): Promise<ClientResult>;
-  /** POST .../attestationmechanism: the attestation with its keys. */
-  attestation(client: ProvisioningServiceClient, id: string): Promise<ClientResult>;
-  /** PUT the record (etag in the body becomes If-Match). */
-  put(client: ProvisioningServiceClient, record: WireEnrollment): Promise<ClientResult>;
-  /** DELETE the record. */
-  delete(client: ProvisioningServiceClient, id: string): Promise<void>;
-  /** POST .../query: one page of `pageSize` records, from the start when `token` is undefined. */
-  query(client: ProvisioningServiceClient, pageSize: number, token: string | undefined): Promise<QueryPage>;
-}
-
-/** One page of `query`: a fresh query per page, because `Query.next()` without a token restarts from the first page. */
-export async function pageOf(
-  query: ReturnType<ProvisioningServiceClient["createIndividualEnrollmentQuery"]>,
-  token: string | undefined,
-): Promise<QueryPage> {
-  const result = token === undefined ? await query.next() : await query.next(token);
-  return {
-    items: result.responseBody as unknown as WireEnrollment[],
-    token: query.hasMoreResults ? query.continuationToken : undefined,
-  };
-}
-
 /** A kind of enrollment. */
 export interface EnrollmentKind extends WireForm {
   /** The resource's class name, for messages (`IndividualEnrollment`). */
@@ -57,6 +23,6 @@ export interface EnrollmentKind extends WireForm {
   noun: string;
   /** The `check` of this kind: canonical inputs and failures. Pure. */
   check(raw: Record<string, unknown>): CheckOutcome;
-  /** The client calls. */
-  calls: KindCalls;
+  /** Where its records live on the data plane. */
+  collection: CollectionPath;
 }

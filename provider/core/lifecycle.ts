@@ -9,6 +9,7 @@ import { MANAGED_KEY, managedKeys, refreshedInputs } from "./drift";
 import { DpsServiceError, reportedOnce } from "./errors";
 import { IMPORT_KEY, importDifferences, importMismatchMessage } from "./importing";
 import type { EnrollmentKind } from "./kind";
+import { DATA_PLANE_API_VERSION } from "./dataPlane";
 import { applySet, createView, fromWire, toWire } from "./semantics";
 import { AmbiguousWriteError, EnrollmentService } from "./service";
 import type { AttestationState, EnrollmentInputs, EnrollmentOutputs, EnrollmentView } from "./types";
@@ -21,6 +22,9 @@ import {
   stackConnection,
   stackReference,
 } from "./stackConnection";
+
+/** The state key of the api-version the stored view was read or written with (internal, like `__managed`). */
+export const DATA_PLANE_KEY = "__dataPlane" as const;
 
 /** How many times an update re-reads and re-applies after a concurrent writer changed the enrollment. */
 export const MAX_CONFLICT_RETRIES = 5;
@@ -37,8 +41,13 @@ export class EnrollmentConflictError extends Error {
   }
 }
 
+/** The state of a view just read or written (at {@link DATA_PLANE_API_VERSION}). */
 function outputs(view: EnrollmentView, inputs: EnrollmentInputs): EnrollmentOutputs {
-  const outs: EnrollmentOutputs = { ...view, connection: inputs.connection };
+  const outs: EnrollmentOutputs = {
+    ...view,
+    connection: inputs.connection,
+    [DATA_PLANE_KEY]: DATA_PLANE_API_VERSION,
+  };
   if (inputs.adopt !== undefined) outs.adopt = inputs.adopt;
   // What the program manages, so that a refresh can name drift (see drift.ts).
   outs[MANAGED_KEY] = managedKeys(inputs);
@@ -312,7 +321,7 @@ export function createProvider(kind: EnrollmentKind): dynamic.ResourceProvider {
         wire.attestation = await service.attestation(recordId);
       }
       const view = fromWire(wire, known, kind);
-      const outs: EnrollmentOutputs = { ...view, connection };
+      const outs: EnrollmentOutputs = { ...view, connection, [DATA_PLANE_KEY]: DATA_PLANE_API_VERSION };
       if (state.adopt !== undefined) outs.adopt = state.adopt;
       if (state[MANAGED_KEY] !== undefined) outs[MANAGED_KEY] = state[MANAGED_KEY];
       if (state.etag === undefined) {
@@ -349,12 +358,13 @@ export function createProvider(kind: EnrollmentKind): dynamic.ResourceProvider {
       let current: EnrollmentView = { ...olds };
       delete (current as Partial<EnrollmentOutputs>).connection;
       delete (current as Partial<EnrollmentOutputs>).adopt;
-      if (
-        current.attestation.type === "symmetricKey" &&
-        !current.attestation.primaryKey &&
-        !keysGiven(inputs)
-      ) {
-        current = await readCurrent(service, idOf(inputs), current.attestation, true);
+      const keysMissing =
+        current.attestation.type === "symmetricKey" && !current.attestation.primaryKey && !keysGiven(inputs);
+      if (keysMissing || olds[DATA_PLANE_KEY] !== DATA_PLANE_API_VERSION) {
+        // State from before 2026-11-01 was spoken may lack fields only that version returns (ADR
+        // references someone else set): with the stored etag still current, a Set from it would
+        // remove them. One read first, once per enrollment after the upgrade.
+        current = await readCurrent(service, idOf(inputs), current.attestation, keysMissing);
       }
       const view = await setWithEtag(service, current, inputs);
       return { outs: outputs(view, inputs) };

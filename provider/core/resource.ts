@@ -8,6 +8,7 @@ import { IMPORT_KEY } from "./importing";
 import type {
   AllocationPolicy,
   AttestationState,
+  EnrolledCertificates,
   EnrollmentConnection,
   JsonObject,
   ProvisioningStatus,
@@ -73,6 +74,16 @@ export interface SharedEnrollmentArgs {
   webhookUrl?: pulumi.Input<string>;
   /** `-ApiVersion` (Custom allocation). */
   apiVersion?: pulumi.Input<string>;
+  /**
+   * Azure Device Registry namespace of the certificate policy that issues the devices' operational
+   * certificates (data plane 2026-11-01, REST field `namespaceName`). All three ADR names, or none;
+   * when none, whatever the record holds is kept.
+   */
+  namespaceName?: pulumi.Input<string>;
+  /** ADR certificate authority that owns the policy (`certificateAuthorityName`). With the other two. */
+  certificateAuthorityName?: pulumi.Input<string>;
+  /** ADR certificate policy (`certificatePolicyName`). With the other two. */
+  certificatePolicyName?: pulumi.Input<string>;
   /** Take over a record that already exists, with Set semantics, instead of failing. */
   adopt?: pulumi.Input<boolean>;
 }
@@ -95,10 +106,14 @@ const SHARED_OPTIONAL = [
   "iotHubHostName",
   "webhookUrl",
   "apiVersion",
+  "namespaceName",
+  "certificateAuthorityName",
+  "certificatePolicyName",
   "adopt",
   "etag",
   "createdDateTimeUtc",
   "lastUpdatedDateTimeUtc",
+  "certificates",
 ];
 
 /**
@@ -199,6 +214,12 @@ export abstract class EnrollmentResource extends pulumi.CustomResource {
   declare readonly webhookUrl: pulumi.Output<string | undefined>;
   /** Custom allocation API version. */
   declare readonly apiVersion: pulumi.Output<string | undefined>;
+  /** Azure Device Registry namespace of the certificate policy, when the record names one. */
+  declare readonly namespaceName: pulumi.Output<string | undefined>;
+  /** ADR certificate authority, when the record names a policy. */
+  declare readonly certificateAuthorityName: pulumi.Output<string | undefined>;
+  /** ADR certificate policy, when the record names one. */
+  declare readonly certificatePolicyName: pulumi.Output<string | undefined>;
   /** The service's etag of the version Pulumi last saw. */
   declare readonly etag: pulumi.Output<string>;
   /** When the record was created. */
@@ -207,4 +228,10 @@ export abstract class EnrollmentResource extends pulumi.CustomResource {
   declare readonly lastUpdatedDateTimeUtc: pulumi.Output<string>;
   /** As given. */
   declare readonly adopt: pulumi.Output<boolean | undefined>;
+  /**
+   * X.509 with certificates: what the service reports about them (`info`), for the primary and the
+   * secondary: `sha256Thumbprint`, `sha1Thumbprint`, `subjectName`, `notAfterUtc`. Undefined for other
+   * attestations, CA references, and state written before this output existed until a refresh or update.
+   */
+  declare readonly certificates: pulumi.Output<EnrolledCertificates | undefined>;
 }

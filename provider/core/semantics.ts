@@ -9,6 +9,8 @@ import { REPLACED_PROPERTIES } from "./types";
 import type {
   AllocationPolicy,
   AttestationState,
+  CertificateSummary,
+  EnrolledCertificates,
   EnrollmentInputs,
   EnrollmentView,
   JsonObject,
@@ -25,7 +27,7 @@ export interface WireCertificate {
   info?: JsonObject;
 }
 
-/** The attestation on the wire (api-version 2021-10-01). */
+/** The attestation on the wire (api-version 2026-11-01; the same as 2021-10-01). */
 export interface WireAttestation {
   /** `none`, `tpm`, `x509` or `symmetricKey`. */
   type: string;
@@ -41,7 +43,7 @@ export interface WireAttestation {
   symmetricKey?: { primaryKey?: string; secondaryKey?: string };
 }
 
-/** An individual enrollment or enrollment group on the wire (api-version 2021-10-01). */
+/** An individual enrollment or enrollment group on the wire (api-version 2026-11-01: 2021-10-01 plus the ADR fields). */
 export interface WireEnrollment {
   /** Registration id (individual enrollments). */
   registrationId?: string;
@@ -73,6 +75,12 @@ export interface WireEnrollment {
   optionalDeviceInformation?: JsonObject;
   /** Read-only: the device's registration. */
   registrationState?: JsonObject;
+  /** Azure Device Registry namespace (2026-11-01). */
+  namespaceName?: string;
+  /** Azure Device Registry certificate authority (2026-11-01). */
+  certificateAuthorityName?: string;
+  /** Azure Device Registry certificate policy (2026-11-01). */
+  certificatePolicyName?: string;
   /** Read-only. */
   createdDateTimeUtc?: string;
   /** Read-only. */
@@ -112,6 +120,31 @@ function definedOnly<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
+/** The fields of a certificate's `info` kept as an output; undefined when the service gave none. */
+export function certificateSummary(info: JsonObject | undefined): CertificateSummary | undefined {
+  const text = (key: keyof CertificateSummary) => (typeof info?.[key] === "string" ? info[key] : undefined);
+  const sha256Thumbprint = text("sha256Thumbprint");
+  if (sha256Thumbprint === undefined) return undefined;
+  return {
+    sha256Thumbprint,
+    sha1Thumbprint: text("sha1Thumbprint") ?? "",
+    subjectName: text("subjectName") ?? "",
+    notAfterUtc: text("notAfterUtc") ?? "",
+  };
+}
+
+/** The `certificates` output of an X.509 enrollment's certificates; undefined when none has `info`. */
+function enrolledCertificates(certs: {
+  primary?: WireCertificate;
+  secondary?: WireCertificate;
+}): EnrolledCertificates | undefined {
+  const summary = definedOnly({
+    primary: certificateSummary(certs.primary?.info),
+    secondary: certificateSummary(certs.secondary?.info),
+  });
+  return Object.keys(summary).length > 0 ? summary : undefined;
+}
+
 /**
  * The canonical view of a service enrollment. `known` supplies the secrets the service does not
  * return (symmetric keys from GET, certificates), taken only when the attestation type is the same.
@@ -124,6 +157,7 @@ export function fromWire(
   const type = canonicalAttestationType(wire.attestation?.type) ?? "symmetricKey";
   const same = known && known.type === type ? known : undefined;
   const attestation: AttestationState = { type };
+  let certificates: EnrolledCertificates | undefined;
   if (type === "symmetricKey") {
     attestation.primaryKey = wire.attestation.symmetricKey?.primaryKey || same?.primaryKey;
     attestation.secondaryKey = wire.attestation.symmetricKey?.secondaryKey || same?.secondaryKey;
@@ -142,6 +176,7 @@ export function fromWire(
       attestation.primaryCertificate = certs?.primary?.certificate || same?.primaryCertificate;
       attestation.secondaryCertificate =
         certs?.secondary?.certificate || (certs?.secondary ? same?.secondaryCertificate : undefined);
+      certificates = certs && enrolledCertificates(certs);
     }
   }
   const policy = wire.allocationPolicy ? canonicalAllocationPolicy(wire.allocationPolicy) : undefined;
@@ -162,10 +197,14 @@ export function fromWire(
     iotHubHostName: wire.iotHubHostName || undefined,
     webhookUrl: wire.customAllocationDefinition?.webhookUrl,
     apiVersion: wire.customAllocationDefinition?.apiVersion,
+    namespaceName: wire.namespaceName || undefined,
+    certificateAuthorityName: wire.certificateAuthorityName || undefined,
+    certificatePolicyName: wire.certificatePolicyName || undefined,
     etag: wire.etag,
     createdDateTimeUtc: wire.createdDateTimeUtc,
     lastUpdatedDateTimeUtc: wire.lastUpdatedDateTimeUtc,
     registrationState: isObject(wire.registrationState) ? wire.registrationState : undefined,
+    certificates,
   });
 }
 
@@ -224,6 +263,10 @@ export function toWire(
     iotHubs: view.allocationPolicy ? (view.iotHubs ?? []) : undefined,
     customAllocationDefinition: custom ? definedOnly(custom) : undefined,
     optionalDeviceInformation: view.optionalDeviceInformation,
+    // Written back whenever held: a PUT without them would remove the policy reference.
+    namespaceName: view.namespaceName,
+    certificateAuthorityName: view.certificateAuthorityName,
+    certificatePolicyName: view.certificatePolicyName,
     etag,
   });
 }

@@ -1,10 +1,10 @@
 /**
  * The thin I/O adapter between the provider and one DPS: the four calls of one kind of enrollment,
- * through the official client, with retries, adaptive pacing and service errors made readable. One
+ * on the official client's REST layer at api-version 2026-11-01 (dataPlane.ts), with retries, adaptive pacing and service errors made readable. One
  * client per connection per process, so keep-alive connections are reused across resources and kinds.
  */
-import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
-import type { EnrollmentKind, KindCalls } from "./kind";
+import type { CollectionPath, DataPlaneClient } from "./dataPlane";
+import type { EnrollmentKind } from "./kind";
 import type { EnrollmentConnection } from "./types";
 import type { WireAttestation, WireEnrollment } from "./semantics";
 import { connectionHostName, parseConnectionString } from "./connectionString";
@@ -12,7 +12,7 @@ import { DpsServiceError, statusOf } from "./errors";
 import { FleetReader, QUERY_PAGE_SIZE, type QueryPage } from "./fleetRead";
 import { failureInfo, isTransient, withRetries, type RetryOptions } from "./retry";
 import { resolveConnection } from "./stackConnection";
-import { createServiceClient } from "./transport";
+import { createDataPlaneClient } from "./transport";
 
 /** A PUT that failed after an earlier attempt may already have been applied (a dropped answer). */
 export class AmbiguousWriteError extends DpsServiceError {
@@ -20,7 +20,7 @@ export class AmbiguousWriteError extends DpsServiceError {
   readonly retried = true;
 }
 
-const clients = new Map<string, ProvisioningServiceClient>();
+const clients = new Map<string, DataPlaneClient>();
 /** One fleet reader per connection and kind, shared by every resource this process refreshes. */
 const readers = new Map<string, FleetReader>();
 
@@ -30,7 +30,8 @@ export class EnrollmentService {
   readonly hostName: string;
   private readonly retry: RetryOptions;
   private readonly noun: string;
-  private readonly calls: KindCalls;
+  private readonly collection: CollectionPath;
+  private readonly idKey: EnrollmentKind["idKey"];
   private reader: FleetReader | undefined;
 
   /**
@@ -39,16 +40,17 @@ export class EnrollmentService {
    * @param secrets - Secrets of the connection (the policy key), masked in every error message.
    */
   constructor(
-    private readonly client: ProvisioningServiceClient,
+    private readonly client: DataPlaneClient,
     hostName: string,
-    kind: Pick<EnrollmentKind, "calls" | "noun">,
+    kind: Pick<EnrollmentKind, "collection" | "noun" | "idKey">,
     retry: RetryOptions = {},
     private readonly secrets: readonly (string | undefined)[] = [],
   ) {
     this.hostName = hostName;
     this.retry = { ...retry, pacingKey: hostName.toLowerCase() };
     this.noun = kind.noun.toLowerCase();
-    this.calls = kind.calls;
+    this.collection = kind.collection;
+    this.idKey = kind.idKey;
   }
 
   /** The service of `kind` for a connection (or a reference to the stack config's); the client is created once per process and connection. */
@@ -64,7 +66,7 @@ export class EnrollmentService {
     ]);
     let client = clients.get(key);
     if (!client) {
-      client = createServiceClient(connection);
+      client = createDataPlaneClient(connection);
       clients.set(key, client);
     }
     const policyKey = connection.connectionString
@@ -97,7 +99,7 @@ export class EnrollmentService {
   /** One page of the records of this kind (keys hidden, as in a GET). */
   async page(token: string | undefined): Promise<QueryPage> {
     try {
-      return await withRetries(() => this.calls.query(this.client, QUERY_PAGE_SIZE, token), this.retry);
+      return await withRetries(() => this.client.query(this.collection, QUERY_PAGE_SIZE, token), this.retry);
     } catch (error) {
       throw new DpsServiceError(`query of ${this.noun}s`, error, this.secrets, this.hostName);
     }
@@ -106,8 +108,8 @@ export class EnrollmentService {
   /** GET the record; `undefined` when it does not exist. */
   async get(id: string): Promise<WireEnrollment | undefined> {
     try {
-      const result = await withRetries(() => this.calls.get(this.client, id), this.retry);
-      return result.responseBody as WireEnrollment;
+      const result = await withRetries(() => this.client.get(this.collection, id), this.retry);
+      return result.responseBody;
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
       throw new DpsServiceError(`get of ${this.noun} "${id}"`, error, this.secrets, this.hostName);
@@ -117,8 +119,8 @@ export class EnrollmentService {
   /** The attestation with its secrets (`POST .../attestationmechanism`), the only way to read symmetric keys. */
   async attestation(id: string): Promise<WireAttestation> {
     try {
-      const result = await withRetries(() => this.calls.attestation(this.client, id), this.retry);
-      return result.responseBody as WireAttestation;
+      const result = await withRetries(() => this.client.attestation(this.collection, id), this.retry);
+      return result.responseBody;
     } catch (error) {
       throw new DpsServiceError(`read of the attestation of "${id}"`, error, this.secrets, this.hostName);
     }
@@ -130,19 +132,20 @@ export class EnrollmentService {
    */
   async put(enrollment: WireEnrollment): Promise<WireEnrollment> {
     let retried = false;
-    this.reader?.wrote(String(enrollment.registrationId ?? enrollment.enrollmentGroupId));
+    const id = String(enrollment[this.idKey]);
+    this.reader?.wrote(id);
     try {
       const result = await withRetries(async () => {
         try {
-          return await this.calls.put(this.client, enrollment);
+          return await this.client.put(this.collection, id, enrollment);
         } catch (error) {
           if (isTransient(failureInfo(error))) retried = true;
           throw error;
         }
       }, this.retry);
-      return result.responseBody as WireEnrollment;
+      return result.responseBody;
     } catch (error) {
-      const what = `write of ${this.noun} "${enrollment.registrationId ?? enrollment.enrollmentGroupId}"`;
+      const what = `write of ${this.noun} "${id}"`;
       const keys = enrollment.attestation?.symmetricKey;
       const secrets = [...this.secrets, keys?.primaryKey, keys?.secondaryKey];
       if (retried && (statusOf(error) === 409 || statusOf(error) === 412))
@@ -155,7 +158,7 @@ export class EnrollmentService {
   async delete(id: string): Promise<boolean> {
     this.reader?.wrote(id);
     try {
-      await withRetries(() => this.calls.delete(this.client, id), this.retry);
+      await withRetries(() => this.client.delete(this.collection, id), this.retry);
       return true;
     } catch (error) {
       if (statusOf(error) === 404) return false;

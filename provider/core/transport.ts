@@ -12,6 +12,7 @@ import type { RestApiClient } from "azure-iot-http-base";
 import type { ConnectionString, SharedAccessSignature } from "azure-iot-common";
 import { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import type { DpsConnection } from "./connection";
+import { DataPlaneClient } from "./dataPlane";
 
 /** Scope of DPS data-plane tokens. */
 export const DPS_TOKEN_SCOPE = "https://azure-devices-provisioning.net/.default";
@@ -131,7 +132,8 @@ function tokenCredential(
 }
 
 /**
- * Creates the official `azure-iot-provisioning-service` client for a DPS connection.
+ * The REST client (`azure-iot-http-base`'s `RestApiClient`, the layer the official
+ * `azure-iot-provisioning-service` client is built on) for a DPS connection.
  *
  * - With a credential (`options.credential`, or `connection.credential: "default"` for
  *   `DefaultAzureCredential`): Bearer tokens for `https://azure-devices-provisioning.net/.default`
@@ -143,10 +145,10 @@ function tokenCredential(
  *
  * @throws Error when neither a usable credential with `hostName` nor a connection string is given.
  */
-export function createServiceClient(
+export function createRestClient(
   connection: DpsConnection,
   options: ServiceClientOptions = {},
-): ProvisioningServiceClient {
+): { rest: RestApiClient; config: RestApiClient.TransportConfig } {
   const credential = tokenCredential(connection, options);
   let config: RestApiClient.TransportConfig;
   if (credential) {
@@ -175,5 +177,28 @@ export function createServiceClient(
   }
   const rest = new httpBase.RestApiClient(config, `${clientPackage.name}/${clientPackage.version}`);
   rest.setOptions({ http: { agent: agentFor(connection.endpoint, connection.caCertificate) } });
+  return { rest, config };
+}
+
+/**
+ * Creates the official `azure-iot-provisioning-service` client (api-version 2021-10-01) for a DPS
+ * connection, authenticated and routed as {@link createRestClient} describes.
+ */
+export function createServiceClient(
+  connection: DpsConnection,
+  options: ServiceClientOptions = {},
+): ProvisioningServiceClient {
+  const { rest, config } = createRestClient(connection, options);
   return new ProvisioningServiceClient(config, rest);
+}
+
+/**
+ * The provider's client for a DPS connection: the data-plane calls at api-version 2026-11-01 on the
+ * official client's REST layer (see dataPlane.ts), authenticated and routed as {@link createRestClient} describes.
+ */
+export function createDataPlaneClient(
+  connection: DpsConnection,
+  options: ServiceClientOptions = {},
+): DataPlaneClient {
+  return new DataPlaneClient(createRestClient(connection, options).rest);
 }

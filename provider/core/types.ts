@@ -98,6 +98,32 @@ export interface AttestationState {
   secondaryCaName?: string;
 }
 
+/**
+ * What the service reports (`info`) about an enrolled X.509 certificate, the fields a user acts on:
+ * which certificate it is and when it expires.
+ */
+export interface CertificateSummary {
+  /** SHA-256 thumbprint, upper-case hex without separators, as the service reports it. */
+  sha256Thumbprint: string;
+  /** SHA-1 thumbprint, as the service reports it. */
+  sha1Thumbprint: string;
+  /** The certificate's subject, e.g. `CN=device-1`. */
+  subjectName: string;
+  /** End of validity, ISO 8601 UTC. */
+  notAfterUtc: string;
+}
+
+/**
+ * The enrolled certificates of an X.509 enrollment: an individual enrollment's client (or signing)
+ * certificates, a group's signing certificates. Absent for other attestations and CA references.
+ */
+export interface EnrolledCertificates {
+  /** The primary certificate. */
+  primary?: CertificateSummary;
+  /** The secondary certificate, when there is one. */
+  secondary?: CertificateSummary;
+}
+
 /** The enrollment properties a program can manage, resolved. Absent means "not managed". */
 export interface EnrollmentProperties {
   /** IoT Hub device id the device gets. */
@@ -124,7 +150,20 @@ export interface EnrollmentProperties {
   webhookUrl?: string;
   /** Custom allocation API version. */
   apiVersion?: string;
+  /** Azure Device Registry namespace of the certificate policy (data plane 2026-11-01); with the other two. */
+  namespaceName?: string;
+  /** Azure Device Registry certificate authority that owns the policy; with the other two. */
+  certificateAuthorityName?: string;
+  /** Azure Device Registry certificate policy that issues devices' operational certificates; with the other two. */
+  certificatePolicyName?: string;
 }
+
+/** The Azure Device Registry certificate-policy reference: all three, or none. */
+export const ADR_PROPERTIES = [
+  "namespaceName",
+  "certificateAuthorityName",
+  "certificatePolicyName",
+] as const satisfies readonly (keyof EnrollmentProperties)[];
 
 /** Properties a Set replaces whole when the program names them (the cmdlet's simple parameters). */
 export const REPLACED_PROPERTIES = [
@@ -135,6 +174,7 @@ export const REPLACED_PROPERTIES = [
   "tags",
   "desired",
   "optionalDeviceInformation",
+  ...ADR_PROPERTIES,
 ] as const satisfies readonly (keyof EnrollmentProperties)[];
 
 /** Properties of the allocation, applied together with the effective policy. */
@@ -179,6 +219,8 @@ export interface EnrollmentView extends EnrollmentProperties, RecordIds {
   lastUpdatedDateTimeUtc?: string;
   /** The device's registration, once a device has registered. */
   registrationState?: JsonObject;
+  /** What the service reports about the enrolled X.509 certificates (read-only; absent in older state). */
+  certificates?: EnrolledCertificates;
 }
 
 /** The outputs of an enrollment of any kind (its state). */
@@ -189,4 +231,9 @@ export interface EnrollmentOutputs extends EnrollmentView {
   adopt?: boolean;
   /** The properties the program manages (see `drift.ts`); absent in state written by 0.1.0. */
   __managed?: string[];
+  /**
+   * The data-plane api-version this view was read or written with; absent in state written before
+   * 2026-11-01 was spoken, whose view may lack fields only that version returns (see lifecycle.ts).
+   */
+  __dataPlane?: string;
 }

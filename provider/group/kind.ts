@@ -1,6 +1,6 @@
 /** Enrollment groups as a kind of the shared machinery, and their dynamic provider. */
 import type { dynamic } from "@pulumi/pulumi";
-import { pageOf, type EnrollmentKind } from "../core/kind";
+import type { EnrollmentKind } from "../core/kind";
 import { createProvider } from "../core/lifecycle";
 import { checkGroupInputs } from "./check";
 
@@ -11,14 +11,7 @@ export const ENROLLMENT_GROUP: EnrollmentKind = {
   idKey: "enrollmentGroupId",
   signingCertificates: true,
   check: checkGroupInputs,
-  calls: {
-    get: (client, id) => client.getEnrollmentGroup(id),
-    attestation: (client, id) => client.getEnrollmentGroupAttestationMechanism(id),
-    put: (client, record) => client.createOrUpdateEnrollmentGroup(record as never),
-    delete: (client, id) => client.deleteEnrollmentGroup(id),
-    query: (client, pageSize, token) =>
-      pageOf(client.createEnrollmentGroupQuery({ query: "*" }, pageSize), token),
-  },
+  collection: "/enrollmentGroups/",
 };
 
 /** The `pulumi.dynamic.ResourceProvider` of `EnrollmentGroup`. */

@@ -1,6 +1,6 @@
 /** Individual enrollments as a kind of the shared machinery, and their dynamic provider. */
 import type { dynamic } from "@pulumi/pulumi";
-import { pageOf, type EnrollmentKind } from "../core/kind";
+import type { EnrollmentKind } from "../core/kind";
 import { createProvider } from "../core/lifecycle";
 import { checkInputs } from "./check";
 
@@ -11,14 +11,7 @@ export const INDIVIDUAL_ENROLLMENT: EnrollmentKind = {
   idKey: "registrationId",
   signingCertificates: false,
   check: checkInputs,
-  calls: {
-    get: (client, id) => client.getIndividualEnrollment(id),
-    attestation: (client, id) => client.getIndividualEnrollmentAttestationMechanism(id),
-    put: (client, record) => client.createOrUpdateIndividualEnrollment(record as never),
-    delete: (client, id) => client.deleteIndividualEnrollment(id),
-    query: (client, pageSize, token) =>
-      pageOf(client.createIndividualEnrollmentQuery({ query: "*" }, pageSize), token),
-  },
+  collection: "/enrollments/",
 };
 
 /** The `pulumi.dynamic.ResourceProvider` of `IndividualEnrollment`. */

@@ -14,6 +14,7 @@ import {
   type DpsDescription,
 } from "../../provider/azure/dps";
 import { DPS_RESOURCE_ID_SHAPE } from "../../provider/azure/resourceId";
+import { checkGroupInputs } from "../../provider/group/check";
 import { checkInputs } from "../../provider/individual/check";
 
 const SUBSCRIPTION = "11111111-2222-3333-4444-555555555555";
@@ -133,6 +134,14 @@ class AzureMocks implements pulumi.runtime.Mocks {
         const description = this.addDps(String(inputs.resourceGroupName), name, hubHostNames);
         return { id: String(description.id), state: { ...inputs, ...description } };
       }
+      case "azure-native:deviceregistry:Namespace":
+      case "azure-native:deviceregistry:Credential":
+      case "azure-native:deviceregistry:Policy": {
+        // ARM names: the namespace and policy as given or autonamed; a namespace's credential is "default".
+        const own = args.type.endsWith("Policy") ? inputs.policyName : inputs.namespaceName;
+        const name = args.type.endsWith("Credential") ? "default" : String(own ?? `${args.name}-1`);
+        return { id: `${args.name}-id`, state: { ...inputs, name } };
+      }
       default:
         return { id: `${args.name}-id`, state: args.inputs };
     }
@@ -185,6 +194,7 @@ interface ExampleResult {
   dps: pulumi.CustomResource & DpsDescription;
   hub: pulumi.CustomResource;
   enrollments: Record<string, pulumi.CustomResource & { connection: pulumi.Output<unknown> }>;
+  adr: { group: pulumi.CustomResource };
 }
 
 /** Loads examples/azure/program.ts from source (the root build does not compile examples). */
@@ -217,7 +227,7 @@ describe("examples/azure under setMocks", function () {
   before(async () => {
     await pulumi.runtime.setMocks(mocks, "dps-enrollments-azure", "test", false);
     example = loadExample().azureExample({ prefix: "wired" });
-    await Promise.all(Object.values(example.enrollments).map((e) => valueOf(e.urn)));
+    await Promise.all([...Object.values(example.enrollments), example.adr.group].map((e) => valueOf(e.urn)));
   });
 
   const keyForms: [string, string][] = [
@@ -238,6 +248,19 @@ describe("examples/azure under setMocks", function () {
       });
     });
   }
+
+  it("the ADR group names the namespace, certificate authority and policy from azure-native's outputs", () => {
+    const inputs = plain(mocks.inputsOf("adr-fleet"));
+    assert.equal(field(inputs, "enrollmentGroupId"), "wired-adr-fleet");
+    assert.equal(field(inputs, "namespaceName"), "adr-1");
+    assert.equal(field(inputs, "certificateAuthorityName"), "default");
+    assert.equal(field(inputs, "certificatePolicyName"), "adr-devices-1");
+    assert.deepEqual(
+      checkGroupInputs(inputs as Record<string, unknown>).failures,
+      [],
+      "the names azure-native gives pass the preview checks",
+    );
+  });
 
   it("every enrollment keeps its connection secret in state", async () => {
     for (const [name, enrollment] of Object.entries(example.enrollments)) {

@@ -11,7 +11,7 @@ import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import type { EnrollmentGroup, IndividualEnrollment } from "azure-iot-provisioning-service/dist/interfaces";
 import type { EmulatorHandle } from "../../emulator";
 import { createTlsMaterial, issueCertificate, type IssuedCertificate } from "../../emulator/tls";
-import { registerDevice } from "../support/devices";
+import { refused, registerDevice } from "../support/devices";
 import { KEY_A, KEY_B, clientFor, raw, start } from "./helpers";
 
 const HUBS = ["hub1.azure-devices.net", "hub2.azure-devices.net", "hub3.azure-devices.net"];
@@ -19,17 +19,6 @@ const HUBS = ["hub1.azure-devices.net", "hub2.azure-devices.net", "hub3.azure-de
 /** The device key of a group member, computed as the Azure docs show (independently of the emulator). */
 function deviceKey(groupKey: string, registrationId: string): string {
   return createHmac("sha256", Buffer.from(groupKey, "base64")).update(registrationId).digest("base64");
-}
-
-/** Asserts the SDK's registration fails with the service's 401 (errorCode 401002) and a message matching `message`. */
-async function refused(promise: Promise<unknown>, message: RegExp): Promise<void> {
-  await assert.rejects(promise, (err: Error & { response?: { statusCode?: number } }) => {
-    assert.equal(err.name, "UnauthorizedError", err.message);
-    assert.equal(err.response?.statusCode, 401);
-    assert.match(err.message, /"errorCode":401002/);
-    assert.match(err.message, message);
-    return true;
-  });
 }
 
 function symmetric(registrationId: string, extra: object = {}): IndividualEnrollment {

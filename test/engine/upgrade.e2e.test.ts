@@ -5,13 +5,16 @@
 // connection moves to stack config with no write, shrinking the state, and the stack is destroyed).
 import { strict as assert } from "assert";
 import { execFileSync, execSync } from "node:child_process";
+import { X509Certificate } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
+import { issueCertificate } from "../../emulator/tls";
 import { IndividualEnrollment, type DpsConnectionArgs } from "../../provider";
 import { parseConnectionString } from "../../provider/core/connectionString";
+import { raw } from "../emulator/helpers";
 import { emulatorClient, emulatorConnection, emulatorStackConfig } from "../support/service";
 import { INDIVIDUAL_ENROLLMENT_TYPE, PROVIDER_MODULE_TEXT } from "../../provider/individual/resource";
 import { EngineStack, findPulumi, REPO_ROOT, type StepInfo } from "../support/engine";
@@ -25,6 +28,14 @@ const TPM_EK =
   "AToAAQALAAMAsgAgg3GXZ0SEs/gakMyNRqXXJP1S124GUgtk8qHaGzMUaaoABgCAAEMAEAgAAAAAAAEAxsj2gUScTk1UjuioeTlfGYZrrimExB+bScH75adUMRIi2UOMxG1kw4y+9RW/IVoMl4e620VxZad0ARX2gUqVjYO7KPVt3dyKhZS3dkcvfBisBhP1XH9B33VqHG9SHnbnQXdBUaCgKAfxome8UmBKfe+naTsE5fkvjb/do3/dD6l4sGBwFCnKRdln4XpM03zLpoHFao8zOwt8l/uP3qUIxmCYv9A7m69Ms+5/pCkTu/rK4mRDsfhZ0QLfbzVI6zQFOKF/rwsfBtFeWlWtcuJMKlXdD8TXWElTzgh7JS4qhFzreL0c1mI0GCj+Aws0usZh7dLIVPnlgZcBhgy1SSDQMQ==";
 
 type EnrollmentClass = typeof IndividualEnrollment;
+
+/** An Azure Device Registry policy the emulator knows, set on `up-sym` outside Pulumi. */
+const ADR_POLICY = "plant-ns/plant-ca/sensors";
+const ADR = {
+  namespaceName: "plant-ns",
+  certificateAuthorityName: "plant-ca",
+  certificatePolicyName: "sensors",
+};
 
 /** Extracts the release's provider from git and compiles it into `dir/dist`. */
 function buildRelease(dir: string): void {
@@ -95,8 +106,10 @@ describe("upgrade from the released version (real Pulumi engine + emulator)", fu
   let client: ProvisioningServiceClient;
   let connectionArgs: DpsConnectionArgs;
   let s: EngineStack;
+  /** An enrolled device certificate: this version's `certificates` output reports it. */
+  let devicePem: string;
 
-  /** The three enrollments; `ownConnection: false` leaves the connection to the stack config. */
+  /** The enrollments; `ownConnection: false` leaves the connection to the stack config. */
   function program(Enrollment: EnrollmentClass, tags: Record<string, string>, ownConnection = true) {
     return async () => {
       const connection = ownConnection ? connectionArgs : undefined;
@@ -120,6 +133,11 @@ describe("upgrade from the released version (real Pulumi engine + emulator)", fu
         attestation: { type: "x509", primaryCaName: "rootca" },
         provisioningStatus: "disabled",
       });
+      new Enrollment("x509", {
+        connection,
+        registrationId: "up-x509",
+        attestation: { type: "x509", primaryCertificate: devicePem },
+      });
       return {};
     };
   }
@@ -137,7 +155,8 @@ describe("upgrade from the released version (real Pulumi engine + emulator)", fu
       "dir",
     );
     linkPackage(root, released);
-    emu = await startEmulator();
+    devicePem = (await issueCertificate({ commonName: "up-x509" })).certificatePem;
+    emu = await startEmulator({ adrPolicies: [ADR_POLICY] });
     connectionArgs = emulatorConnection(emu);
     client = emulatorClient(emu);
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the release is loaded at run time
@@ -170,13 +189,36 @@ describe("upgrade from the released version (real Pulumi engine + emulator)", fu
     assert.ok(fs.existsSync(path.join(released, "dist", "provider", "semantics.js")));
     assert.ok(!fs.existsSync(path.join(released, "dist", "provider", "core")));
     const r = await s.up();
-    assert.equal(r.summary.resourceChanges?.create, 4, r.output);
+    assert.equal(r.summary.resourceChanges?.create, 5, r.output);
     const state = await s.exportStack();
     const enrollments = (
       state.deployment.resources as { type: string; inputs: Record<string, unknown> }[]
     ).filter((res) => res.type === INDIVIDUAL_ENROLLMENT_TYPE);
-    assert.equal(enrollments.length, 3);
+    assert.equal(enrollments.length, 4);
     for (const res of enrollments) assert.equal(res.inputs.__provider, RELEASED_PROVIDER_TEXT);
+  });
+
+  it("ADR references set outside Pulumi, which the release's refresh cannot see, are on the record", async () => {
+    // Another tool sets them with 2026-11-01; the release then refreshes (2021-10-01 reads): its state
+    // has the new etag and no ADR fields, the trap a Set from that state must not fall into.
+    const path2026 = "/enrollments/up-sym?api-version=2026-11-01";
+    const current = (await raw(emu, path2026)).json() as Record<string, unknown>;
+    current.attestation = (
+      await raw(emu, "/enrollments/up-sym/attestationmechanism?api-version=2026-11-01", { method: "POST" })
+    ).json();
+    const put = await raw(emu, path2026, {
+      method: "PUT",
+      headers: { "content-type": "application/json", "if-match": String(current.etag) },
+      body: JSON.stringify({ ...current, ...ADR }),
+    });
+    assert.equal(put.status, 200, put.text);
+    const refreshed = await s.refresh();
+    assert.equal(refreshed.summary.result, "succeeded", refreshed.output);
+    const sym = (await s.exportStack()).deployment.resources.find((res: { urn: string }) =>
+      res.urn.endsWith("::sym"),
+    ) as { outputs: Record<string, unknown> };
+    assert.equal(sym.outputs.etag, (put.json() as { etag: string }).etag, "the release stored the new etag");
+    assert.equal(sym.outputs.namespaceName, undefined);
   });
 
   it("this version previews the released stack with no changes and no service call", async () => {
@@ -189,12 +231,46 @@ describe("upgrade from the released version (real Pulumi engine + emulator)", fu
     assert.equal(emu.stats().total, 0);
   });
 
+  it("this version's first Set of the released state reads once and keeps the ADR references", async () => {
+    s.setProgram(program(IndividualEnrollment, { env: "stage" }));
+    emu.resetStats();
+    const r = await s.up();
+    assert.equal(r.summary.resourceChanges?.update, 1, r.output);
+    const calls = emu.stats().operations;
+    assert.equal(calls.get, 1, "one read of the enrollment the Set changes");
+    assert.equal(calls.put, 1);
+    const sym = (await raw(emu, "/enrollments/up-sym?api-version=2026-11-01")).json() as Record<
+      string,
+      unknown
+    >;
+    assert.deepEqual((sym.initialTwin as { tags?: unknown }).tags, { env: "stage" });
+    assert.deepEqual(
+      {
+        namespaceName: sym.namespaceName,
+        certificateAuthorityName: sym.certificateAuthorityName,
+        certificatePolicyName: sym.certificatePolicyName,
+      },
+      ADR,
+      "the first Set after the upgrade dropped the ADR references",
+    );
+  });
+
   it("this version refreshes it with no drift, then applies a Set to it keeping the keys", async () => {
     const keys = (await client.getIndividualEnrollmentAttestationMechanism("up-sym")).responseBody
       .symmetricKey;
     const refreshed = await s.refresh();
     assert.equal(refreshed.summary.result, "succeeded", refreshed.output);
     assert.deepEqual(changes((await s.preview()).steps), [], "drift after refresh");
+    // The released state had no `certificates` output; the refresh fills it in from the service's info.
+    const resources = (await s.exportStack()).deployment.resources as {
+      urn: string;
+      outputs?: { certificates?: { primary?: { sha256Thumbprint?: string } } };
+    }[];
+    const x509 = resources.find((res) => res.urn.endsWith("::x509"));
+    assert.equal(
+      x509?.outputs?.certificates?.primary?.sha256Thumbprint,
+      new X509Certificate(devicePem).fingerprint256.replace(/:/g, ""),
+    );
     s.setProgram(program(IndividualEnrollment, { env: "prod" }));
     const r = await s.up();
     assert.equal(r.summary.resourceChanges?.update, 1, r.output);
@@ -212,9 +288,9 @@ describe("upgrade from the released version (real Pulumi engine + emulator)", fu
     s.setProgram(program(IndividualEnrollment, { env: "prod" }, false));
     emu.resetStats();
     const r = await s.up();
-    assert.equal(r.summary.resourceChanges?.update, 3, r.output);
+    assert.equal(r.summary.resourceChanges?.update, 4, r.output);
     // One GET each proves the stack's connection reaches the same records; nothing is written.
-    assert.deepEqual([emu.stats().operations.put, emu.stats().operations.get], [0, 3]);
+    assert.deepEqual([emu.stats().operations.put, emu.stats().operations.get], [0, 4]);
     const after = await s.exportStackText();
     const hostName = parseConnectionString(emu.connectionString).hostName;
     const [olds, news] = [enrollmentsOf(before), enrollmentsOf(after)];
@@ -228,7 +304,7 @@ describe("upgrade from the released version (real Pulumi engine + emulator)", fu
     assert.equal(refreshed.summary.result, "succeeded", refreshed.output);
     assert.deepEqual(changes((await s.preview()).steps), [], "drift after refresh");
     const destroyed = await s.destroy();
-    assert.equal(destroyed.summary.resourceChanges?.delete, 4, destroyed.output);
+    assert.equal(destroyed.summary.resourceChanges?.delete, 5, destroyed.output);
     await assert.rejects(client.getIndividualEnrollment("up-sym"));
   });
 });

@@ -234,6 +234,36 @@ const FAILING: [string, Props, string, string | RegExp][] = [
     "not linked",
   ],
   ["an unknown property", { ...base, colour: "blue" }, "colour", "not a property"],
+  [
+    "an ADR policy named without its certificate authority",
+    { ...base, namespaceName: "factory-ns", certificatePolicyName: "devices" },
+    "certificateAuthorityName",
+    "certificateAuthorityName is missing: an Azure Device Registry certificate policy is named by namespaceName, certificateAuthorityName and certificatePolicyName together. Set certificateAuthorityName, or remove namespaceName and certificatePolicyName.",
+  ],
+  [
+    "an ADR namespace alone",
+    { ...base, namespaceName: "factory-ns" },
+    "certificatePolicyName",
+    "Set certificatePolicyName, or remove namespaceName",
+  ],
+  [
+    "an ADR namespace with capitals",
+    { ...base, namespaceName: "Factory", certificateAuthorityName: "ca1", certificatePolicyName: "devices" },
+    "namespaceName",
+    "3 to 64 lowercase letters, digits and hyphens",
+  ],
+  [
+    "an ADR policy name too short",
+    { ...base, namespaceName: "factory", certificateAuthorityName: "ca1", certificatePolicyName: "p" },
+    "certificatePolicyName",
+    'certificatePolicyName "p" is not an Azure Device Registry name',
+  ],
+  [
+    "an ADR certificate authority starting with a hyphen",
+    { ...base, namespaceName: "factory", certificateAuthorityName: "-ca", certificatePolicyName: "devices" },
+    "certificateAuthorityName",
+    "starting with a letter or digit",
+  ],
 ];
 
 describe("check (gRPC server): bad input fails at preview time, naming the property", function () {
@@ -288,6 +318,12 @@ describe("check (gRPC server): bad input fails at preview time, naming the prope
         iotHubs: ["hub1.azure-devices.net"],
       },
       { ...base, iotHubHostName: "hub1.azure-devices.net" },
+      {
+        ...base,
+        namespaceName: "factory-ns",
+        certificateAuthorityName: "Ca-1",
+        certificatePolicyName: "devices",
+      },
       { ...base, connection: { hostName: "x.azure-devices-provisioning.net", credential: "default" } },
       {
         ...base,
@@ -310,6 +346,9 @@ describe("check (gRPC server): bad input fails at preview time, naming the prope
         allocationPolicy: "Static",
         iotHubs: UNKNOWN,
         tags: UNKNOWN,
+        namespaceName: UNKNOWN,
+        certificateAuthorityName: UNKNOWN,
+        certificatePolicyName: "devices",
       },
     );
     assert.deepEqual(failures, []);

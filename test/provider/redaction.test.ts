@@ -10,7 +10,7 @@ import { DpsServiceError, redactSecrets } from "../../provider/core/errors";
 import type { WireEnrollment } from "../../provider/core/semantics";
 import { INDIVIDUAL_ENROLLMENT } from "../../provider/individual/kind";
 import { EnrollmentService } from "../../provider/core/service";
-import { createServiceClient } from "../../provider/core/transport";
+import { createDataPlaneClient, createServiceClient } from "../../provider/core/transport";
 import { DynamicProviderServer, type Props } from "../support/dynamicProvider";
 
 const OWNER_KEY = Buffer.alloc(32, 21).toString("base64");
@@ -73,7 +73,7 @@ describe("provider: no secret in errors", function () {
   it("DpsServiceError wraps the official client's errors for every failure the emulator can produce", async () => {
     const service = (key: string, keyName = "owner") =>
       new EnrollmentService(
-        createServiceClient({
+        createDataPlaneClient({
           connectionString: cs(keyName, key),
           endpoint: emu.endpoint,
           caCertificate: emu.caCertificate,

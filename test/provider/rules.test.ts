@@ -84,6 +84,34 @@ describe("Set merge (pure)", () => {
     );
     assert.equal(view.attestation.primaryKey, "P");
   });
+
+  it("certificates: kept from the service's info (four fields), absent without a thumbprint or for CA references", () => {
+    const info = {
+      subjectName: "CN=d1",
+      issuerName: "CN=d1",
+      sha1Thumbprint: "AA",
+      sha256Thumbprint: "BB",
+      notBeforeUtc: "2026-01-01T00:00:00.000Z",
+      notAfterUtc: "2027-01-01T00:00:00.000Z",
+      serialNumber: "01",
+      version: 3,
+    };
+    const x509 = (certs: object) =>
+      fromWire({ registrationId: "d1", attestation: { type: "x509", x509: certs } });
+    assert.deepEqual(
+      x509({ clientCertificates: { primary: { info }, secondary: { info: {} } } }).certificates,
+      {
+        primary: {
+          sha256Thumbprint: "BB",
+          sha1Thumbprint: "AA",
+          subjectName: "CN=d1",
+          notAfterUtc: info.notAfterUtc,
+        },
+      },
+    );
+    assert.equal(x509({ clientCertificates: { primary: { certificate: "PEM" } } }).certificates, undefined);
+    assert.equal(x509({ caReferences: { primary: "ca" } }).certificates, undefined);
+  });
 });
 
 describe("diff (pure)", () => {

@@ -4,6 +4,7 @@
 // request's when it opens a connection: so an agent with {host: 127.0.0.1, port, ca} sends the SDK's
 // requests to the emulator, trusting its CA, while TLS still checks the DPS host name (in the
 // emulator's certificate).
+import assert from "node:assert/strict";
 import { Agent } from "node:https";
 import { Http as HttpBase } from "azure-iot-http-base";
 import { ProvisioningDeviceClient, type RegistrationResult } from "azure-iot-provisioning-device";
@@ -39,4 +40,15 @@ export async function registerDevice(
   const client = ProvisioningDeviceClient.create(emu.hostName, emu.idScope, deviceTransport(emu), security);
   if (payload) client.setProvisioningPayload(payload);
   return (await client.register()) as RegistrationResult;
+}
+
+/** Asserts the SDK's registration fails with the service's 401 (errorCode 401002) and a message matching `message`. */
+export async function refused(promise: Promise<unknown>, message: RegExp): Promise<void> {
+  await assert.rejects(promise, (err: Error & { response?: { statusCode?: number } }) => {
+    assert.equal(err.name, "UnauthorizedError", err.message);
+    assert.equal(err.response?.statusCode, 401);
+    assert.match(err.message, /"errorCode":401002/);
+    assert.match(err.message, message);
+    return true;
+  });
 }

@@ -4,6 +4,8 @@
  * `__provider` set to the serialized provider text that `dynamic.Resource` stores in state.
  */
 import { ChildProcess, spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import * as grpc from "@grpc/grpc-js";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
@@ -40,6 +42,29 @@ export interface WireDiff {
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
 
+let pluginDir: string | undefined;
+
+/**
+ * The plugin's working directory: where the provider text's `require("pulumi-dps-enrollments/...")`
+ * resolves from. The repository when its `node_modules` link leads back to it; otherwise (a git
+ * worktree sharing another checkout's `node_modules`, whose link leads there) a temporary directory
+ * whose link leads to this checkout, so the code under test is what the plugin runs.
+ */
+function pluginCwd(): string {
+  try {
+    if (fs.realpathSync(path.join(REPO_ROOT, "node_modules", "pulumi-dps-enrollments")) === REPO_ROOT)
+      return REPO_ROOT;
+  } catch {
+    // no link: make one below
+  }
+  if (pluginDir) return pluginDir;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dps-plugin-"));
+  fs.mkdirSync(path.join(dir, "node_modules"));
+  fs.symlinkSync(REPO_ROOT, path.join(dir, "node_modules", "pulumi-dps-enrollments"), "dir");
+  process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+  return (pluginDir = dir);
+}
+
 function toStruct(value: Props): Struct {
   return Struct.fromJavaScript(JSON.parse(JSON.stringify(value)));
 }
@@ -71,7 +96,7 @@ export class DynamicProviderServer {
   ): Promise<DynamicProviderServer> {
     const script = require.resolve("@pulumi/pulumi/cmd/dynamic-provider");
     const child = spawn(process.execPath, [script, "127.0.0.1:1"], {
-      cwd: REPO_ROOT,
+      cwd: pluginCwd(),
       env,
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -1,0 +1,109 @@
+/**
+ * The five data-plane calls the provider makes, at api-version 2026-11-01, on the REST layer the
+ * official `azure-iot-provisioning-service` client is built on (`azure-iot-http-base`'s
+ * `RestApiClient`: the same SAS or Entra token, user agent, keep-alive agent and error translation).
+ *
+ * Why not the official client's methods: it speaks 2021-10-01 only, whose reads leave out the Azure
+ * Device Registry fields and whose writes would drop them. Why not a new client: none speaks
+ * 2026-11-01 yet, and these calls are the client's own, one version later (same paths and headers).
+ */
+import type { RestApiClient } from "azure-iot-http-base";
+import type { QueryPage } from "./fleetRead";
+import type { WireAttestation, WireEnrollment } from "./semantics";
+
+/** The data-plane api-version every call of the provider uses. */
+export const DATA_PLANE_API_VERSION = "2026-11-01";
+
+/** The collection of a kind of record: `/enrollments/` or `/enrollmentGroups/`. */
+export type CollectionPath = "/enrollments/" | "/enrollmentGroups/";
+
+/** An answer: the parsed body (what the official client resolves as `responseBody`). */
+export interface DataPlaneResult<T> {
+  /** The parsed JSON body. */
+  responseBody: T;
+}
+
+const JSON_HEADERS = { Accept: "application/json", "Content-Type": "application/json; charset=utf-8" };
+
+/** Calls on one DPS, by collection path, at {@link DATA_PLANE_API_VERSION}. */
+export class DataPlaneClient {
+  /**
+   * @param rest - The REST client (auth and transport), e.g. from {@link createRestClient}.
+   * @param apiVersion - The api-version of every call.
+   */
+  constructor(
+    private readonly rest: RestApiClient,
+    readonly apiVersion: string = DATA_PLANE_API_VERSION,
+  ) {}
+
+  private call<T>(
+    method: "GET" | "PUT" | "POST" | "DELETE",
+    path: string,
+    headers: Record<string, string | number>,
+    body: unknown,
+  ): Promise<{ body: T; headers: Record<string, unknown> }> {
+    const url = `${path}?api-version=${this.apiVersion}`;
+    return new Promise((resolve, reject) => {
+      this.rest.executeApiCall(method, url, headers, body, (error, result, response) => {
+        if (error) reject(error);
+        else resolve({ body: result as T, headers: (response?.headers ?? {}) as Record<string, unknown> });
+      });
+    });
+  }
+
+  /** GET `{collection}{id}`: the record, keys hidden. */
+  async get(collection: CollectionPath, id: string): Promise<DataPlaneResult<WireEnrollment>> {
+    const { body } = await this.call<WireEnrollment>(
+      "GET",
+      collection + encodeURIComponent(id),
+      {
+        Accept: "application/json",
+      },
+      null,
+    );
+    return { responseBody: body };
+  }
+
+  /** POST `{collection}{id}/attestationmechanism`: the attestation with its keys. */
+  async attestation(collection: CollectionPath, id: string): Promise<DataPlaneResult<WireAttestation>> {
+    const path = `${collection}${encodeURIComponent(id)}/attestationmechanism`;
+    const { body } = await this.call<WireAttestation>("POST", path, JSON_HEADERS, undefined);
+    return { responseBody: body };
+  }
+
+  /** PUT the record; its `etag`, when set, is sent as `If-Match` (as the official client does). */
+  async put(
+    collection: CollectionPath,
+    id: string,
+    record: WireEnrollment,
+  ): Promise<DataPlaneResult<WireEnrollment>> {
+    const headers: Record<string, string> = { ...JSON_HEADERS };
+    if (record.etag) headers["If-Match"] = record.etag;
+    const { body } = await this.call<WireEnrollment>(
+      "PUT",
+      collection + encodeURIComponent(id),
+      headers,
+      record,
+    );
+    return { responseBody: body };
+  }
+
+  /** DELETE the record. */
+  async delete(collection: CollectionPath, id: string): Promise<void> {
+    await this.call("DELETE", collection + encodeURIComponent(id), {}, null);
+  }
+
+  /** POST `{collection}query`: one page of every record, from the start when `token` is undefined. */
+  async query(collection: CollectionPath, pageSize: number, token: string | undefined): Promise<QueryPage> {
+    const headers: Record<string, string | number> = { ...JSON_HEADERS, "x-ms-max-item-count": pageSize };
+    if (token) headers["x-ms-continuation"] = token;
+    const { body, headers: answer } = await this.call<WireEnrollment[]>(
+      "POST",
+      `${collection}query`,
+      headers,
+      { query: "*" },
+    );
+    const next = answer["x-ms-continuation"];
+    return { items: body, token: typeof next === "string" && next ? next : undefined };
+  }
+}
