@@ -53,7 +53,10 @@ export class EnrollmentService {
     this.idKey = kind.idKey;
   }
 
-  /** The service of `kind` for a connection (or a reference to the stack config's); the client is created once per process and connection. */
+  /**
+   * The service of `kind` for a connection (or a reference to the stack config's); the client is
+   * created once per process and connection.
+   */
   static for(given: EnrollmentConnection | undefined, kind: EnrollmentKind): EnrollmentService {
     // A reference (what state keeps when the stack config gives the connection) resolves to the config's.
     const connection = resolveConnection(given);
