@@ -6,10 +6,10 @@ import { strict as assert } from "assert";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { IndividualEnrollment, type DpsConnectionArgs } from "../../provider";
 import { raw } from "../emulator/helpers";
+import { adrOf, outOfBand2026, read2026, V2026 } from "../support/dataPlane2026";
 import { emulatorConnection } from "../support/service";
 import { EngineCommandError, EngineStack, findPulumi, type StepInfo } from "../support/engine";
 
-const V2026 = "api-version=2026-11-01";
 const POLICY = {
   namespaceName: "plant-ns",
   certificateAuthorityName: "plant-ca",
@@ -63,17 +63,7 @@ describe("ADR certificate-policy references end to end (real Pulumi engine + emu
     s.setProgram(program(d));
   }
 
-  async function record(id: string): Promise<Record<string, unknown>> {
-    const res = await raw(emu, `/enrollments/${id}?${V2026}`);
-    assert.equal(res.status, 200, res.text);
-    return res.json() as Record<string, unknown>;
-  }
-
-  const adrOf = (r: Record<string, unknown>) => ({
-    namespaceName: r.namespaceName,
-    certificateAuthorityName: r.certificateAuthorityName,
-    certificatePolicyName: r.certificatePolicyName,
-  });
+  const record = (id: string) => read2026(emu, "enrollments", id);
 
   before(async () => {
     await findPulumi();
@@ -121,17 +111,7 @@ describe("ADR certificate-policy references end to end (real Pulumi engine + emu
   });
 
   it("a Set from a program that does not name them keeps references set outside Pulumi", async () => {
-    const current = await record("adr-plain");
-    current.attestation = (
-      await raw(emu, `/enrollments/adr-plain/attestationmechanism?${V2026}`, { method: "POST" })
-    ).json();
-    Object.assign(current, POLICY);
-    const put = await raw(emu, `/enrollments/adr-plain?${V2026}`, {
-      method: "PUT",
-      headers: { "content-type": "application/json", "if-match": String(current.etag) },
-      body: JSON.stringify(current),
-    });
-    assert.equal(put.status, 200, put.text);
+    await outOfBand2026(emu, "enrollments", "adr-plain", (r) => Object.assign(r, POLICY));
 
     use({ ...desired, plainTags: { env: "prod" } });
     const p = await s.preview();

@@ -14,7 +14,7 @@ import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { issueCertificate } from "../../emulator/tls";
 import { IndividualEnrollment, type DpsConnectionArgs } from "../../provider";
 import { parseConnectionString } from "../../provider/core/connectionString";
-import { raw } from "../emulator/helpers";
+import { adrOf, outOfBand2026, read2026 } from "../support/dataPlane2026";
 import { emulatorClient, emulatorConnection, emulatorStackConfig } from "../support/service";
 import { INDIVIDUAL_ENROLLMENT_TYPE, PROVIDER_MODULE_TEXT } from "../../provider/individual/resource";
 import { EngineStack, findPulumi, REPO_ROOT, type StepInfo } from "../support/engine";
@@ -201,17 +201,7 @@ describe("upgrade from the released version (real Pulumi engine + emulator)", fu
   it("ADR references set outside Pulumi, which the release's refresh cannot see, are on the record", async () => {
     // Another tool sets them with 2026-11-01; the release then refreshes (2021-10-01 reads): its state
     // has the new etag and no ADR fields, the trap a Set from that state must not fall into.
-    const path2026 = "/enrollments/up-sym?api-version=2026-11-01";
-    const current = (await raw(emu, path2026)).json() as Record<string, unknown>;
-    current.attestation = (
-      await raw(emu, "/enrollments/up-sym/attestationmechanism?api-version=2026-11-01", { method: "POST" })
-    ).json();
-    const put = await raw(emu, path2026, {
-      method: "PUT",
-      headers: { "content-type": "application/json", "if-match": String(current.etag) },
-      body: JSON.stringify({ ...current, ...ADR }),
-    });
-    assert.equal(put.status, 200, put.text);
+    const put = await outOfBand2026(emu, "enrollments", "up-sym", (r) => Object.assign(r, ADR));
     const refreshed = await s.refresh();
     assert.equal(refreshed.summary.result, "succeeded", refreshed.output);
     const sym = (await s.exportStack()).deployment.resources.find((res: { urn: string }) =>
@@ -239,20 +229,9 @@ describe("upgrade from the released version (real Pulumi engine + emulator)", fu
     const calls = emu.stats().operations;
     assert.equal(calls.get, 1, "one read of the enrollment the Set changes");
     assert.equal(calls.put, 1);
-    const sym = (await raw(emu, "/enrollments/up-sym?api-version=2026-11-01")).json() as Record<
-      string,
-      unknown
-    >;
+    const sym = await read2026(emu, "enrollments", "up-sym");
     assert.deepEqual((sym.initialTwin as { tags?: unknown }).tags, { env: "stage" });
-    assert.deepEqual(
-      {
-        namespaceName: sym.namespaceName,
-        certificateAuthorityName: sym.certificateAuthorityName,
-        certificatePolicyName: sym.certificatePolicyName,
-      },
-      ADR,
-      "the first Set after the upgrade dropped the ADR references",
-    );
+    assert.deepEqual(adrOf(sym), ADR, "the first Set after the upgrade dropped the ADR references");
   });
 
   it("this version refreshes it with no drift, then applies a Set to it keeping the keys", async () => {

@@ -7,9 +7,7 @@ import { strict as assert } from "assert";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { DynamicProviderServer, GROUP, type Props } from "../support/dynamicProvider";
 import { emulatorConnection } from "../support/service";
-import { raw } from "../emulator/helpers";
-
-const V2026 = "api-version=2026-11-01";
+import { adrOf, keys2026, outOfBand2026, read2026, type Collection } from "../support/dataPlane2026";
 const POLICY = {
   namespaceName: "factory-ns",
   certificateAuthorityName: "ca-one",
@@ -46,32 +44,9 @@ describe("ADR certificate-policy references (gRPC server + emulator, 2026-11-01)
     await emu?.stop();
   });
 
-  /** The record as 2026-11-01 returns it. */
-  async function record(collection: string, id: string): Promise<Props> {
-    const res = await raw(emu, `/${collection}/${id}?${V2026}`);
-    assert.equal(res.status, 200, res.text);
-    return res.json() as Props;
-  }
-
-  /** A writer outside Pulumi: GET at 2026-11-01 (and the keys), change, PUT with the etag. */
-  async function outOfBand(collection: string, id: string, change: (r: Props) => void): Promise<void> {
-    const current = await record(collection, id);
-    const keys = await raw(emu, `/${collection}/${id}/attestationmechanism?${V2026}`, { method: "POST" });
-    current.attestation = keys.json();
-    change(current);
-    const res = await raw(emu, `/${collection}/${id}?${V2026}`, {
-      method: "PUT",
-      headers: { "content-type": "application/json", "if-match": String(current.etag) },
-      body: JSON.stringify(current),
-    });
-    assert.equal(res.status, 200, res.text);
-  }
-
-  const adrOf = (r: Props) => ({
-    namespaceName: r.namespaceName,
-    certificateAuthorityName: r.certificateAuthorityName,
-    certificatePolicyName: r.certificatePolicyName,
-  });
+  const record = (collection: Collection, id: string) => read2026(emu, collection, id);
+  const outOfBand = (collection: Collection, id: string, change: (r: Props) => void) =>
+    outOfBand2026(emu, collection, id, change);
 
   it("creates an enrollment and a group that name a policy; the records and the outputs hold it", async () => {
     const id = rid("adr-create");
@@ -103,7 +78,7 @@ describe("ADR certificate-policy references (gRPC server + emulator, 2026-11-01)
       attestation: { type: "symmetricKey" },
     });
     await outOfBand("enrollments", id, (r) => Object.assign(r, POLICY));
-    const before = await raw(emu, `/enrollments/${id}/attestationmechanism?${V2026}`, { method: "POST" });
+    const before = await keys2026(emu, "enrollments", id);
 
     const { outs } = await server.checkAndApply(id, created.outs, {
       connection,
@@ -115,8 +90,7 @@ describe("ADR certificate-policy references (gRPC server + emulator, 2026-11-01)
     assert.deepEqual(adrOf(after), POLICY, "the Set dropped the ADR references");
     assert.deepEqual((after.initialTwin as Props).tags, { env: "prod" });
     assert.deepEqual(adrOf(outs), POLICY, "the outputs do not show the references the record holds");
-    const keys = await raw(emu, `/enrollments/${id}/attestationmechanism?${V2026}`, { method: "POST" });
-    assert.deepEqual(keys.json(), before.json(), "the Set changed the keys");
+    assert.deepEqual(await keys2026(emu, "enrollments", id), before, "the Set changed the keys");
   });
 
   it("state from before 2026-11-01 is read once before a Set, so references it could not see are kept", async () => {
