@@ -17,12 +17,6 @@ export const DATA_PLANE_API_VERSION = "2026-11-01";
 /** The collection of a kind of record: `/enrollments/` or `/enrollmentGroups/`. */
 export type CollectionPath = "/enrollments/" | "/enrollmentGroups/";
 
-/** An answer: the parsed body (what the official client resolves as `responseBody`). */
-export interface DataPlaneResult<T> {
-  /** The parsed JSON body. */
-  responseBody: T;
-}
-
 const JSON_HEADERS = { Accept: "application/json", "Content-Type": "application/json; charset=utf-8" };
 
 /** Calls on one DPS, by collection path, at {@link DATA_PLANE_API_VERSION}. */
@@ -52,7 +46,7 @@ export class DataPlaneClient {
   }
 
   /** GET `{collection}{id}`: the record, keys hidden. */
-  async get(collection: CollectionPath, id: string): Promise<DataPlaneResult<WireEnrollment>> {
+  async get(collection: CollectionPath, id: string): Promise<WireEnrollment> {
     const { body } = await this.call<WireEnrollment>(
       "GET",
       collection + encodeURIComponent(id),
@@ -61,22 +55,18 @@ export class DataPlaneClient {
       },
       null,
     );
-    return { responseBody: body };
+    return body;
   }
 
   /** POST `{collection}{id}/attestationmechanism`: the attestation with its keys. */
-  async attestation(collection: CollectionPath, id: string): Promise<DataPlaneResult<WireAttestation>> {
+  async attestation(collection: CollectionPath, id: string): Promise<WireAttestation> {
     const path = `${collection}${encodeURIComponent(id)}/attestationmechanism`;
     const { body } = await this.call<WireAttestation>("POST", path, JSON_HEADERS, undefined);
-    return { responseBody: body };
+    return body;
   }
 
   /** PUT the record; its `etag`, when set, is sent as `If-Match` (as the official client does). */
-  async put(
-    collection: CollectionPath,
-    id: string,
-    record: WireEnrollment,
-  ): Promise<DataPlaneResult<WireEnrollment>> {
+  async put(collection: CollectionPath, id: string, record: WireEnrollment): Promise<WireEnrollment> {
     const headers: Record<string, string> = { ...JSON_HEADERS };
     if (record.etag) headers["If-Match"] = record.etag;
     const { body } = await this.call<WireEnrollment>(
@@ -85,7 +75,7 @@ export class DataPlaneClient {
       headers,
       record,
     );
-    return { responseBody: body };
+    return body;
   }
 
   /** DELETE the record. */

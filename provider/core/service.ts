@@ -111,8 +111,7 @@ export class EnrollmentService {
   /** GET the record; `undefined` when it does not exist. */
   async get(id: string): Promise<WireEnrollment | undefined> {
     try {
-      const result = await withRetries(() => this.client.get(this.collection, id), this.retry);
-      return result.responseBody;
+      return await withRetries(() => this.client.get(this.collection, id), this.retry);
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
       throw new DpsServiceError(`get of ${this.noun} "${id}"`, error, this.secrets, this.hostName);
@@ -122,8 +121,7 @@ export class EnrollmentService {
   /** The attestation with its secrets (`POST .../attestationmechanism`), the only way to read symmetric keys. */
   async attestation(id: string): Promise<WireAttestation> {
     try {
-      const result = await withRetries(() => this.client.attestation(this.collection, id), this.retry);
-      return result.responseBody;
+      return await withRetries(() => this.client.attestation(this.collection, id), this.retry);
     } catch (error) {
       throw new DpsServiceError(`read of the attestation of "${id}"`, error, this.secrets, this.hostName);
     }
@@ -138,7 +136,7 @@ export class EnrollmentService {
     const id = String(enrollment[this.idKey]);
     this.reader?.wrote(id);
     try {
-      const result = await withRetries(async () => {
+      return await withRetries(async () => {
         try {
           return await this.client.put(this.collection, id, enrollment);
         } catch (error) {
@@ -146,7 +144,6 @@ export class EnrollmentService {
           throw error;
         }
       }, this.retry);
-      return result.responseBody;
     } catch (error) {
       const what = `write of ${this.noun} "${id}"`;
       const keys = enrollment.attestation?.symmetricKey;
