@@ -9,10 +9,11 @@
  */
 import * as fs from "fs";
 import * as os from "os";
-import type { EmulatorHandle } from "../emulator";
-import { EngineStack } from "../test/support/engine";
+import { EngineStack, type ConfigInput } from "../test/support/engine";
+import { CONFIG_NAMESPACE } from "../provider/core/stackConnection";
 import { curveSvg, type CurveLine, type CurvePoint } from "./chart";
-import { connectionOf, enrollments, log, noops, table, timed } from "./common";
+import { enrollments, log, noops, table, timed } from "./common";
+import { RemoteEmulator } from "./remoteEmulator";
 
 /** One configuration: a line pair (create, Set-style change) of the chart. */
 export interface CurveConfig {
@@ -60,6 +61,10 @@ export interface CurveResult extends CurvePoint {
   calls?: number;
   /** 1-minute load average before and after the run (the machine is shared). */
   load?: [number, number];
+  /** Seconds from the first to the last service request (measured enrollment runs). */
+  serviceSeconds?: number;
+  /** Where the enrollments' connection was given (measured enrollment runs). */
+  connection?: "stack" | "resource";
 }
 
 /**
@@ -95,68 +100,22 @@ export interface CurveOptions {
   parallel: number;
   /** Where to write the SVG. */
   chart: string;
+  /**
+   * `stack`: the connection once in stack config, as docs/fleet-scale.md recommends for fleets;
+   * `resource`: given to every enrollment.
+   */
+  connection: "stack" | "resource";
 }
 
 /** Runs the curve; returns the table and fills `out.curve`. */
-export async function curveSection(
-  emu: EmulatorHandle,
-  o: CurveOptions,
-  out: Record<string, unknown>,
-): Promise<string> {
+export async function curveSection(o: CurveOptions, out: Record<string, unknown>): Promise<string> {
   const results: CurveResult[] = [];
-  const connection = connectionOf(emu);
-  for (const config of CURVE_CONFIGS.filter((c) => o.configs.has(c.id))) {
-    for (const n of [...o.ns].sort((a, b) => a - b)) {
-      const measured = (op: string) =>
-        results.filter((r) => r.config === config.id && r.op === op && !r.projected);
-      const guess = (op: "create" | "update") => {
-        const points = measured(op);
-        return points.length ? project(points, n, !config.skipCheckpoints) : 0;
-      };
-      if (guess("create") > o.limitSeconds || guess("update") > o.limitSeconds) {
-        for (const op of ["create", "update"] as const) {
-          const points = measured(op);
-          if (points.length) results.push({ config: config.id, op, n, seconds: guess(op), projected: true });
-        }
-        continue;
-      }
-      const prefix = `c-${config.id}-${n}`;
-      const program = (v: string) => (config.noop ? noops(n, v) : enrollments(connection, prefix, n, v));
-      const s = await EngineStack.create({
-        projectName: `bench-curve-${config.id}-${n}`,
-        program: program("v1"),
-        env: config.skipCheckpoints ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {},
-      });
-      try {
-        for (const [op, version] of [
-          ["create", "v1"],
-          ["update", "v2"],
-        ] as const) {
-          s.setProgram(program(version));
-          if (config.opsPerMinute) emu.setFaults({ opsPerMinute: config.opsPerMinute });
-          log(`curve: ${config.label}, ${op} of ${n}`);
-          const before = os.loadavg()[0];
-          const t = await timed(s, "up", o.parallel, config.noop ? undefined : emu);
-          emu.setFaults({ opsPerMinute: 0 });
-          results.push({
-            config: config.id,
-            op,
-            n,
-            seconds: t.ms / 1000,
-            projected: false,
-            failed: t.failed,
-            providerPeakRssMB: t.providerPeakRss / 2 ** 20,
-            calls: config.noop ? undefined : t.stats.total,
-            load: [before, os.loadavg()[0]],
-          });
-        }
-      } finally {
-        emu.setFaults({ opsPerMinute: 0 });
-        // The enrollments stay in the emulator (unique ids per run): a destroy with checkpoints
-        // would cost as much again.
-        await s.dispose();
-      }
-    }
+  const emu = await RemoteEmulator.start();
+  try {
+    for (const config of CURVE_CONFIGS.filter((c) => o.configs.has(c.id)))
+      for (const n of [...o.ns].sort((a, b) => a - b)) await curveRun(emu, o, config, n, results);
+  } finally {
+    await emu.stop();
   }
   out.curve = results;
   fs.writeFileSync(
@@ -166,12 +125,24 @@ export async function curveSection(
   log(`curve: chart ${o.chart}`);
   return table(
     `Fleet curve: pulumi up (parallel ${o.parallel}); projected rows are not measured`,
-    ["config", "op", "N", "s", "projected", "calls/enr", "provider peak RSS MB", "failed", "load 1m"],
+    [
+      "config",
+      "op",
+      "N",
+      "s",
+      "service s",
+      "projected",
+      "calls/enr",
+      "provider peak RSS MB",
+      "failed",
+      "load 1m",
+    ],
     results.map((r) => [
       r.config,
       r.op === "update" ? "Set-style update" : r.op,
       r.n,
       r.seconds,
+      r.serviceSeconds ?? "-",
       r.projected ? "projected" : "measured",
       r.calls === undefined ? "-" : r.calls / r.n,
       r.providerPeakRssMB ?? "-",
@@ -179,6 +150,115 @@ export async function curveSection(
       r.load ? r.load.map((l) => l.toFixed(1)).join("→") : "-",
     ]),
   );
+}
+
+/** One configuration at one N: create, then a Set-style change; or their projection past the limit. */
+async function curveRun(
+  emu: RemoteEmulator,
+  o: CurveOptions,
+  config: CurveConfig,
+  n: number,
+  results: CurveResult[],
+): Promise<void> {
+  const measured = (op: string) =>
+    results.filter((r) => r.config === config.id && r.op === op && !r.projected);
+  const guess = (op: "create" | "update") => {
+    const points = measured(op);
+    return points.length ? project(points, n, !config.skipCheckpoints) : 0;
+  };
+  if (guess("create") > o.limitSeconds || guess("update") > o.limitSeconds) {
+    for (const op of ["create", "update"] as const) {
+      const points = measured(op);
+      if (points.length) results.push({ config: config.id, op, n, seconds: guess(op), projected: true });
+    }
+    return;
+  }
+  const prefix = `c-${config.id}-${n}`;
+  const connection = {
+    connectionString: emu.connectionString,
+    endpoint: emu.endpoint,
+    caCertificate: emu.caCertificate,
+  };
+  const fromStack = o.connection === "stack";
+  const program = (v: string) =>
+    config.noop ? noops(n, v) : enrollments(fromStack ? undefined : connection, prefix, n, v);
+  const stackConfig: Record<string, ConfigInput> = {};
+  if (fromStack && !config.noop)
+    for (const [key, value] of Object.entries(connection))
+      stackConfig[`${CONFIG_NAMESPACE}:${key}`] =
+        key === "connectionString" ? { value, secret: true } : value;
+  const s = await EngineStack.create({
+    projectName: `bench-curve-${config.id}-${n}`,
+    program: program("v1"),
+    config: stackConfig,
+    env: config.skipCheckpoints ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {},
+  });
+  try {
+    for (const [op, version] of [
+      ["create", "v1"],
+      ["update", "v2"],
+    ] as const) {
+      s.setProgram(program(version));
+      await emu.setFaults({ opsPerMinute: config.opsPerMinute ?? 0 }); // a full bucket for each run
+      await emu.resetStats();
+      log(`curve: ${config.label}, ${op} of ${n}`);
+      const before = os.loadavg()[0];
+      const span = config.noop ? undefined : new ServiceSpan(emu);
+      const t = await timed(s, "up", o.parallel);
+      const serviceSeconds = await span?.stop();
+      const stats = config.noop ? undefined : await emu.stats();
+      results.push({
+        config: config.id,
+        op,
+        n,
+        seconds: t.ms / 1000,
+        projected: false,
+        failed: t.failed,
+        providerPeakRssMB: t.providerPeakRss / 2 ** 20,
+        calls: stats?.total,
+        load: [before, os.loadavg()[0]],
+        serviceSeconds,
+        connection: config.noop ? undefined : o.connection,
+      });
+    }
+  } finally {
+    await emu.setFaults({ opsPerMinute: 0 });
+    // The enrollments stay in the emulator (unique ids per run): a destroy with checkpoints
+    // would cost as much again.
+    await s.dispose();
+  }
+}
+
+/** First to last service request, from the emulator's counters polled every 250 ms. */
+class ServiceSpan {
+  private first = 0;
+  private last = 0;
+  private seen = 0;
+  private readonly timer: NodeJS.Timeout;
+  private polling: Promise<void> = Promise.resolve();
+
+  constructor(private readonly emu: RemoteEmulator) {
+    this.timer = setInterval(() => {
+      this.polling = this.poll();
+    }, 250);
+  }
+
+  private async poll(): Promise<void> {
+    const total = (await this.emu.stats()).total;
+    if (total === this.seen) return;
+    const t = Date.now();
+    if (this.seen === 0) this.first = t;
+    this.last = t;
+    this.seen = total;
+  }
+
+  /** Seconds between the first and the last request seen. */
+  async stop(): Promise<number> {
+    clearInterval(this.timer);
+    await this.polling;
+    await this.poll();
+    return (this.last - this.first) / 1000;
+  }
 }
 
 /** The chart's lines: one per configuration and operation, and the quota floor. */

@@ -70,6 +70,7 @@ function parseOptions(argv: string[]): BenchOptions {
       "curve-configs": { type: "string", default: CURVE_CONFIGS.map((c) => c.id).join(",") },
       "curve-limit": { type: "string", default: "1800" },
       chart: { type: "string", default: path.join(REPO_ROOT, "bench", "fleet-curve.svg") },
+      "curve-connection": { type: "string", default: "stack" },
     },
   });
   const positive = (text: string, flag: string): number => {
@@ -93,8 +94,15 @@ function parseOptions(argv: string[]): BenchOptions {
       limitSeconds: positive(values["curve-limit"], "--curve-limit"),
       parallel: positive(values.parallel, "--parallel"),
       chart: values.chart,
+      connection: curveConnection(values["curve-connection"]),
     },
   };
+}
+
+/** `--curve-connection`: `stack` or `resource`. */
+function curveConnection(text: string): "stack" | "resource" {
+  if (text === "stack" || text === "resource") return text;
+  throw new Error(`--curve-connection expects 'stack' or 'resource', got '${text}'`);
 }
 
 /** The operations the wall-time section can time, in the order it runs them. */
@@ -410,7 +418,7 @@ async function main(): Promise<void> {
       for (const rate of o.opsPerMinute) tables.push(await quotaSection(emu, o, rate, quota));
       out.quota = quota.quota;
     }
-    if (o.sections.has("curve")) tables.push(await curveSection(emu, o.curve, out));
+    if (o.sections.has("curve")) tables.push(await curveSection(o.curve, out));
   } finally {
     await emu.stop();
   }

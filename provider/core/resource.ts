@@ -4,6 +4,7 @@
  * together (secrets marked, the provider given as a short module text that loads it by package name).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { canonicalAttestationType } from "./checks";
 import { IMPORT_KEY } from "./importing";
 import type {
   AllocationPolicy,
@@ -149,15 +150,30 @@ function secretIfKeys(attestation: pulumi.Input<object>): pulumi.Output<unknown>
 }
 
 /**
- * `opts` with the attestation (keys) and, when the resource is given one, the connection as secret
- * outputs. Without it the state keeps only the stack connection's host name, which is no secret.
+ * False only when the attestation is known, as the program declares it, to hold no key: a TPM or X.509
+ * type given as a plain string. Its output (public keys, certificates, CA names) then stays readable in
+ * state instead of costing a ciphertext per enrollment; anything else may come back with generated
+ * keys, so it stays secret.
+ */
+export function attestationMayHoldKeys(attestation: unknown): boolean {
+  if (attestation === null || typeof attestation !== "object" || pulumi.Output.isInstance(attestation))
+    return true;
+  const type = canonicalAttestationType((attestation as { type?: unknown }).type);
+  return type !== "tpm" && type !== "x509";
+}
+
+/**
+ * `opts` with the attestation (when it may hold keys) and, when the resource is given one, the
+ * connection as secret outputs. Without a connection the state keeps only the stack connection's
+ * host name, which is no secret.
  */
 export function withSecretOutputs(
   opts: pulumi.CustomResourceOptions | undefined,
   connectionGiven = true,
+  attestationSecret = true,
 ): pulumi.CustomResourceOptions {
   const extra = opts?.additionalSecretOutputs ?? [];
-  const secret = connectionGiven ? ["connection", "attestation"] : ["attestation"];
+  const secret = [...(connectionGiven ? ["connection"] : []), ...(attestationSecret ? ["attestation"] : [])];
   return { ...opts, additionalSecretOutputs: [...new Set([...extra, ...secret])] };
 }
 
@@ -165,16 +181,19 @@ export function withSecretOutputs(
  * `opts` as the engine gets them, with `props` completed: the connection and attestation secret
  * outputs, and the `import` option handed to the provider as the internal input `__import` (the
  * engine's own import step cannot reach a dynamic provider; see importing.ts and docs/import-and-drift.md).
+ * `attestation` is the program's, before `props` made it an output.
  */
 export function engineOptions(
   props: pulumi.Inputs,
   opts: pulumi.CustomResourceOptions | undefined,
+  attestation?: unknown,
 ): pulumi.CustomResourceOptions {
   const { import: importId, ...rest } = opts ?? {};
   const connectionGiven = props.connection !== undefined;
-  if (importId === undefined) return withSecretOutputs(opts, connectionGiven);
+  const attestationSecret = attestationMayHoldKeys(attestation);
+  if (importId === undefined) return withSecretOutputs(opts, connectionGiven, attestationSecret);
   if (rest.id === undefined) props[IMPORT_KEY] = importId;
-  return withSecretOutputs(rest, connectionGiven);
+  return withSecretOutputs(rest, connectionGiven, attestationSecret);
 }
 
 /**
@@ -192,7 +211,10 @@ export function providerModuleText(exportName: string): string {
 export abstract class EnrollmentResource extends pulumi.CustomResource {
   /** The DPS (secret); only `{ hostName }` when the stack config gives the connection. */
   declare readonly connection: pulumi.Output<EnrollmentConnection>;
-  /** The attestation with its keys and certificates (secret; generated keys included). */
+  /**
+   * The attestation with its keys and certificates: secret, generated keys included, unless the program
+   * declares a TPM or X.509 type as a plain string (public keys and certificates only).
+   */
   declare readonly attestation: pulumi.Output<AttestationState>;
   /** `Enabled` or `Disabled`. */
   declare readonly provisioningStatus: pulumi.Output<ProvisioningStatus>;

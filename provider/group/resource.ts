@@ -13,6 +13,7 @@ import {
   type SharedAttestationArgs,
   type SharedEnrollmentArgs,
 } from "../core/resource";
+import { recordCallSiteOnly } from "../core/callSite";
 import { deriveDeviceKeyOutput } from "./deviceKey";
 
 /**
@@ -60,7 +61,13 @@ export class EnrollmentGroup extends EnrollmentResource {
    */
   constructor(name: string, args: EnrollmentGroupArgs, opts?: pulumi.CustomResourceOptions) {
     const props = dynamicInputs(args, [], GROUP_PROVIDER_MODULE_TEXT);
-    super(ENROLLMENT_GROUP_TYPE, name, props, engineOptions(props, opts));
+    // State keeps the declaring line, not the whole call stack (see core/callSite.ts).
+    const restore = recordCallSiteOnly();
+    try {
+      super(ENROLLMENT_GROUP_TYPE, name, props, engineOptions(props, opts, args.attestation));
+    } finally {
+      restore();
+    }
   }
 
   /**

@@ -13,6 +13,7 @@ import {
   type SharedAttestationArgs,
   type SharedEnrollmentArgs,
 } from "../core/resource";
+import { recordCallSiteOnly } from "../core/callSite";
 import type { JsonObject } from "../core/types";
 
 export type { DpsConnectionArgs } from "../core/resource";
@@ -89,7 +90,13 @@ export class IndividualEnrollment extends EnrollmentResource {
       ["deviceId", "optionalDeviceInformation", "registrationState"],
       PROVIDER_MODULE_TEXT,
     );
-    super(INDIVIDUAL_ENROLLMENT_TYPE, name, props, engineOptions(props, opts));
+    // State keeps the declaring line, not the whole call stack (see core/callSite.ts).
+    const restore = recordCallSiteOnly();
+    try {
+      super(INDIVIDUAL_ENROLLMENT_TYPE, name, props, engineOptions(props, opts, args.attestation));
+    } finally {
+      restore();
+    }
   }
 
   /**
