@@ -244,7 +244,11 @@ class ServiceSpan {
   }
 
   private async poll(): Promise<void> {
-    const total = (await this.emu.stats()).total;
+    // A poll that fails (the emulator busy) is skipped; the next one sees the same counters.
+    const total = await this.emu.stats().then(
+      (s) => s.total,
+      () => this.seen,
+    );
     if (total === this.seen) return;
     const t = Date.now();
     if (this.seen === 0) this.first = t;

@@ -87,6 +87,7 @@ export class RemoteEmulator {
         url,
         {
           method,
+          agent: false, // a fresh connection each time: no reuse racing the server's idle timeout
           ca: this.hello.caCertificate.startsWith("-----BEGIN")
             ? this.hello.caCertificate
             : readFileSync(this.hello.caCertificate, "utf8"),

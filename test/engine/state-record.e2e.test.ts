@@ -1,0 +1,114 @@
+// What the engine stores for an enrollment besides its properties (real Pulumi engine + emulator): the
+// declaring line of the program, not its whole call stack, while other resources keep the SDK's full
+// trace; and an attestation output kept readable when it holds only public material (TPM, X.509),
+// secret when it holds keys.
+import { strict as assert } from "assert";
+import { readFileSync } from "fs";
+import { startEmulator, type EmulatorHandle } from "../../emulator";
+import { createTlsMaterial } from "../../emulator/tls";
+import { EnrollmentGroup, IndividualEnrollment } from "../../provider";
+import { EngineStack, findPulumi } from "../support/engine";
+import { Noop } from "../support/noop";
+import { emulatorClient, emulatorStackConfig } from "../support/service";
+
+/** One resource as `pulumi stack export` shows it. */
+interface StateResource {
+  urn: string;
+  inputs: Record<string, unknown>;
+  outputs: Record<string, unknown>;
+  sourcePosition?: string;
+  stackTrace?: { sourcePosition?: string }[];
+  additionalSecretOutputs?: string[];
+}
+
+const TPM_EK =
+  "AToAAQALAAMAsgAgg3GXZ0SEs/gakMyNRqXXJP1S124GUgtk8qHaGzMUaaoABgCAAEMAEAgAAAAAAAEAxsj2gUScTk1UjuioeTlfGYZrrimExB+bScH75adUMRIi2UOMxG1kw4y+9RW/IVoMl4e620VxZad0ARX2gUqVjYO7KPVt3dyKhZS3dkcvfBisBhP1XH9B33VqHG9SHnbnQXdBUaCgKAfxome8UmBKfe+naTsE5fkvjb/do3/dD6l4sGBwFCnKRdln4XpM03zLpoHFao8zOwt8l/uP3qUIxmCYv9A7m69Ms+5/pCkTu/rK4mRDsfhZ0QLfbzVI6zQFOKF/rwsfBtFeWlWtcuJMKlXdD8TXWElTzgh7JS4qhFzreL0c1mI0GCj+Aws0usZh7dLIVPnlgZcBhgy1SSDQMQ==";
+
+/** The line (1-based) of the compiled test that constructs `text`, as the SDK records positions. */
+function lineOf(text: string): number {
+  const lines = readFileSync(__filename, "utf8").split("\n");
+  const at = lines.findIndex((l) => l.includes(text));
+  assert.ok(at >= 0, `${text} not found in ${__filename}`);
+  return at + 1;
+}
+
+describe("the engine's record of an enrollment (real Pulumi engine + emulator)", function () {
+  this.timeout(180_000);
+  let emu: EmulatorHandle;
+  let stack: EngineStack;
+
+  before(async () => {
+    await findPulumi();
+    emu = await startEmulator();
+    const signing = (await createTlsMaterial()).caCertificatePem;
+    stack = await EngineStack.create({
+      projectName: "state-record",
+      config: emulatorStackConfig(emu),
+      program: async () => {
+        new IndividualEnrollment("keys", {
+          registrationId: "rec-keys",
+          attestation: { type: "symmetricKey" },
+        });
+        new IndividualEnrollment("tpm", {
+          registrationId: "rec-tpm",
+          attestation: { type: "tpm", endorsementKey: TPM_EK },
+        });
+        new EnrollmentGroup("x509", {
+          enrollmentGroupId: "rec-x509",
+          attestation: { type: "x509", primaryCertificate: signing },
+        });
+        new Noop("noop", { value: "v1" });
+      },
+    });
+  });
+  afterEach(function () {
+    if (this.currentTest?.state === "failed") console.log(stack.transcript);
+  });
+  after(async () => {
+    await stack?.destroy().catch(() => undefined);
+    await stack?.dispose();
+    await emu?.stop();
+  });
+
+  it("records the program's line of each enrollment, and the whole stack only for other resources", async () => {
+    const r = await stack.up();
+    assert.equal(r.summary.resourceChanges?.create, 5, r.output);
+    const resources = (await stack.exportStack()).deployment.resources as unknown as StateResource[];
+    const byName = (name: string) => resources.find((x) => x.urn.endsWith(`::${name}`))!;
+    const at = (text: string) => new RegExp(`state-record\\.e2e\\.test\\.js#${lineOf(text)},`);
+    for (const [name, kind] of [
+      ["keys", "IndividualEnrollment"],
+      ["tpm", "IndividualEnrollment"],
+      ["x509", "EnrollmentGroup"],
+    ]) {
+      const res = byName(name);
+      assert.match(res.sourcePosition ?? "", at(`${kind}("${name}"`), name);
+      assert.deepEqual(res.stackTrace, [{ sourcePosition: res.sourcePosition }], name);
+    }
+    const noop = byName("noop");
+    assert.match(noop.sourcePosition ?? "", at(`Noop("noop"`));
+    assert.ok((noop.stackTrace ?? []).length > 1, "the SDK's hook was not put back");
+  });
+
+  it("keeps generated keys secret and public attestation material readable", async () => {
+    const resources = (await stack.exportStack()).deployment.resources as unknown as StateResource[];
+    const byName = (name: string) => resources.find((x) => x.urn.endsWith(`::${name}`))!;
+    const secret = (value: unknown) =>
+      typeof value === "object" && value !== null && "4dabf18193072939515e22adb298388d" in value;
+    assert.ok(secret(byName("keys").outputs.attestation), "generated keys in clear");
+    assert.deepEqual(byName("keys").additionalSecretOutputs, ["attestation"]);
+    const tpm = byName("tpm");
+    assert.equal((tpm.outputs.attestation as { endorsementKey?: string }).endorsementKey, TPM_EK);
+    assert.equal(tpm.additionalSecretOutputs, undefined);
+    const x509 = byName("x509").outputs.attestation as { type?: string; primaryCertificate?: string };
+    assert.equal(x509.type, "x509");
+    const stored = (await emulatorClient(emu).getEnrollmentGroup("rec-x509")).responseBody;
+    assert.equal(stored.attestation.type, "x509");
+    // The program reads them as before, and nothing changes on the next run.
+    const preview = await stack.preview();
+    assert.deepEqual(
+      preview.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.name}`),
+      [],
+    );
+  });
+});
