@@ -65,6 +65,8 @@ export interface CurveResult extends CurvePoint {
   serviceSeconds?: number;
   /** Where the enrollments' connection was given (measured enrollment runs). */
   connection?: "stack" | "resource";
+  /** {@link CurveOptions.yieldEvery} of the run (measured enrollment runs). */
+  yieldEvery?: number;
 }
 
 /**
@@ -105,6 +107,8 @@ export interface CurveOptions {
    * `resource`: given to every enrollment.
    */
   connection: "stack" | "resource";
+  /** The enrollment program yields to the event loop after every so many declarations (0: never). */
+  yieldEvery: number;
 }
 
 /** Runs the curve; returns the table and fills `out.curve`. */
@@ -181,7 +185,7 @@ async function curveRun(
   };
   const fromStack = o.connection === "stack";
   const program = (v: string) =>
-    config.noop ? noops(n, v) : enrollments(fromStack ? undefined : connection, prefix, n, v);
+    config.noop ? noops(n, v) : enrollments(fromStack ? undefined : connection, prefix, n, v, o.yieldEvery);
   const stackConfig: Record<string, ConfigInput> = {};
   if (fromStack && !config.noop)
     for (const [key, value] of Object.entries(connection))
@@ -219,6 +223,7 @@ async function curveRun(
         load: [before, os.loadavg()[0]],
         serviceSeconds,
         connection: config.noop ? undefined : o.connection,
+        yieldEvery: config.noop ? undefined : o.yieldEvery,
       });
     }
   } finally {

@@ -10,10 +10,13 @@
  *
  * The `curve` section (see `curve.ts`) times creates and a Set-style change of N up to 10,000 with and
  * without `PULUMI_SKIP_CHECKPOINTS` and draws `bench/fleet-curve.svg` (`--chart`); runs projected past
- * `--curve-limit` seconds are projected from the measured ones instead of run.
+ * `--curve-limit` seconds are projected from the measured ones instead of run. Its enrollments take
+ * their connection from stack config (`--curve-connection stack`, or `resource`), its program yields to
+ * the event loop every 100 declarations (`--curve-yield 100`, 0: never), and its emulator runs in a
+ * process of its own.
  *
  * Everything runs on this machine: the real Pulumi CLI (file backend, inline programs through the
- * Automation API, see `test/support/engine.ts`) and the DPS emulator in this process. See
+ * Automation API, see `test/support/engine.ts`) and the DPS emulator (in this process but for the curve). See
  * `BENCHMARKS.md` for how to read the figures.
  *
  * @packageDocumentation
@@ -71,6 +74,7 @@ function parseOptions(argv: string[]): BenchOptions {
       "curve-limit": { type: "string", default: "1800" },
       chart: { type: "string", default: path.join(REPO_ROOT, "bench", "fleet-curve.svg") },
       "curve-connection": { type: "string", default: "stack" },
+      "curve-yield": { type: "string", default: "100" },
     },
   });
   const positive = (text: string, flag: string): number => {
@@ -95,6 +99,7 @@ function parseOptions(argv: string[]): BenchOptions {
       parallel: positive(values.parallel, "--parallel"),
       chart: values.chart,
       connection: curveConnection(values["curve-connection"]),
+      yieldEvery: values["curve-yield"] === "0" ? 0 : positive(values["curve-yield"], "--curve-yield"),
     },
   };
 }

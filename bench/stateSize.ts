@@ -44,6 +44,51 @@ export function breakdown(resource: StateResource): [string, number][] {
   return rows;
 }
 
+/** The parts of an enrollment's record as docs/fleet-scale.md lists them: top-level fields and `side.key`. */
+const PARTS: [string, string[]][] = [
+  ["the connection, in inputs and outputs", ["inputs.connection", "outputs.connection"]],
+  ["the attestation output", ["outputs.attestation"]],
+  ["the attestation input", ["inputs.attestation"]],
+  [
+    "the engine's record (URN, type, parent, provider, id, dates)",
+    ["urn", "custom", "id", "type", "parent", "provider", "created", "modified"],
+  ],
+  ["`propertyDependencies`, `additionalSecretOutputs`", ["propertyDependencies", "additionalSecretOutputs"]],
+  ["`sourcePosition`, `stackTrace`", ["sourcePosition", "stackTrace"]],
+  ["the provider text, in inputs and outputs", ["inputs.__provider", "outputs.__provider"]],
+];
+
+/** `resource` without the fields `paths` name. */
+function without(resource: StateResource, paths: string[]): StateResource {
+  const copy = structuredClone(resource);
+  for (const p of paths) {
+    const [side, key] = p.split(".");
+    if (key === undefined) delete copy[side];
+    else delete (copy[side] as Record<string, unknown> | undefined)?.[key];
+  }
+  return copy;
+}
+
+/** Bytes the record loses when each part is removed (JSON keys included); the rest; the total. */
+export function parts(resource: StateResource): [string, number][] {
+  const total = bytes(resource);
+  const rows: [string, number][] = PARTS.map(([label, paths]) => [
+    label,
+    total - bytes(without(resource, paths)),
+  ]);
+  const counted =
+    total -
+    bytes(
+      without(
+        resource,
+        PARTS.flatMap(([, paths]) => paths),
+      ),
+    );
+  rows.push(["the enrollment's other inputs and outputs, braces", total - counted]);
+  rows.push(["total", total]);
+  return rows;
+}
+
 async function main(): Promise<void> {
   const emu = await startEmulator();
   const fromStack = process.argv.includes("--stack-connection");
@@ -68,6 +113,8 @@ async function main(): Promise<void> {
     const enrollment = resources.find((r) => r.type.endsWith(":IndividualEnrollment"));
     if (!enrollment) throw new Error("no enrollment in the exported state");
     for (const [part, n] of breakdown(enrollment)) console.log(`${String(n).padStart(6)}  ${part}`);
+    console.log("\nbytes the record loses without each part:");
+    for (const [part, n] of parts(enrollment)) console.log(`${String(n).padStart(6)}  ${part}`);
     // The stack's own record and the provider's (with the stack config's connection) are once per stack.
     console.log(`${String(bytes(JSON.parse(text))).padStart(6)}  the whole export, compact`);
     if (process.argv.includes("--print")) console.log(JSON.stringify(resources.slice(1)));
