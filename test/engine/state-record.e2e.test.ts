@@ -86,8 +86,13 @@ describe("the engine's record of an enrollment (real Pulumi engine + emulator)",
       assert.deepEqual(res.stackTrace, [{ sourcePosition: res.sourcePosition }], name);
     }
     const noop = byName("noop");
-    assert.match(noop.sourcePosition ?? "", at(`Noop("noop"`));
-    assert.ok((noop.stackTrace ?? []).length > 1, "the SDK's hook was not put back");
+    // The SDK's whole trace (Noop, a `dynamic.Resource`, is one class deeper: its first frame is its own).
+    const frames = (noop.stackTrace ?? []).map((f) => f.sourcePosition ?? "");
+    assert.ok(frames.length > 1, "the SDK's hook was not put back");
+    assert.ok(
+      frames.some((f) => at(`Noop("noop"`).test(f)),
+      frames.join("\n"),
+    );
   });
 
   it("keeps generated keys secret and public attestation material readable", async () => {
