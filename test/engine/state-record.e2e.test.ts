@@ -4,10 +4,11 @@
 // secret when it holds keys.
 import { strict as assert } from "assert";
 import { readFileSync } from "fs";
+import * as path from "path";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { createTlsMaterial } from "../../emulator/tls";
 import { EnrollmentGroup, IndividualEnrollment } from "../../provider";
-import { EngineStack, findPulumi } from "../support/engine";
+import { EngineStack, findPulumi, REPO_ROOT } from "../support/engine";
 import { Noop } from "../support/noop";
 import { emulatorClient, emulatorStackConfig } from "../support/service";
 
@@ -24,12 +25,21 @@ interface StateResource {
 const TPM_EK =
   "AToAAQALAAMAsgAgg3GXZ0SEs/gakMyNRqXXJP1S124GUgtk8qHaGzMUaaoABgCAAEMAEAgAAAAAAAEAxsj2gUScTk1UjuioeTlfGYZrrimExB+bScH75adUMRIi2UOMxG1kw4y+9RW/IVoMl4e620VxZad0ARX2gUqVjYO7KPVt3dyKhZS3dkcvfBisBhP1XH9B33VqHG9SHnbnQXdBUaCgKAfxome8UmBKfe+naTsE5fkvjb/do3/dD6l4sGBwFCnKRdln4XpM03zLpoHFao8zOwt8l/uP3qUIxmCYv9A7m69Ms+5/pCkTu/rK4mRDsfhZ0QLfbzVI6zQFOKF/rwsfBtFeWlWtcuJMKlXdD8TXWElTzgh7JS4qhFzreL0c1mI0GCj+Aws0usZh7dLIVPnlgZcBhgy1SSDQMQ==";
 
-/** The line (1-based) of the compiled test that constructs `text`, as the SDK records positions. */
-function lineOf(text: string): number {
-  const lines = readFileSync(__filename, "utf8").split("\n");
-  const at = lines.findIndex((l) => l.includes(text));
-  assert.ok(at >= 0, `${text} not found in ${__filename}`);
-  return at + 1;
+/**
+ * Where the SDK records the line of this file that contains `text`: the compiled test's line, or the
+ * TypeScript source's when stack traces are source-mapped (a test earlier in the run may turn that on).
+ */
+function positionOf(text: string): RegExp {
+  const lineIn = (file: string) => {
+    const at = readFileSync(file, "utf8")
+      .split("\n")
+      .findIndex((l) => l.includes(text));
+    assert.ok(at >= 0, `${text} not found in ${file}`);
+    return at + 1;
+  };
+  const js = lineIn(__filename);
+  const ts = lineIn(path.join(REPO_ROOT, "test", "engine", "state-record.e2e.test.ts"));
+  return new RegExp(`state-record\\.e2e\\.test\\.(js#${js}|ts#${ts}),`);
 }
 
 describe("the engine's record of an enrollment (real Pulumi engine + emulator)", function () {
@@ -75,14 +85,14 @@ describe("the engine's record of an enrollment (real Pulumi engine + emulator)",
     assert.equal(r.summary.resourceChanges?.create, 5, r.output);
     const resources = (await stack.exportStack()).deployment.resources as unknown as StateResource[];
     const byName = (name: string) => resources.find((x) => x.urn.endsWith(`::${name}`))!;
-    const at = (text: string) => new RegExp(`state-record\\.e2e\\.test\\.js#${lineOf(text)},`);
+    const at = positionOf;
     for (const [name, kind] of [
       ["keys", "IndividualEnrollment"],
       ["tpm", "IndividualEnrollment"],
       ["x509", "EnrollmentGroup"],
     ]) {
       const res = byName(name);
-      assert.match(res.sourcePosition ?? "", at(`${kind}("${name}"`), name);
+      assert.match(res.sourcePosition ?? "", at(`${kind}("${name}"`), `${name}: ${res.sourcePosition}`);
       assert.deepEqual(res.stackTrace, [{ sourcePosition: res.sourcePosition }], name);
     }
     const noop = byName("noop");
