@@ -11,6 +11,8 @@
  * happens, and applies only when the SDK's function has the shape it was written against (one
  * argument, the frames to skip); otherwise the SDK records its full trace as before.
  */
+import * as path from "node:path";
+import { pathToFileURL } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
 
 /** The SDK's private static, as `resource.js` of `@pulumi/pulumi` 3.195–3.276 defines it. */
@@ -18,6 +20,17 @@ type StackTraceFn = (this: unknown, skip: number) => unknown[];
 
 /** `pulumi.Resource` seen with its private static. */
 const sdkResource = pulumi.Resource as unknown as { stackTrace?: StackTraceFn };
+
+/** This package's provider code, compiled and (when stack traces are source-mapped) its sources. */
+const OWN_CODE = [path.resolve(__dirname, ".."), path.resolve(__dirname, "..", "..", "..", "provider")].map(
+  (dir) => `${pathToFileURL(dir).href}/`,
+);
+
+/** A frame of this package's own code (the SDK gives `{ uri, line, column }`, or nothing). */
+function isOwnFrame(frame: unknown): boolean {
+  const uri = (frame as { uri?: unknown } | undefined)?.uri;
+  return typeof uri === "string" && OWN_CODE.some((dir) => uri.startsWith(dir));
+}
 
 /**
  * Until the returned function is called, resources registered record only their first frame. Call it
@@ -27,8 +40,14 @@ export function recordCallSiteOnly(): () => void {
   const original = sdkResource.stackTrace;
   if (typeof original !== "function" || original.length !== 1) return () => undefined;
   sdkResource.stackTrace = function (this: unknown, skip: number): unknown[] {
-    // One frame more to skip: this wrapper.
-    return original.call(this, skip + 1).slice(0, 1);
+    // One frame more to skip: this wrapper. The first frame is then the program's line; a
+    // source-mapped stack may still start in this package's constructor, which is skipped too.
+    const frames = original.call(this, skip + 1);
+    const first = Math.max(
+      0,
+      frames.findIndex((frame) => !isOwnFrame(frame)),
+    );
+    return frames.slice(first, first + 1);
   };
   return () => {
     sdkResource.stackTrace = original;
