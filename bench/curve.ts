@@ -9,10 +9,10 @@
  */
 import * as fs from "fs";
 import * as os from "os";
-import { EngineStack, type ConfigInput } from "../test/support/engine";
-import { CONFIG_NAMESPACE } from "../provider/core/stackConnection";
+import { EngineStack } from "../test/support/engine";
+import { emulatorConnection, emulatorStackConfig } from "../test/support/service";
 import { curveSvg, type CurveLine, type CurvePoint } from "./chart";
-import { enrollments, log, noops, table, timed } from "./common";
+import { enrollments, log, noops, ServiceSpan, table, timed } from "./common";
 import { RemoteEmulator } from "./remoteEmulator";
 
 /** One configuration: a line pair (create, Set-style change) of the chart. */
@@ -178,23 +178,15 @@ async function curveRun(
     return;
   }
   const prefix = `c-${config.id}-${n}`;
-  const connection = {
-    connectionString: emu.connectionString,
-    endpoint: emu.endpoint,
-    caCertificate: emu.caCertificate,
-  };
   const fromStack = o.connection === "stack";
   const program = (v: string) =>
-    config.noop ? noops(n, v) : enrollments(fromStack ? undefined : connection, prefix, n, v, o.yieldEvery);
-  const stackConfig: Record<string, ConfigInput> = {};
-  if (fromStack && !config.noop)
-    for (const [key, value] of Object.entries(connection))
-      stackConfig[`${CONFIG_NAMESPACE}:${key}`] =
-        key === "connectionString" ? { value, secret: true } : value;
+    config.noop
+      ? noops(n, v)
+      : enrollments(fromStack ? undefined : emulatorConnection(emu), prefix, n, v, o.yieldEvery);
   const s = await EngineStack.create({
     projectName: `bench-curve-${config.id}-${n}`,
     program: program("v1"),
-    config: stackConfig,
+    config: fromStack && !config.noop ? emulatorStackConfig(emu) : undefined,
     env: config.skipCheckpoints ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {},
   });
   try {
@@ -207,9 +199,9 @@ async function curveRun(
       await emu.resetStats();
       log(`curve: ${config.label}, ${op} of ${n}`);
       const before = os.loadavg()[0];
-      const span = config.noop ? undefined : new ServiceSpan(emu);
+      const span = config.noop ? undefined : new ServiceSpan(() => emu.stats().then((st) => st.total), 250);
       const t = await timed(s, "up", o.parallel);
-      const serviceSeconds = await span?.stop();
+      const serviceSeconds = span ? (await span.stop()) / 1000 : undefined;
       const stats = config.noop ? undefined : await emu.stats();
       results.push({
         config: config.id,
@@ -231,42 +223,6 @@ async function curveRun(
     // The enrollments stay in the emulator (unique ids per run): a destroy with checkpoints
     // would cost as much again.
     await s.dispose();
-  }
-}
-
-/** First to last service request, from the emulator's counters polled every 250 ms. */
-class ServiceSpan {
-  private first = 0;
-  private last = 0;
-  private seen = 0;
-  private readonly timer: NodeJS.Timeout;
-  private polling: Promise<void> = Promise.resolve();
-
-  constructor(private readonly emu: RemoteEmulator) {
-    this.timer = setInterval(() => {
-      this.polling = this.poll();
-    }, 250);
-  }
-
-  private async poll(): Promise<void> {
-    // A poll that fails (the emulator busy) is skipped; the next one sees the same counters.
-    const total = await this.emu.stats().then(
-      (s) => s.total,
-      () => this.seen,
-    );
-    if (total === this.seen) return;
-    const t = Date.now();
-    if (this.seen === 0) this.first = t;
-    this.last = t;
-    this.seen = total;
-  }
-
-  /** Seconds between the first and the last request seen. */
-  async stop(): Promise<number> {
-    clearInterval(this.timer);
-    await this.polling;
-    await this.poll();
-    return (this.last - this.first) / 1000;
   }
 }
 

@@ -32,7 +32,8 @@ import { createServiceClient } from "../provider/core/transport";
 import { EngineStack, REPO_ROOT } from "../test/support/engine";
 import { cmdletSetTags, startArmStub } from "./cmdlet";
 import { CURVE_CONFIGS, curveSection, type CurveOptions } from "./curve";
-import { connectionOf, enrollments, log, noops, perOp, table, timed, type Op, type Timed } from "./common";
+import { emulatorConnection } from "../test/support/service";
+import { enrollments, log, noops, perOp, table, timed, type Op, type Timed } from "./common";
 
 /** Command-line options. */
 export interface BenchOptions {
@@ -121,7 +122,7 @@ async function callsSection(
   out: Record<string, unknown>,
 ): Promise<string> {
   const n = o.callsN;
-  const connection = connectionOf(emu);
+  const connection = emulatorConnection(emu);
   const s = await EngineStack.create({
     projectName: "bench-calls",
     program: enrollments(connection, "calls", n, "v1"),
@@ -191,7 +192,7 @@ async function timeSection(
 ): Promise<string> {
   const rows: (string | number)[][] = [];
   const results: Record<string, unknown>[] = [];
-  const connection = connectionOf(emu);
+  const connection = emulatorConnection(emu);
   for (const n of o.ns) {
     // The engine floor: the same engine, the same parallelism, a dynamic resource that does nothing.
     // Each operation runs on the floor stack and then on the enrollment stack, back to back, so that
@@ -318,7 +319,7 @@ async function quotaSection(
   const burst = Math.max(1, Math.ceil((rate / 60) * BURST_SECONDS));
   const floorMs = (n / rate) * 60_000;
   const burstFloorMs = (Math.max(0, n - burst) / rate) * 60_000;
-  const connection = connectionOf(emu);
+  const connection = emulatorConnection(emu);
   const rows: (string | number)[][] = [];
   const record: Record<string, unknown> = {
     n,

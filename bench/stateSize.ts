@@ -11,12 +11,8 @@
 import { startEmulator } from "../emulator";
 import { IndividualEnrollment } from "../provider";
 import { EngineStack } from "../test/support/engine";
-import { emulatorStackConfig } from "../test/support/service";
-import { connectionOf } from "./common";
-
-/** A TPM 2.0 endorsement key (RSA 2048, public), as the tests use. */
-const TPM_EK =
-  "AToAAQALAAMAsgAgg3GXZ0SEs/gakMyNRqXXJP1S124GUgtk8qHaGzMUaaoABgCAAEMAEAgAAAAAAAEAxsj2gUScTk1UjuioeTlfGYZrrimExB+bScH75adUMRIi2UOMxG1kw4y+9RW/IVoMl4e620VxZad0ARX2gUqVjYO7KPVt3dyKhZS3dkcvfBisBhP1XH9B33VqHG9SHnbnQXdBUaCgKAfxome8UmBKfe+naTsE5fkvjb/do3/dD6l4sGBwFCnKRdln4XpM03zLpoHFao8zOwt8l/uP3qUIxmCYv9A7m69Ms+5/pCkTu/rK4mRDsfhZ0QLfbzVI6zQFOKF/rwsfBtFeWlWtcuJMKlXdD8TXWElTzgh7JS4qhFzreL0c1mI0GCj+Aws0usZh7dLIVPnlgZcBhgy1SSDQMQ==";
+import { emulatorConnection, emulatorStackConfig } from "../test/support/service";
+import { TPM_EK } from "../test/support/tpm";
 
 /** Compact JSON bytes of `value` (0 when absent). */
 function bytes(value: unknown): number {
@@ -97,7 +93,7 @@ async function main(): Promise<void> {
     projectName: "bench-state-size",
     program: async () => {
       new IndividualEnrollment("e0", {
-        connection: fromStack ? undefined : connectionOf(emu),
+        connection: fromStack ? undefined : emulatorConnection(emu),
         registrationId: "state-0",
         attestation: tpm ? { type: "tpm", endorsementKey: TPM_EK } : { type: "symmetricKey" },
         tags: { env: "v1", fleet: "bench" },

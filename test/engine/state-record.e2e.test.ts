@@ -10,6 +10,7 @@ import { createTlsMaterial } from "../../emulator/tls";
 import { EnrollmentGroup, IndividualEnrollment } from "../../provider";
 import { EngineStack, findPulumi, REPO_ROOT } from "../support/engine";
 import { Noop } from "../support/noop";
+import { TPM_EK } from "../support/tpm";
 import { emulatorClient, emulatorStackConfig } from "../support/service";
 
 /** One resource as `pulumi stack export` shows it. */
@@ -21,9 +22,6 @@ interface StateResource {
   stackTrace?: { sourcePosition?: string }[];
   additionalSecretOutputs?: string[];
 }
-
-const TPM_EK =
-  "AToAAQALAAMAsgAgg3GXZ0SEs/gakMyNRqXXJP1S124GUgtk8qHaGzMUaaoABgCAAEMAEAgAAAAAAAEAxsj2gUScTk1UjuioeTlfGYZrrimExB+bScH75adUMRIi2UOMxG1kw4y+9RW/IVoMl4e620VxZad0ARX2gUqVjYO7KPVt3dyKhZS3dkcvfBisBhP1XH9B33VqHG9SHnbnQXdBUaCgKAfxome8UmBKfe+naTsE5fkvjb/do3/dD6l4sGBwFCnKRdln4XpM03zLpoHFao8zOwt8l/uP3qUIxmCYv9A7m69Ms+5/pCkTu/rK4mRDsfhZ0QLfbzVI6zQFOKF/rwsfBtFeWlWtcuJMKlXdD8TXWElTzgh7JS4qhFzreL0c1mI0GCj+Aws0usZh7dLIVPnlgZcBhgy1SSDQMQ==";
 
 /**
  * Where the SDK records the line of this file that contains `text`: the compiled test's line, or the

@@ -5,8 +5,11 @@ import { CONFIG_NAMESPACE } from "../../provider/core/stackConnection";
 import { createServiceClient } from "../../provider/core/transport";
 import type { ConfigInput } from "./engine";
 
+/** What a connection to an emulator needs: an in-process {@link EmulatorHandle}, or one in its own process. */
+export type EmulatorAddress = Pick<EmulatorHandle, "connectionString" | "endpoint" | "caCertificate">;
+
 /** The `connection` of a resource (and of the official client) for a running emulator. */
-export function emulatorConnection(emu: EmulatorHandle): {
+export function emulatorConnection(emu: EmulatorAddress): {
   connectionString: string;
   endpoint: string;
   caCertificate: string;
@@ -18,7 +21,7 @@ export function emulatorConnection(emu: EmulatorHandle): {
  * The emulator's connection as stack config (`dps-enrollments:*`, the connection string secret), for
  * enrollments declared without `connection`.
  */
-export function emulatorStackConfig(emu: EmulatorHandle): Record<string, ConfigInput> {
+export function emulatorStackConfig(emu: EmulatorAddress): Record<string, ConfigInput> {
   const config: Record<string, ConfigInput> = {};
   for (const [key, value] of Object.entries(emulatorConnection(emu))) {
     config[`${CONFIG_NAMESPACE}:${key}`] = key === "connectionString" ? { value, secret: true } : value;
