@@ -26,7 +26,9 @@ export function deriveDeviceKey(groupKey: string, registrationId: string): strin
 
 /**
  * {@link deriveDeviceKey} over outputs, always secret: the form to use with a group's
- * `attestation.primaryKey`, so the derived key never lands in state or logs in clear.
+ * `attestation.primaryKey`, so the derived key never lands in state or logs in clear. In a preview the
+ * result is unknown while the group key is (a group being created, or changed: the dynamic provider's
+ * preview does not carry the keys the Set keeps).
  * @param groupKey The group key, e.g. `group.attestation.apply(a => a.primaryKey!)`.
  * @param registrationId The device's registration id.
  */
@@ -35,8 +37,14 @@ export function deriveDeviceKeyOutput(
   registrationId: pulumi.Input<string>,
 ): pulumi.Output<string> {
   return pulumi.secret(
-    pulumi
-      .all([groupKey, registrationId])
-      .apply(([key, id]) => (pulumi.isUnknown(key) ? key : deriveDeviceKey(key, id))),
+    pulumi.all([groupKey, registrationId]).apply(([key, id]) => {
+      if (pulumi.isUnknown(key)) return key;
+      // A preview of an update through the dynamic provider answers with the program's inputs, so a
+      // key the Set keeps is absent there: the derived key is then unknown, not an error.
+      if ((key as string | undefined) === undefined && pulumi.runtime.isDryRun()) {
+        return pulumi.unknown as unknown as string;
+      }
+      return deriveDeviceKey(key, id);
+    }),
   );
 }

@@ -9,6 +9,7 @@ import { createTlsMaterial } from "../../emulator/tls";
 import {
   EnrollmentGroup,
   IndividualEnrollment,
+  deriveDeviceKeyOutput,
   type DpsConnectionArgs,
   type GroupAttestationArgs,
 } from "../../provider";
@@ -70,6 +71,12 @@ describe("EnrollmentGroup end to end (real Pulumi engine + emulator)", function 
       const outputs: Record<string, unknown> = {
         fleetId: fleet.id,
         deviceKey: fleet.deviceKey("sensor-001"),
+        // The form deriveDeviceKeyOutput's TSDoc suggests: a preview of a change to the group drops
+        // the kept key, and the helper must answer "unknown" there, not fail.
+        helperKey: deriveDeviceKeyOutput(
+          fleet.attestation.apply((a) => a.primaryKey!),
+          "sensor-002",
+        ),
       };
       if (d.adopt) {
         const adopted = new EnrollmentGroup("existing", {
@@ -143,6 +150,11 @@ describe("EnrollmentGroup end to end (real Pulumi engine + emulator)", function 
       .digest("base64");
     assert.equal(r.outputs.deviceKey.value, expected);
     assert.equal(r.outputs.deviceKey.secret, true);
+    const helperExpected = createHmac("sha256", Buffer.from(groupKey, "base64"))
+      .update("sensor-002")
+      .digest("base64");
+    assert.equal(r.outputs.helperKey.value, helperExpected);
+    assert.equal(r.outputs.helperKey.secret, true);
     const state = await s.exportStackText();
     assert.ok(!state.includes(expected), "the derived key is in the state in clear");
     assert.ok(!state.includes(groupKey), "the group key is in the state in clear");
@@ -162,10 +174,15 @@ describe("EnrollmentGroup end to end (real Pulumi engine + emulator)", function 
     });
     const before = await keys("eg-fleet");
     use({ ...desired, fleetTags: { env: "prod" } });
+    // This preview of an update also evaluates deriveDeviceKeyOutput over the group's kept key.
     const p = await s.preview();
     assert.deepEqual(changes(p.steps), ["update fleet"], p.output);
     const r = await s.up();
     assert.equal(r.summary.resourceChanges?.update, 1, r.output);
+    assert.equal(
+      r.outputs.helperKey.value,
+      createHmac("sha256", Buffer.from(before!.primaryKey!, "base64")).update("sensor-002").digest("base64"),
+    );
     const g = await service("eg-fleet");
     assert.deepEqual(g?.initialTwin?.tags, { env: "prod" });
     assert.deepEqual(g?.initialTwin?.properties?.desired, { fw: "1.2" }, "unmanaged desired lost");
