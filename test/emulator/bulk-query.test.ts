@@ -127,6 +127,30 @@ describe("emulator: bulk operations", () => {
   });
 });
 
+describe("emulator: bulk operations against the rate limit", () => {
+  let emu: EmulatorHandle;
+  before(async () => {
+    // 30 operations a minute: a bucket of one token, refilled every 2 s.
+    emu = await start({ opsPerMinute: 30 });
+  });
+  after(() => emu.stop());
+
+  it("a bulk call of 10 takes one operation of the limit, as the service counts it", async () => {
+    const client = clientFor(emu);
+    const ten = Array.from({ length: 10 }, (_, i) => enrollment(`rl-${i}`));
+    assert.deepEqual(await runBulk(client, { mode: "create", enrollments: ten }), {
+      isSuccessful: true,
+      errors: [],
+    });
+    // The one token is spent: the next call (another bulk of 10) is throttled as a whole, with
+    // Retry-After.
+    const next = Array.from({ length: 10 }, (_, i) => enrollment(`rl-next-${i}`));
+    await expectDpsError(runBulk(client, { mode: "create", enrollments: next }), 429, 429001);
+    assert.equal(emu.stats().responses["429"], 1);
+    assert.equal(emu.stats().operations.bulk, 2);
+  });
+});
+
 describe("emulator: query paging", () => {
   let emu: EmulatorHandle;
   let client: ProvisioningServiceClient;
