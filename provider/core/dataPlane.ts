@@ -8,14 +8,12 @@
  * 2026-11-01 yet, and these calls are the client's own, one version later (same paths and headers).
  */
 import type { RestApiClient } from "azure-iot-http-base";
-import type { QueryPage } from "./fleetRead";
-import type { WireAttestation, WireEnrollment } from "./semantics";
+import type { CollectionPath, QueryPage, WireAttestation, WireEnrollment } from "./wire";
+
+export type { CollectionPath } from "./wire";
 
 /** The data-plane api-version every call of the provider uses. */
 export const DATA_PLANE_API_VERSION = "2026-11-01";
-
-/** The collection of a kind of record: `/enrollments/` or `/enrollmentGroups/`. */
-export type CollectionPath = "/enrollments/" | "/enrollmentGroups/";
 
 const JSON_HEADERS = { Accept: "application/json", "Content-Type": "application/json; charset=utf-8" };
 

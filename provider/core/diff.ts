@@ -4,7 +4,8 @@
  */
 import { connectionHostName } from "./connectionString";
 import { ALLOCATION_PROPERTIES, REPLACED_PROPERTIES } from "./types";
-import type { EnrollmentInputs, EnrollmentOutputs, IdKey } from "./types";
+import type { WireForm } from "./kind";
+import type { EnrollmentInputs, EnrollmentOutputs } from "./types";
 import { canonicalAttestationType, isObject, isUnknown } from "./checks";
 
 /** The outcome of {@link diffEnrollment}, in the dynamic-provider contract's terms. */
@@ -49,8 +50,9 @@ function hubSet(hubs: unknown): string {
 export function diffEnrollment(
   olds: EnrollmentOutputs,
   news: EnrollmentInputs,
-  idKey: IdKey = "registrationId",
+  kind: WireForm,
 ): EnrollmentDiff {
+  const idKey = kind.idKey;
   const changed: string[] = [];
   const replaces: string[] = [];
   const differs = (

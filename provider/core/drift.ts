@@ -7,7 +7,8 @@
  */
 import { jsonEqual } from "./diff";
 import { ALLOCATION_PROPERTIES, REPLACED_PROPERTIES } from "./types";
-import type { EnrollmentInputs, EnrollmentOutputs, EnrollmentView, IdKey } from "./types";
+import type { WireForm } from "./kind";
+import type { EnrollmentInputs, EnrollmentOutputs, EnrollmentView } from "./types";
 
 /** The state key holding the managed property names (internal: the engine's display skips `__` keys). */
 export const MANAGED_KEY = "__managed" as const;
@@ -35,8 +36,9 @@ export function managedKeys(inputs: EnrollmentInputs): string[] {
 export function refreshedInputs(
   state: Partial<EnrollmentOutputs>,
   refreshed: EnrollmentView,
-  idKey: IdKey = "registrationId",
+  kind: WireForm,
 ): Record<string, unknown> | undefined {
+  const idKey = kind.idKey;
   const managed = state[MANAGED_KEY];
   if (!Array.isArray(managed)) return undefined;
   const inputs: Record<string, unknown> = {

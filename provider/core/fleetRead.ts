@@ -6,7 +6,9 @@
  * record. The engine sends few reads at a time (`--parallel`), so the pages are kept for the rest of
  * the run (at most {@link SNAPSHOT_MAX_AGE_MS}) rather than batched over a window.
  */
-import type { WireEnrollment } from "./semantics";
+import type { QueryPage, WireEnrollment } from "./wire";
+
+export type { QueryPage } from "./wire";
 
 /** Records asked for per query page (the service may answer fewer; the continuation token goes on). */
 export const QUERY_PAGE_SIZE = 100;
@@ -14,14 +16,6 @@ export const QUERY_PAGE_SIZE = 100;
 export const READS_PER_PAGE = 5;
 /** Pages older than this are dropped: a refresh sees the service as it is, not as it was long ago. */
 export const SNAPSHOT_MAX_AGE_MS = 5 * 60_000;
-
-/** One page of a query: the records (without keys, like a GET) and the token of the next page. */
-export interface QueryPage {
-  /** The records of the page. */
-  items: WireEnrollment[];
-  /** The continuation token; `undefined` on the last page. */
-  token?: string;
-}
 
 /** The two ways to read a DPS that a {@link FleetReader} chooses between. */
 export interface ReadSource {

@@ -5,7 +5,8 @@
  * takes the enrollment over with no write when the program matches it. Pure rules here.
  */
 import { diffEnrollment } from "./diff";
-import type { EnrollmentInputs, EnrollmentView, IdKey } from "./types";
+import type { WireForm } from "./kind";
+import type { EnrollmentInputs, EnrollmentView } from "./types";
 
 /** The internal input carrying the `import` option's id (`__` keys are hidden from the engine's diff display). */
 export const IMPORT_KEY = "__import";
@@ -26,9 +27,9 @@ function show(value: unknown): string {
 export function importDifferences(
   current: EnrollmentView,
   inputs: EnrollmentInputs,
-  idKey: IdKey = "registrationId",
+  kind: WireForm,
 ): string[] {
-  const diff = diffEnrollment({ ...current, connection: inputs.connection }, inputs, idKey);
+  const diff = diffEnrollment({ ...current, connection: inputs.connection }, inputs, kind);
   const lines: string[] = [];
   for (const key of diff.changed) {
     if (key === "connection") continue;

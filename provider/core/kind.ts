@@ -4,7 +4,7 @@
  * of this type in a folder of its own.
  */
 import type { CheckOutcome } from "./checks";
-import type { CollectionPath } from "./dataPlane";
+import type { CollectionPath } from "./wire";
 import type { IdKey } from "./types";
 
 /** How a kind's records look on the wire. */

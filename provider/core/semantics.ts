@@ -18,74 +18,9 @@ import type {
   ReprovisionPolicy,
 } from "./types";
 import { canonicalAllocationPolicy, canonicalAttestationType, isObject } from "./checks";
+import type { WireAttestation, WireCertificate, WireEnrollment } from "./wire";
 
-/** An X.509 certificate as the service takes it (`certificate`) and reports it (`info`). */
-export interface WireCertificate {
-  /** PEM or base64 DER; the service does not echo it back. */
-  certificate?: string;
-  /** What the service reports about the certificate. */
-  info?: JsonObject;
-}
-
-/** The attestation on the wire (api-version 2026-11-01; the same as 2021-10-01). */
-export interface WireAttestation {
-  /** `none`, `tpm`, `x509` or `symmetricKey`. */
-  type: string;
-  /** TPM keys. */
-  tpm?: { endorsementKey?: string; storageRootKey?: string };
-  /** X.509 certificates or CA references. */
-  x509?: {
-    clientCertificates?: { primary?: WireCertificate; secondary?: WireCertificate };
-    signingCertificates?: { primary?: WireCertificate; secondary?: WireCertificate };
-    caReferences?: { primary?: string; secondary?: string };
-  };
-  /** Symmetric keys (only from `attestationmechanism`, never from GET). */
-  symmetricKey?: { primaryKey?: string; secondaryKey?: string };
-}
-
-/** An individual enrollment or enrollment group on the wire (api-version 2026-11-01: 2021-10-01 plus the ADR fields). */
-export interface WireEnrollment {
-  /** Registration id (individual enrollments). */
-  registrationId?: string;
-  /** Enrollment group id (groups). */
-  enrollmentGroupId?: string;
-  /** Device id. */
-  deviceId?: string;
-  /** Attestation. */
-  attestation: WireAttestation;
-  /** Device capabilities. */
-  capabilities?: { iotEdge?: boolean };
-  /** Legacy single hub. */
-  iotHubHostName?: string;
-  /** Initial twin. */
-  initialTwin?: { tags?: JsonObject; properties?: { desired?: JsonObject } };
-  /** Version tag. */
-  etag?: string;
-  /** `enabled` or `disabled`. */
-  provisioningStatus?: string;
-  /** Re-provisioning behaviour. */
-  reprovisionPolicy?: { updateHubAssignment?: boolean; migrateDeviceData?: boolean };
-  /** `hashed`, `geoLatency`, `static` or `custom`. */
-  allocationPolicy?: string;
-  /** Hub host names. */
-  iotHubs?: string[];
-  /** Custom allocation webhook. */
-  customAllocationDefinition?: { webhookUrl?: string; apiVersion?: string };
-  /** Free-form device information. */
-  optionalDeviceInformation?: JsonObject;
-  /** Read-only: the device's registration. */
-  registrationState?: JsonObject;
-  /** Azure Device Registry namespace (2026-11-01). */
-  namespaceName?: string;
-  /** Azure Device Registry certificate authority (2026-11-01). */
-  certificateAuthorityName?: string;
-  /** Azure Device Registry certificate policy (2026-11-01). */
-  certificatePolicyName?: string;
-  /** Read-only. */
-  createdDateTimeUtc?: string;
-  /** Read-only. */
-  lastUpdatedDateTimeUtc?: string;
-}
+export type { WireAttestation, WireCertificate, WireEnrollment } from "./wire";
 
 const WIRE_POLICY: Record<AllocationPolicy, string> = {
   Hashed: "hashed",
@@ -99,9 +34,6 @@ const REPROVISION: Record<ReprovisionPolicy, { updateHubAssignment: boolean; mig
   reprovisionandresetdata: { updateHubAssignment: true, migrateDeviceData: false },
   never: { updateHubAssignment: false, migrateDeviceData: false },
 };
-
-/** The wire form of individual enrollments, the default of the functions here. */
-export const INDIVIDUAL_FORM: WireForm = { idKey: "registrationId", signingCertificates: false };
 
 /** 64 random bytes, base64: what the service and the CLI generate for symmetric keys. */
 export function generateSymmetricKey(): string {
@@ -151,8 +83,8 @@ function enrolledCertificates(certs: {
  */
 export function fromWire(
   wire: WireEnrollment,
-  known?: AttestationState,
-  form: WireForm = INDIVIDUAL_FORM,
+  known: AttestationState | undefined,
+  form: WireForm,
 ): EnrollmentView {
   const type = canonicalAttestationType(wire.attestation?.type) ?? "symmetricKey";
   const same = known && known.type === type ? known : undefined;
@@ -241,11 +173,7 @@ function wireAttestation(att: AttestationState, form: WireForm): WireAttestation
 }
 
 /** The wire form of a view, for a PUT. Read-only fields are left out; `etag` only when given. */
-export function toWire(
-  view: EnrollmentView,
-  etag?: string,
-  form: WireForm = INDIVIDUAL_FORM,
-): WireEnrollment {
+export function toWire(view: EnrollmentView, etag: string | undefined, form: WireForm): WireEnrollment {
   const custom =
     view.allocationPolicy === "Custom"
       ? { webhookUrl: view.webhookUrl, apiVersion: view.apiVersion }
@@ -272,11 +200,7 @@ export function toWire(
 }
 
 /** What a brand-new enrollment starts from: the Add cmdlet's defaults (twin, iotEdge false, reprovision {true, true}). */
-export function emptyView(
-  id: string,
-  type: AttestationState["type"],
-  form: WireForm = INDIVIDUAL_FORM,
-): EnrollmentView {
+export function emptyView(id: string, type: AttestationState["type"], form: WireForm): EnrollmentView {
   return {
     [form.idKey]: id,
     attestation: { type },
@@ -358,10 +282,11 @@ function applyAllocation(next: EnrollmentView, inputs: EnrollmentInputs): void {
 /** The view a create sends: the Add defaults with the program's inputs, keys generated when not given. */
 export function createView(
   inputs: EnrollmentInputs,
-  generateKey: () => string = generateSymmetricKey,
-  form: WireForm = INDIVIDUAL_FORM,
+  generateKey: (() => string) | undefined,
+  form: WireForm,
 ): EnrollmentView {
   const type = canonicalAttestationType(inputs.attestation.type) ?? "symmetricKey";
+  generateKey ??= generateSymmetricKey;
   const base = emptyView(inputs[form.idKey] ?? "", type, form);
   const view = applySet(base, inputs);
   if (type === "symmetricKey" && !view.attestation.primaryKey) {

@@ -3,13 +3,15 @@
  * on the official client's REST layer at api-version 2026-11-01 (dataPlane.ts), with retries, adaptive pacing and service errors made readable. One
  * client per connection per process, so keep-alive connections are reused across resources and kinds.
  */
-import type { CollectionPath, DataPlaneClient } from "./dataPlane";
+import type { DataPlaneClient } from "./dataPlane";
+import type { CollectionPath } from "./wire";
 import type { EnrollmentKind } from "./kind";
 import type { EnrollmentConnection } from "./types";
-import type { WireAttestation, WireEnrollment } from "./semantics";
+import type { WireAttestation, WireEnrollment } from "./wire";
 import { connectionHostName, parseConnectionString } from "./connectionString";
 import { DpsServiceError, statusOf } from "./errors";
-import { FleetReader, QUERY_PAGE_SIZE, type QueryPage } from "./fleetRead";
+import { FleetReader, QUERY_PAGE_SIZE } from "./fleetRead";
+import type { QueryPage } from "./wire";
 import { failureInfo, isTransient, withRetries, type RetryOptions } from "./retry";
 import { resolveConnection } from "./stackConnection";
 import { createDataPlaneClient } from "./transport";

@@ -5,10 +5,9 @@
  */
 import type { DpsConnection, DpsFacts } from "./connection";
 
-/** A JSON object, as twin tags, desired properties and device information are. */
-export type JsonObject = { [key: string]: JsonValue };
-/** Any JSON value. */
-export type JsonValue = string | number | boolean | null | JsonObject | JsonValue[];
+import type { JsonObject } from "./wire";
+
+export type { JsonObject, JsonValue } from "./wire";
 
 /** The DPS an enrollment lives in, with what is known about it at preview time. */
 export type EnrollmentConnection = DpsConnection & DpsFacts;

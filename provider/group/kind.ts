@@ -1,7 +1,5 @@
-/** Enrollment groups as a kind of the shared machinery, and their dynamic provider. */
-import type { dynamic } from "@pulumi/pulumi";
+/** Enrollment groups as a kind of the shared machinery. */
 import type { EnrollmentKind } from "../core/kind";
-import { createProvider } from "../core/lifecycle";
 import { checkGroupInputs } from "./check";
 
 /** `EnrollmentGroup`: `/enrollmentGroups/{enrollmentGroupId}`. */
@@ -13,6 +11,3 @@ export const ENROLLMENT_GROUP: EnrollmentKind = {
   check: checkGroupInputs,
   collection: "/enrollmentGroups/",
 };
-
-/** The `pulumi.dynamic.ResourceProvider` of `EnrollmentGroup`. */
-export const enrollmentGroupProvider: dynamic.ResourceProvider = createProvider(ENROLLMENT_GROUP);

@@ -1,7 +1,5 @@
-/** Individual enrollments as a kind of the shared machinery, and their dynamic provider. */
-import type { dynamic } from "@pulumi/pulumi";
+/** Individual enrollments as a kind of the shared machinery. */
 import type { EnrollmentKind } from "../core/kind";
-import { createProvider } from "../core/lifecycle";
 import { checkInputs } from "./check";
 
 /** `IndividualEnrollment`: `/enrollments/{registrationId}`. */
@@ -13,6 +11,3 @@ export const INDIVIDUAL_ENROLLMENT: EnrollmentKind = {
   check: checkInputs,
   collection: "/enrollments/",
 };
-
-/** The `pulumi.dynamic.ResourceProvider` of `IndividualEnrollment`. */
-export const enrollmentProvider: dynamic.ResourceProvider = createProvider(INDIVIDUAL_ENROLLMENT);

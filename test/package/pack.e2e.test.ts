@@ -117,11 +117,15 @@ describe("the npm package (npm pack, installed in a fresh project, real engine)"
       "dist/emulator/index.js",
       "dist/emulator/index.d.ts",
       "dist/emulator/cli.js",
+      "dist/provider/plugin/main.js",
+      "bin/pulumi-resource-dps-enrollments",
     ]) {
       assert.ok(files.includes(f), `${f} is in the tarball`);
     }
     const extra = files.filter(
-      (f) => !["package.json", "README.md", "LICENSE"].includes(f) && !/^dist\/(provider|emulator)\//.test(f),
+      (f) =>
+        !["package.json", "README.md", "LICENSE", "bin/pulumi-resource-dps-enrollments"].includes(f) &&
+        !/^dist\/(provider|emulator)\//.test(f),
     );
     assert.deepEqual(extra, [], "no test, bench, scripts, examples or root program files");
     assert.deepEqual(

@@ -3,6 +3,7 @@ import { strict as assert } from "assert";
 import { managedKeys, refreshedInputs, MANAGED_KEY } from "../../provider/core/drift";
 import { importDifferences } from "../../provider/core/importing";
 import type { EnrollmentInputs, EnrollmentOutputs, EnrollmentView } from "../../provider/core/types";
+import { INDIVIDUAL_ENROLLMENT } from "../../provider/individual/kind";
 
 const connection = { connectionString: "HostName=dps.example;SharedAccessKeyName=p;SharedAccessKey=k" };
 
@@ -47,7 +48,7 @@ describe("drift names (pure)", () => {
   it("gives inputs holding the service's values of the managed properties when one drifted", () => {
     const state = { ...view(), connection, [MANAGED_KEY]: ["tags"] } as EnrollmentOutputs;
     const refreshed = view({ tags: { env: "hacked" }, deviceId: "changed-too", etag: '"2"' });
-    assert.deepEqual(refreshedInputs(state, refreshed), {
+    assert.deepEqual(refreshedInputs(state, refreshed, INDIVIDUAL_ENROLLMENT), {
       connection,
       registrationId: "dev-1",
       attestation: { type: "symmetricKey" },
@@ -57,9 +58,12 @@ describe("drift names (pure)", () => {
 
   it("keeps the stored inputs when only unmanaged properties moved, or the state predates the list", () => {
     const state = { ...view(), connection, [MANAGED_KEY]: ["tags"] } as EnrollmentOutputs;
-    assert.equal(refreshedInputs(state, view({ deviceId: "other", etag: '"2"' })), undefined);
+    assert.equal(
+      refreshedInputs(state, view({ deviceId: "other", etag: '"2"' }), INDIVIDUAL_ENROLLMENT),
+      undefined,
+    );
     const old = { ...view(), connection } as EnrollmentOutputs;
-    assert.equal(refreshedInputs(old, view({ tags: { env: "hacked" } })), undefined);
+    assert.equal(refreshedInputs(old, view({ tags: { env: "hacked" } }), INDIVIDUAL_ENROLLMENT), undefined);
   });
 
   it("shows a managed property the service dropped as absent", () => {
@@ -68,7 +72,7 @@ describe("drift names (pure)", () => {
       connection,
       [MANAGED_KEY]: ["allocationPolicy", "iotHubs"],
     } as EnrollmentOutputs;
-    const result = refreshedInputs(state, view());
+    const result = refreshedInputs(state, view(), INDIVIDUAL_ENROLLMENT);
     assert.ok(result);
     assert.equal(result.allocationPolicy, undefined);
     assert.equal(result.iotHubs, undefined);
@@ -77,27 +81,39 @@ describe("drift names (pure)", () => {
 
 describe("import differences (pure)", () => {
   it("is empty when every managed property matches, whatever the program leaves out", () => {
-    assert.deepEqual(importDifferences(view(), inputs({ tags: { env: "dev" } })), []);
+    assert.deepEqual(importDifferences(view(), inputs({ tags: { env: "dev" } }), INDIVIDUAL_ENROLLMENT), []);
   });
 
   it("lists each differing property with both values", () => {
-    assert.deepEqual(importDifferences(view(), inputs({ tags: { env: "prod" }, deviceId: "device-2" })), [
-      'deviceId: the DPS has "device-1", the program says "device-2"',
-      'tags: the DPS has {"env":"dev"}, the program says {"env":"prod"}',
-    ]);
+    assert.deepEqual(
+      importDifferences(
+        view(),
+        inputs({ tags: { env: "prod" }, deviceId: "device-2" }),
+        INDIVIDUAL_ENROLLMENT,
+      ),
+      [
+        'deviceId: the DPS has "device-1", the program says "device-2"',
+        'tags: the DPS has {"env":"dev"}, the program says {"env":"prod"}',
+      ],
+    );
   });
 
   it("names a differing symmetric key without printing either key", () => {
     const lines = importDifferences(
       view(),
       inputs({ attestation: { type: "symmetricKey", primaryKey: "b3RoZXI=", secondaryKey: "a2V5Mg==" } }),
+      INDIVIDUAL_ENROLLMENT,
     );
     assert.deepEqual(lines, ["attestation.primaryKey: differs from the key the DPS holds"]);
   });
 
   it("reports another attestation type", () => {
     assert.deepEqual(
-      importDifferences(view(), inputs({ attestation: { type: "tpm", endorsementKey: "ek" } })),
+      importDifferences(
+        view(),
+        inputs({ attestation: { type: "tpm", endorsementKey: "ek" } }),
+        INDIVIDUAL_ENROLLMENT,
+      ),
       ['attestation.type: the DPS has "symmetricKey", the program says "tpm"'],
     );
   });

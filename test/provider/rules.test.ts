@@ -4,6 +4,7 @@ import { diffEnrollment } from "../../provider/core/diff";
 import { backoffDelay, parseRetryAfter, withRetries } from "../../provider/core/retry";
 import { applySet, createView, fromWire, toWire } from "../../provider/core/semantics";
 import type { EnrollmentInputs, EnrollmentOutputs, EnrollmentView } from "../../provider/core/types";
+import { INDIVIDUAL_ENROLLMENT } from "../../provider/individual/kind";
 
 const connection = {
   connectionString: "HostName=d.azure-devices-provisioning.net;SharedAccessKeyName=p;SharedAccessKey=a2V5",
@@ -52,7 +53,7 @@ describe("Set merge (pure)", () => {
       inputs({ allocationPolicy: "Hashed", iotHubs: ["h1.azure-devices.net", "h2.azure-devices.net"] }),
     );
     assert.equal(hashed.webhookUrl, undefined);
-    assert.equal(toWire(hashed).customAllocationDefinition, undefined);
+    assert.equal(toWire(hashed, undefined, INDIVIDUAL_ENROLLMENT).customAllocationDefinition, undefined);
     const legacy = applySet(current, inputs({ iotHubHostName: "h1.azure-devices.net" }));
     assert.equal(legacy.allocationPolicy, undefined);
     assert.equal(legacy.iotHubs, undefined);
@@ -62,17 +63,23 @@ describe("Set merge (pure)", () => {
 
   it("maps reprovision names to the service's booleans and back", () => {
     for (const name of ["reprovisionandmigratedata", "reprovisionandresetdata", "never"] as const) {
-      const wire = toWire(applySet(current, inputs({ reprovisionPolicy: name })));
-      assert.equal(fromWire(wire).reprovisionPolicy, name);
+      const wire = toWire(
+        applySet(current, inputs({ reprovisionPolicy: name })),
+        undefined,
+        INDIVIDUAL_ENROLLMENT,
+      );
+      assert.equal(fromWire(wire, undefined, INDIVIDUAL_ENROLLMENT).reprovisionPolicy, name);
     }
   });
 
   it("create generates two different 64-byte keys only when none are given", () => {
-    const view = createView(inputs());
+    const view = createView(inputs(), undefined, INDIVIDUAL_ENROLLMENT);
     assert.notEqual(view.attestation.primaryKey, view.attestation.secondaryKey);
     assert.equal(Buffer.from(view.attestation.primaryKey!, "base64").length, 64);
     const given = createView(
       inputs({ attestation: { type: "symmetricKey", primaryKey: "A", secondaryKey: "B" } }),
+      undefined,
+      INDIVIDUAL_ENROLLMENT,
     );
     assert.equal(given.attestation.primaryKey, "A");
   });
@@ -81,6 +88,7 @@ describe("Set merge (pure)", () => {
     const view = fromWire(
       { registrationId: "e1", attestation: { type: "symmetricKey", symmetricKey: {} } },
       current.attestation,
+      INDIVIDUAL_ENROLLMENT,
     );
     assert.equal(view.attestation.primaryKey, "P");
   });
@@ -97,7 +105,11 @@ describe("Set merge (pure)", () => {
       version: 3,
     };
     const x509 = (certs: object) =>
-      fromWire({ registrationId: "d1", attestation: { type: "x509", x509: certs } });
+      fromWire(
+        { registrationId: "d1", attestation: { type: "x509", x509: certs } },
+        undefined,
+        INDIVIDUAL_ENROLLMENT,
+      );
     assert.deepEqual(
       x509({ clientCertificates: { primary: { info }, secondary: { info: {} } } }).certificates,
       {
@@ -117,13 +129,14 @@ describe("Set merge (pure)", () => {
 describe("diff (pure)", () => {
   const olds: EnrollmentOutputs = { ...current, connection };
   it("ignores properties the program does not manage", () => {
-    const d = diffEnrollment(olds, inputs());
+    const d = diffEnrollment(olds, inputs(), INDIVIDUAL_ENROLLMENT);
     assert.equal(d.changes, false);
   });
   it("compares hubs as a set and enums canonically", () => {
     const d = diffEnrollment(
       { ...olds, allocationPolicy: "Hashed", iotHubs: ["A.azure-devices.net", "b.azure-devices.net"] },
       inputs({ allocationPolicy: "Hashed", iotHubs: ["b.azure-devices.net", "a.azure-devices.net"] }),
+      INDIVIDUAL_ENROLLMENT,
     );
     assert.equal(d.changes, false);
   });
@@ -132,6 +145,7 @@ describe("diff (pure)", () => {
       diffEnrollment(
         { ...olds, optionalDeviceInformation: undefined },
         inputs({ optionalDeviceInformation: {} }),
+        INDIVIDUAL_ENROLLMENT,
       ).changes,
       false,
     );
@@ -140,6 +154,7 @@ describe("diff (pure)", () => {
     const d = diffEnrollment(
       olds,
       inputs({ attestation: { type: "symmetricKey", primaryKey: "X", secondaryKey: "S" } }),
+      INDIVIDUAL_ENROLLMENT,
     );
     assert.deepEqual(d.changed, ["attestation"]);
     assert.deepEqual(d.replaces, []);

@@ -12,6 +12,7 @@ import {
   stackReference,
 } from "../../provider/core/stackConnection";
 import type { EnrollmentInputs, EnrollmentOutputs } from "../../provider/core/types";
+import { INDIVIDUAL_ENROLLMENT } from "../../provider/individual/kind";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { parseConnectionString } from "../../provider/core/connectionString";
 import { DynamicProviderServer, INDIVIDUAL } from "../support/dynamicProvider";
@@ -90,12 +91,12 @@ describe("stack-config connection", () => {
   it("diffs: the same reference is no change; a move to or from the config on one DPS is no write", () => {
     configure({ "dps-enrollments:connectionString": STACK.connectionString });
     const ref = stackReference();
-    assert.equal(diffEnrollment(stored(ref), given(ref)).changes, false);
-    const moved = diffEnrollment(stored(STACK), given(ref));
+    assert.equal(diffEnrollment(stored(ref), given(ref), INDIVIDUAL_ENROLLMENT).changes, false);
+    const moved = diffEnrollment(stored(STACK), given(ref), INDIVIDUAL_ENROLLMENT);
     assert.deepEqual(moved.changed, ["connection"]);
     assert.ok(onlyConnectionChanged(moved));
-    assert.ok(onlyConnectionChanged(diffEnrollment(stored(ref), given(STACK))));
-    assert.deepEqual(diffEnrollment(stored(OWN), given(ref)).replaces, ["connection"]);
+    assert.ok(onlyConnectionChanged(diffEnrollment(stored(ref), given(STACK), INDIVIDUAL_ENROLLMENT)));
+    assert.deepEqual(diffEnrollment(stored(OWN), given(ref), INDIVIDUAL_ENROLLMENT).replaces, ["connection"]);
   });
 });
 

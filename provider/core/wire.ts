@@ -1,0 +1,89 @@
+/**
+ * The REST shapes of the DPS data plane (api-version 2026-11-01) the provider reads and writes: records,
+ * attestations, query pages and collection paths. A leaf module: it imports nothing of ours, so every
+ * other module (the client, the fleet reader, the Set semantics, the kinds) can depend on it without a cycle.
+ */
+
+/** A JSON object, as twin tags, desired properties and device information are. */
+export type JsonObject = { [key: string]: JsonValue };
+/** Any JSON value. */
+export type JsonValue = string | number | boolean | null | JsonObject | JsonValue[];
+
+/** The collection of a kind of record: `/enrollments/` or `/enrollmentGroups/`. */
+export type CollectionPath = "/enrollments/" | "/enrollmentGroups/";
+
+/** An X.509 certificate as the service takes it (`certificate`) and reports it (`info`). */
+export interface WireCertificate {
+  /** PEM or base64 DER; the service does not echo it back. */
+  certificate?: string;
+  /** What the service reports about the certificate. */
+  info?: JsonObject;
+}
+
+/** The attestation on the wire (api-version 2026-11-01; the same as 2021-10-01). */
+export interface WireAttestation {
+  /** `none`, `tpm`, `x509` or `symmetricKey`. */
+  type: string;
+  /** TPM keys. */
+  tpm?: { endorsementKey?: string; storageRootKey?: string };
+  /** X.509 certificates or CA references. */
+  x509?: {
+    clientCertificates?: { primary?: WireCertificate; secondary?: WireCertificate };
+    signingCertificates?: { primary?: WireCertificate; secondary?: WireCertificate };
+    caReferences?: { primary?: string; secondary?: string };
+  };
+  /** Symmetric keys (only from `attestationmechanism`, never from GET). */
+  symmetricKey?: { primaryKey?: string; secondaryKey?: string };
+}
+
+/** An individual enrollment or enrollment group on the wire (api-version 2026-11-01: 2021-10-01 plus the ADR fields). */
+export interface WireEnrollment {
+  /** Registration id (individual enrollments). */
+  registrationId?: string;
+  /** Enrollment group id (groups). */
+  enrollmentGroupId?: string;
+  /** Device id. */
+  deviceId?: string;
+  /** Attestation. */
+  attestation: WireAttestation;
+  /** Device capabilities. */
+  capabilities?: { iotEdge?: boolean };
+  /** Legacy single hub. */
+  iotHubHostName?: string;
+  /** Initial twin. */
+  initialTwin?: { tags?: JsonObject; properties?: { desired?: JsonObject } };
+  /** Version tag. */
+  etag?: string;
+  /** `enabled` or `disabled`. */
+  provisioningStatus?: string;
+  /** Re-provisioning behaviour. */
+  reprovisionPolicy?: { updateHubAssignment?: boolean; migrateDeviceData?: boolean };
+  /** `hashed`, `geoLatency`, `static` or `custom`. */
+  allocationPolicy?: string;
+  /** Hub host names. */
+  iotHubs?: string[];
+  /** Custom allocation webhook. */
+  customAllocationDefinition?: { webhookUrl?: string; apiVersion?: string };
+  /** Free-form device information. */
+  optionalDeviceInformation?: JsonObject;
+  /** Read-only: the device's registration. */
+  registrationState?: JsonObject;
+  /** Azure Device Registry namespace (2026-11-01). */
+  namespaceName?: string;
+  /** Azure Device Registry certificate authority (2026-11-01). */
+  certificateAuthorityName?: string;
+  /** Azure Device Registry certificate policy (2026-11-01). */
+  certificatePolicyName?: string;
+  /** Read-only. */
+  createdDateTimeUtc?: string;
+  /** Read-only. */
+  lastUpdatedDateTimeUtc?: string;
+}
+
+/** One page of a query: the records (without keys, like a GET) and the token of the next page. */
+export interface QueryPage {
+  /** The records of the page. */
+  items: WireEnrollment[];
+  /** The continuation token; `undefined` on the last page. */
+  token?: string;
+}

@@ -1,0 +1,114 @@
+/**
+ * The dynamic face: the `pulumi.dynamic.ResourceProvider` of a kind, served by Pulumi's
+ * dynamic-provider plugin. It adds what only this face has to the shared operations of
+ * `core/lifecycle.ts`: the connection given per resource or by the stack config (kept in state as
+ * `{ hostName }`), the `import` option carried as the internal input `__import`, and errors printed once.
+ */
+import type { dynamic } from "@pulumi/pulumi";
+import { asInputs, isObject } from "../core/checks";
+import { diffEnrollment } from "../core/diff";
+import { reportedOnce } from "../core/errors";
+import { IMPORT_KEY } from "../core/importing";
+import type { EnrollmentKind } from "../core/kind";
+import {
+  checkImport,
+  checkInputs,
+  createEnrollment,
+  deleteEnrollment,
+  readEnrollment,
+  updateEnrollment,
+} from "../core/lifecycle";
+import {
+  CONFIG_NAMESPACE,
+  configureStackConnection,
+  isStackReference,
+  resolveConnection,
+  stackConnection,
+  stackReference,
+} from "../core/stackConnection";
+import type { EnrollmentInputs, EnrollmentOutputs } from "../core/types";
+
+/**
+ * `inputs` with an absent connection (the stack config gives it) named by its reference
+ * `{ hostName }`, which is what outputs keep and diffs compare.
+ */
+function withConnection(inputs: EnrollmentInputs): EnrollmentInputs {
+  return inputs.connection === undefined ? { ...inputs, connection: stackReference() } : inputs;
+}
+
+/** The `pulumi.dynamic.ResourceProvider` of `kind`, with the Set semantics of its Set cmdlet. */
+export function createProvider(kind: EnrollmentKind): dynamic.ResourceProvider {
+  const provider = {
+    /** Keeps the stack config's connection (see stackConnection.ts); the plugin calls it once per process. */
+    async configure(req: dynamic.ConfigureRequest): Promise<void> {
+      configureStackConnection((key) => req.config.get(key));
+    },
+
+    async check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
+      // Without `connection`, the stack config's is checked, and not stored in the inputs.
+      const { inputs, failures } = checkInputs(
+        kind,
+        news,
+        stackConnection(),
+        `stack config ${CONFIG_NAMESPACE}:*`,
+      );
+      // The `import` option matters only while the resource is not in the stack yet (no olds).
+      if (failures.length === 0 && news[IMPORT_KEY] !== undefined && Object.keys(olds).length === 0) {
+        failures.push(...(await checkImport(kind, withConnection(asInputs(inputs)), news[IMPORT_KEY])));
+      }
+      return { inputs, failures };
+    },
+
+    async diff(_id: string, olds: EnrollmentOutputs, news: EnrollmentInputs): Promise<dynamic.DiffResult> {
+      // Stored as a reference, the enrollment is reachable only while the stack config names its DPS:
+      // fail the preview now rather than plan a replace whose delete could not reach the old record.
+      if (isStackReference(olds.connection)) resolveConnection(olds.connection);
+      const diff = diffEnrollment(olds, withConnection(news), kind);
+      return {
+        changes: diff.changes,
+        replaces: diff.replaces,
+        deleteBeforeReplace: diff.deleteBeforeReplace,
+      };
+    },
+
+    async create(raw: Record<string, unknown>): Promise<dynamic.CreateResult> {
+      const { id, outs } = await createEnrollment(
+        kind,
+        withConnection(asInputs(raw)),
+        raw[IMPORT_KEY] !== undefined,
+      );
+      return { id, outs };
+    },
+
+    async read(id: string, props: Record<string, unknown>): Promise<dynamic.ReadResult> {
+      const state = props as Partial<EnrollmentOutputs>;
+      if (state.connection !== undefined && !isObject(state.connection)) {
+        throw new Error(`${kind.resource}.get needs { connection } to know which DPS to read from.`);
+      }
+      // A `get` without `connection` reads from the stack config's DPS.
+      const result = await readEnrollment(kind, id, state, state.connection ?? stackReference());
+      return result.inputs
+        ? { id: result.id, props: result.outs, inputs: result.inputs }
+        : { id: result.id, props: result.outs };
+    },
+
+    async update(
+      _id: string,
+      olds: EnrollmentOutputs,
+      raw: Record<string, unknown>,
+    ): Promise<dynamic.UpdateResult> {
+      return { outs: await updateEnrollment(kind, olds, withConnection(asInputs(raw))) };
+    },
+
+    async delete(id: string, props: EnrollmentOutputs): Promise<void> {
+      await deleteEnrollment(kind, id, props);
+    },
+  };
+  return {
+    ...provider,
+    check: reportedOnce(provider.check),
+    diff: reportedOnce(provider.diff),
+    read: reportedOnce(provider.read),
+    delete: reportedOnce(provider.delete),
+  };
+}

@@ -1,0 +1,187 @@
+/**
+ * The package schema `GetSchema` answers, generated from the property tables of properties.ts (the
+ * description the code itself uses), never written by hand beside them.
+ */
+import { GROUP_TOKEN, INDIVIDUAL_TOKEN, DERIVE_DEVICE_KEY_TOKEN } from "./kinds";
+import {
+  ATTESTATION_FIELDS,
+  CERTIFICATE_SUMMARY_FIELDS,
+  CONFIG,
+  GROUP_ATTESTATION_FIELDS,
+  GROUP_INPUTS,
+  INDIVIDUAL_INPUTS,
+  INDIVIDUAL_OUTPUTS,
+  PACKAGE,
+  SHARED_OUTPUTS,
+  typeRef,
+  type PropertySpec,
+} from "./properties";
+
+/** A Pulumi package schema (the parts this package fills in). */
+export interface PackageSchema {
+  /** `dps-enrollments`. */
+  name: string;
+  /** The plugin's version. */
+  version: string;
+  /** One line about the package. */
+  description: string;
+  /** The provider's configuration. */
+  config: { variables: Record<string, PropertySpec> };
+  /** The explicit provider resource. */
+  provider: { description: string; inputProperties: Record<string, PropertySpec> };
+  /** Object types by token. */
+  types: Record<string, ObjectSpec>;
+  /** Resources by token. */
+  resources: Record<string, ResourceSpec>;
+  /** Functions by token. */
+  functions: Record<string, FunctionSpec>;
+  /** Per-language settings. */
+  language: Record<string, unknown>;
+}
+
+/** An object type. */
+export interface ObjectSpec {
+  /** Always `object`. */
+  type: "object";
+  /** What it is. */
+  description: string;
+  /** Its fields. */
+  properties: Record<string, PropertySpec>;
+  /** Fields always present. */
+  required?: string[];
+}
+
+/** A resource. */
+export interface ResourceSpec {
+  /** What it is. */
+  description: string;
+  /** Its arguments. */
+  inputProperties: Record<string, PropertySpec>;
+  /** Arguments a program must give. */
+  requiredInputs: string[];
+  /** Its outputs. */
+  properties: Record<string, PropertySpec>;
+  /** Outputs always present. */
+  required: string[];
+}
+
+/** A function. */
+export interface FunctionSpec {
+  /** What it computes. */
+  description: string;
+  /** Its arguments. */
+  inputs: ObjectSpec;
+  /** Its result. */
+  outputs: ObjectSpec;
+}
+
+/** An output of a property: secret inputs stay secret, `replaceOnChanges` belongs to inputs only. */
+function asOutput(spec: PropertySpec): PropertySpec {
+  const { replaceOnChanges: _replace, ...rest } = spec;
+  return rest;
+}
+
+function outputsOf(inputs: Record<string, PropertySpec>, extra: Record<string, PropertySpec>) {
+  const props: Record<string, PropertySpec> = {};
+  for (const [key, spec] of Object.entries(inputs)) props[key] = asOutput(spec);
+  for (const [key, spec] of Object.entries(extra)) props[key] = spec;
+  return props;
+}
+
+const ALWAYS = [
+  "attestation",
+  "provisioningStatus",
+  "reprovisionPolicy",
+  "edgeEnabled",
+  "tags",
+  "desired",
+  "etag",
+];
+
+/** The schema of the plugin at `version`. */
+export function packageSchema(version: string): PackageSchema {
+  return {
+    name: PACKAGE,
+    version,
+    description:
+      "Azure IoT Hub Device Provisioning Service enrollments and enrollment groups with the Set semantics of the Az cmdlets.",
+    config: { variables: CONFIG },
+    provider: {
+      description: "A DPS: a connection string, or a host name with a Microsoft Entra credential.",
+      inputProperties: CONFIG,
+    },
+    types: {
+      [`${PACKAGE}:index:Attestation`]: {
+        type: "object",
+        description: "How devices of an individual enrollment prove who they are.",
+        properties: ATTESTATION_FIELDS,
+        required: ["type"],
+      },
+      [`${PACKAGE}:index:GroupAttestation`]: {
+        type: "object",
+        description: "How devices of an enrollment group prove who they are (no TPM).",
+        properties: GROUP_ATTESTATION_FIELDS,
+        required: ["type"],
+      },
+      [`${PACKAGE}:index:CertificateSummary`]: {
+        type: "object",
+        description: "What the service reports about an enrolled X.509 certificate.",
+        properties: CERTIFICATE_SUMMARY_FIELDS,
+      },
+      [`${PACKAGE}:index:EnrolledCertificates`]: {
+        type: "object",
+        description: "The enrolled certificates of an X.509 record.",
+        properties: {
+          primary: { $ref: typeRef("CertificateSummary"), description: "The primary certificate." },
+          secondary: { $ref: typeRef("CertificateSummary"), description: "The secondary certificate." },
+        },
+      },
+    },
+    resources: {
+      [INDIVIDUAL_TOKEN]: {
+        description:
+          "An individual enrollment, managed with the Set semantics of `Set-AzIoTDeviceProvisioningServiceEnrollment`.",
+        inputProperties: INDIVIDUAL_INPUTS,
+        requiredInputs: ["registrationId", "attestation"],
+        properties: outputsOf(INDIVIDUAL_INPUTS, { ...SHARED_OUTPUTS, ...INDIVIDUAL_OUTPUTS }),
+        required: ["registrationId", ...ALWAYS],
+      },
+      [GROUP_TOKEN]: {
+        description:
+          "An enrollment group, managed with the Set semantics of `Set-AzIoTDeviceProvisioningServiceEnrollmentGroup`.",
+        inputProperties: GROUP_INPUTS,
+        requiredInputs: ["enrollmentGroupId", "attestation"],
+        properties: outputsOf(GROUP_INPUTS, SHARED_OUTPUTS),
+        required: ["enrollmentGroupId", ...ALWAYS],
+      },
+    },
+    functions: {
+      [DERIVE_DEVICE_KEY_TOKEN]: {
+        description:
+          "The device key of a registration id in a symmetric-key enrollment group (HMAC-SHA256 with the group key).",
+        inputs: {
+          type: "object",
+          description: "The group key and the device's registration id.",
+          properties: {
+            groupKey: {
+              type: "string",
+              secret: true,
+              description: "The group's primary or secondary key, base64.",
+            },
+            registrationId: { type: "string", description: "The device's registration id." },
+          },
+          required: ["groupKey", "registrationId"],
+        },
+        outputs: {
+          type: "object",
+          description: "The derived key.",
+          properties: {
+            deviceKey: { type: "string", secret: true, description: "The device's key, base64." },
+          },
+          required: ["deviceKey"],
+        },
+      },
+    },
+    language: { nodejs: { packageName: "@dps-enrollments/pulumi" } },
+  };
+}

@@ -1,0 +1,186 @@
+// End to end through the plugin: a Pulumi YAML program (the real CLI, pulumi-language-yaml and the
+// plugin bin/pulumi-resource-dps-enrollments found through `plugins.providers`) against the local
+// emulator, which the official service client reads and changes out of band. One stack, one story:
+// the steps depend on each other and run in order. Needs `npm run ensure-pulumi` and `npm run ensure-yaml`.
+import { strict as assert } from "assert";
+import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
+import { startEmulator, type EmulatorHandle } from "../../emulator";
+import { CliProject, findYamlHost } from "../support/cliProject";
+import { emulatorClient } from "../support/service";
+
+const TOKEN = "dps-enrollments:index:IndividualEnrollment";
+
+/** The program: one enrollment, its tags and provisioning status as given. */
+function program(tags: string, extra = ""): string {
+  return (
+    "resources:\n" +
+    "  device:\n" +
+    `    type: ${TOKEN}\n` +
+    "    properties:\n" +
+    "      registrationId: yaml-device-1\n" +
+    "      attestation:\n        type: symmetricKey\n" +
+    `      tags:\n        env: ${tags}\n` +
+    extra
+  );
+}
+
+/** What the tests read of a record. */
+interface Record_ {
+  etag: string;
+  initialTwin?: { tags?: Record<string, unknown> };
+  optionalDeviceInformation?: Record<string, unknown>;
+  provisioningStatus?: string;
+}
+
+describe("The plugin from a Pulumi YAML program (real CLI + emulator)", function () {
+  this.timeout(600_000);
+  let emu: EmulatorHandle;
+  let client: ProvisioningServiceClient;
+  let project: CliProject;
+  let keys: { primaryKey?: string; secondaryKey?: string };
+
+  const record = async (id: string) =>
+    (await client.getIndividualEnrollment(id)).responseBody as unknown as Record_;
+  const symmetricKeys = async (id: string) =>
+    (
+      (await client.getIndividualEnrollmentAttestationMechanism(id)).responseBody as {
+        symmetricKey: { primaryKey?: string; secondaryKey?: string };
+      }
+    ).symmetricKey;
+  const setProgram = (body: string) => project.writeProgram("plugin-yaml", "yaml", body);
+
+  before(async () => {
+    const yamlHost = findYamlHost();
+    emu = await startEmulator({ port: 0 });
+    client = emulatorClient(emu);
+    project = await CliProject.create("plugin-yaml", "yaml", [yamlHost]);
+    await project.config("dps-enrollments:connectionString", emu.connectionString, true);
+    await project.config("dps-enrollments:endpoint", emu.endpoint);
+    await project.config("dps-enrollments:caCertificate", emu.caCertificate);
+  });
+
+  after(async () => {
+    await project?.dispose();
+    await emu?.stop();
+  });
+
+  it("creates the enrollment, with no connection in state and the keys secret", async () => {
+    setProgram(program("dev"));
+    await project.ok("up", "--yes", "--skip-preview");
+    const held = await record("yaml-device-1");
+    assert.deepEqual(held.initialTwin?.tags, { env: "dev" });
+    keys = await symmetricKeys("yaml-device-1");
+    assert.ok(keys.primaryKey && keys.secondaryKey, "the service generated both keys");
+    const state = await project.exportState();
+    const device = state.resources.find((r) => r.type === TOKEN);
+    assert.ok(device, "the enrollment is in the stack");
+    assert.equal(device.id, "yaml-device-1");
+    assert.equal(device.outputs?.connection, undefined, "no connection in the resource's state");
+    assert.ok(!state.text.includes(keys.primaryKey!), "the primary key is not in plaintext state");
+    assert.ok(
+      !state.text.includes(emu.connectionString.split("SharedAccessKey=")[1]),
+      "no policy key in state",
+    );
+  });
+
+  it("shows the Set's write in `preview --diff`, then writes it keeping keys and unmanaged fields", async () => {
+    // Someone else adds device information (not in the program), which moves the etag.
+    const before = await client.getIndividualEnrollment("yaml-device-1");
+    const body = before.responseBody as unknown as Record<string, unknown>;
+    await client.createOrUpdateIndividualEnrollment({
+      ...body,
+      // A careful writer: GET hides the keys, and a PUT without them would make the service generate new ones.
+      attestation: { type: "symmetricKey", symmetricKey: keys },
+      optionalDeviceInformation: { owner: "ops" },
+    } as never);
+    setProgram(program("prod"));
+    const preview = await project.ok("preview", "--diff");
+    assert.match(preview.stdout, /~ tags\s*:/, preview.stdout);
+    assert.match(preview.stdout, /"?env"?\s*:\s*"dev"\s*=>\s*"prod"/, preview.stdout);
+    assert.doesNotMatch(preview.stdout, /optionalDeviceInformation/, "only the Set's write is shown");
+    await project.ok("up", "--yes", "--skip-preview");
+    const held = await record("yaml-device-1");
+    assert.deepEqual(held.initialTwin?.tags, { env: "prod" });
+    assert.deepEqual(held.optionalDeviceInformation, { owner: "ops" }, "the unmanaged field is kept");
+    assert.deepEqual(await symmetricKeys("yaml-device-1"), keys, "the keys are kept");
+  });
+
+  it("names drift after `pulumi refresh` with the DPS's value", async () => {
+    const current = (await client.getIndividualEnrollment("yaml-device-1")).responseBody as unknown as Record<
+      string,
+      unknown
+    >;
+    await client.createOrUpdateIndividualEnrollment({
+      ...current,
+      attestation: { type: "symmetricKey", symmetricKey: keys },
+      initialTwin: { tags: { env: "hacked" }, properties: { desired: {} } },
+    } as never);
+    await project.ok("refresh", "--yes", "--skip-preview");
+    const preview = await project.ok("preview", "--diff");
+    assert.match(preview.stdout, /"?env"?\s*:\s*"hacked"\s*=>\s*"prod"/, preview.stdout);
+    await project.ok("up", "--yes", "--skip-preview");
+    assert.deepEqual((await record("yaml-device-1")).initialTwin?.tags, { env: "prod" });
+  });
+
+  it("imports a record by its id alone (`pulumi import`), with no write", async () => {
+    await client.createOrUpdateIndividualEnrollment({
+      registrationId: "yaml-imported",
+      attestation: { type: "symmetricKey" },
+      initialTwin: { tags: { owner: "someone" }, properties: { desired: {} } },
+    } as never);
+    const etag = (await record("yaml-imported")).etag;
+    const result = await project.ok(
+      "import",
+      TOKEN,
+      "imported",
+      "yaml-imported",
+      "--yes",
+      "--generate-code=false",
+    );
+    assert.match(result.stdout, /=\s+.*imported\s+import/, result.stdout);
+    assert.equal((await record("yaml-imported")).etag, etag, "the import wrote nothing");
+    const state = await project.exportState();
+    const imported = state.resources.find((r) => r.id === "yaml-imported");
+    assert.ok(imported, "the record is in the stack");
+    assert.equal(imported.inputs?.registrationId, "yaml-imported");
+    assert.deepEqual(imported.inputs?.attestation, { type: "symmetricKey" });
+    assert.deepEqual(imported.outputs?.tags, { owner: "someone" });
+    // The program takes it over as imported: nothing to change.
+    setProgram(
+      program("prod") +
+        "  imported:\n" +
+        `    type: ${TOKEN}\n` +
+        "    properties:\n      registrationId: yaml-imported\n      attestation:\n        type: symmetricKey\n",
+    );
+    const preview = await project.ok("preview", "--diff");
+    assert.doesNotMatch(preview.stdout, /[~+-]\s+.*imported/, preview.stdout);
+    // `pulumi import` protects what it imports; an update from the program lifts that, still with no write.
+    await project.ok("up", "--yes", "--skip-preview");
+    assert.equal((await record("yaml-imported")).etag, etag, "taking it over wrote nothing");
+  });
+
+  it("fails bad input at preview, naming the property, with nothing written", async () => {
+    const etag = (await record("yaml-device-1")).etag;
+    setProgram(program("prod", "      provisioningStatus: Sometimes\n"));
+    const preview = await project.run("preview");
+    assert.notEqual(preview.code, 0, "the preview fails");
+    assert.match(
+      preview.stdout + preview.stderr,
+      /provisioningStatus "Sometimes" is not valid; use one of Enabled, Disabled/,
+    );
+    const up = await project.run("up", "--yes", "--skip-preview");
+    assert.notEqual(up.code, 0, "so does the update");
+    assert.equal((await record("yaml-device-1")).etag, etag, "nothing was written");
+  });
+
+  it("destroys both records", async () => {
+    setProgram(program("prod"));
+    await project.ok("destroy", "--yes", "--skip-preview");
+    for (const id of ["yaml-device-1", "yaml-imported"]) {
+      await assert.rejects(
+        client.getIndividualEnrollment(id),
+        (e: { response?: { statusCode?: number } }) => e.response?.statusCode === 404,
+      );
+    }
+  });
+});

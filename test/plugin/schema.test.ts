@@ -1,0 +1,156 @@
+// The plugin's schema against the code it is generated from and the checks the core runs: a property
+// the schema offers must pass the kind's check, one the check takes must be in the schema, and the
+// schema the real CLI gets (`pulumi package get-schema` on the plugin) lists every cmdlet parameter.
+// The property tables are typed against the TypeScript Args (properties.ts `satisfies`), so a
+// property added to `IndividualEnrollmentArgs` alone stops this file from compiling: see the
+// type-level checks below.
+import { strict as assert } from "assert";
+import { execFile } from "node:child_process";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { GROUP_CHECKS } from "../../provider/group/check";
+import type { EnrollmentGroupArgs, GroupAttestationArgs } from "../../provider/group/resource";
+import { ENROLLMENT_GROUP } from "../../provider/group/kind";
+import { INDIVIDUAL_CHECKS } from "../../provider/individual/check";
+import type { AttestationArgs, IndividualEnrollmentArgs } from "../../provider/individual/resource";
+import { INDIVIDUAL_ENROLLMENT } from "../../provider/individual/kind";
+import type { EnrollmentKind } from "../../provider/core/kind";
+import type { CheckSpec } from "../../provider/core/checks";
+import { GROUP_TOKEN, INDIVIDUAL_TOKEN } from "../../provider/plugin/kinds";
+import {
+  ATTESTATION_FIELDS,
+  GROUP_ATTESTATION_FIELDS,
+  GROUP_INPUTS,
+  INDIVIDUAL_INPUTS,
+} from "../../provider/plugin/properties";
+import { packageSchema, type PackageSchema } from "../../provider/plugin/schema";
+import { findPulumi, REPO_ROOT } from "../support/engine";
+
+/** True only when A and B have the same keys. */
+type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never]
+  ? true
+  : false;
+const sameKeys = <T extends true>(value: T): T => value;
+// The schema's inputs are exactly the Args' keys but `connection` (provider configuration).
+sameKeys<SameKeys<typeof INDIVIDUAL_INPUTS, Omit<IndividualEnrollmentArgs, "connection">>>(true);
+sameKeys<SameKeys<typeof GROUP_INPUTS, Omit<EnrollmentGroupArgs, "connection">>>(true);
+sameKeys<SameKeys<typeof ATTESTATION_FIELDS, AttestationArgs>>(true);
+sameKeys<SameKeys<typeof GROUP_ATTESTATION_FIELDS, GroupAttestationArgs>>(true);
+
+const schema = packageSchema("0.0.0-test");
+const CASES: [string, string, EnrollmentKind, CheckSpec, string][] = [
+  [INDIVIDUAL_TOKEN, "registrationId", INDIVIDUAL_ENROLLMENT, INDIVIDUAL_CHECKS, "Attestation"],
+  [GROUP_TOKEN, "enrollmentGroupId", ENROLLMENT_GROUP, GROUP_CHECKS, "GroupAttestation"],
+];
+
+/** The fields of a type of the schema. */
+function fields(s: PackageSchema, name: string): string[] {
+  return Object.keys(s.types[`dps-enrollments:index:${name}`].properties).sort();
+}
+
+describe("plugin schema", () => {
+  for (const [token, idKey, kind, spec, attestationType] of CASES) {
+    describe(token, () => {
+      const inputs = Object.keys(schema.resources[token].inputProperties);
+
+      it("offers no property the kind's check rejects as unknown", () => {
+        const raw: Record<string, unknown> = { connection: {} };
+        for (const key of inputs) raw[key] = null;
+        const unknown = kind.check(raw).failures.filter((f) => f.reason.includes("is not a property of"));
+        assert.deepEqual(unknown, []);
+      });
+
+      it("lists every property the kind's check takes (but the connection)", () => {
+        const raw: Record<string, unknown> = {
+          connection: {},
+          [idKey]: "x",
+          attestation: { type: "symmetricKey" },
+        };
+        // A property the check takes is not reported as unknown; the schema must offer each of them.
+        for (const key of [...spec.inputs, idKey]) {
+          assert.ok(inputs.includes(key), `${key} is in the schema`);
+          raw[key] = null;
+        }
+        assert.ok(!inputs.includes("connection"), "the connection is provider configuration");
+        assert.ok(!inputs.includes("bogus"));
+        assert.ok(kind.check({ ...raw, bogus: 1 }).failures.some((f) => f.property === "bogus"));
+      });
+
+      it("has the attestation fields of every attestation type the kind takes", () => {
+        const taken = new Set(["type", ...Object.values(spec.attestations).flat()]);
+        assert.deepEqual(fields(schema, attestationType), [...taken].sort());
+      });
+
+      it("marks the keys secret and the id as replacing", () => {
+        const attestation = schema.types[`dps-enrollments:index:${attestationType}`].properties;
+        assert.equal(attestation.primaryKey.secret, true);
+        assert.equal(attestation.secondaryKey.secret, true);
+        assert.equal(schema.resources[token].inputProperties[idKey].replaceOnChanges, true);
+      });
+    });
+  }
+
+  it("`pulumi package get-schema` on the plugin lists both resources and every cmdlet parameter", async function () {
+    this.timeout(120_000);
+    const pulumi = await findPulumi();
+    const plugin = path.join(REPO_ROOT, "bin", "pulumi-resource-dps-enrollments");
+    const { stdout } = await promisify(execFile)(
+      path.join(pulumi.binDir, "pulumi"),
+      ["package", "get-schema", plugin],
+      {
+        env: {
+          ...process.env,
+          PULUMI_SKIP_UPDATE_CHECK: "true",
+          PATH: `${path.dirname(process.execPath)}:${process.env.PATH}`,
+        },
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
+    const got = JSON.parse(stdout) as PackageSchema;
+    assert.deepEqual(Object.keys(got.resources).sort(), [GROUP_TOKEN, INDIVIDUAL_TOKEN].sort());
+    assert.ok(got.functions["dps-enrollments:index:deriveDeviceKey"], "deriveDeviceKey is a function");
+    // Set-/Add-AzIoTDeviceProvisioningServiceEnrollment parameters, and where the schema has them.
+    const cmdlet: Record<string, string> = {
+      RegistrationId: "registrationId",
+      DeviceId: "deviceId",
+      ProvisioningStatus: "provisioningStatus",
+      ReprovisionPolicy: "reprovisionPolicy",
+      EdgeEnabled: "edgeEnabled",
+      Tag: "tags",
+      Desired: "desired",
+      AllocationPolicy: "allocationPolicy",
+      IotHub: "iotHubs",
+      IotHubHostName: "iotHubHostName",
+      WebhookUrl: "webhookUrl",
+      ApiVersion: "apiVersion",
+      AttestationType: "attestation.type",
+      PrimaryKey: "attestation.primaryKey",
+      SecondaryKey: "attestation.secondaryKey",
+      EndorsementKey: "attestation.endorsementKey",
+      StorageRootKey: "attestation.storageRootKey",
+      PrimaryCertificate: "attestation.primaryCertificate",
+      SecondaryCertificate: "attestation.secondaryCertificate",
+      RootCertificate: "attestation.rootCertificate",
+      PrimaryCAName: "attestation.primaryCaName",
+      SecondaryCAName: "attestation.secondaryCaName",
+    };
+    const individual = got.resources[INDIVIDUAL_TOKEN].inputProperties;
+    const attestation = got.types["dps-enrollments:index:Attestation"].properties;
+    for (const [parameter, property] of Object.entries(cmdlet)) {
+      const [head, field] = property.split(".");
+      assert.ok(
+        field ? attestation[field] : individual[head],
+        `-${parameter} is in the schema as ${property}`,
+      );
+    }
+    // -ResourceGroupName/-DpsName/-ResourceId/-DpsObject name the DPS: provider configuration.
+    assert.ok(got.config.variables.connectionString.secret, "the connection string is secret config");
+    assert.deepEqual(Object.keys(got.provider.inputProperties).sort(), [
+      "caCertificate",
+      "connectionString",
+      "credential",
+      "endpoint",
+      "hostName",
+    ]);
+  });
+});

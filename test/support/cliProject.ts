@@ -1,0 +1,142 @@
+/**
+ * A Pulumi project on disk driven through the real `pulumi` CLI, for programs the Automation API's
+ * inline mode cannot run (Pulumi YAML): its own directory, `PULUMI_HOME` and file backend, the
+ * plugin found through `plugins.providers` in Pulumi.yaml, every command run with the CLI, the
+ * language host and Node 22 on PATH. {@link CliProject.dispose} destroys what is left and removes it.
+ */
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { DEFAULT_PASSPHRASE, REPO_ROOT, findPulumi } from "./engine";
+
+/** What a CLI command printed, and how it ended. */
+export interface CliResult {
+  /** Exit code (0: success). */
+  code: number;
+  /** Standard output. */
+  stdout: string;
+  /** Standard error. */
+  stderr: string;
+}
+
+/** The directory of the plugin executable `pulumi-resource-dps-enrollments` (bin/ of this repository). */
+export const PLUGIN_DIR = path.join(REPO_ROOT, "bin");
+
+/**
+ * The directory of `pulumi-language-yaml`: on PATH, else the build of `scripts/ensure-yaml`.
+ * @throws when there is none, saying what to run.
+ */
+export function findYamlHost(): string {
+  for (const dir of [
+    ...(process.env.PATH ?? "").split(path.delimiter),
+    path.join(REPO_ROOT, ".tools", "yaml", "bin"),
+  ]) {
+    if (dir && fs.existsSync(path.join(dir, "pulumi-language-yaml"))) return dir;
+  }
+  throw new Error("No pulumi-language-yaml on PATH or in .tools/yaml/bin: run `npm run ensure-yaml`.");
+}
+
+/** A project directory with one stack, on a file backend of its own. */
+export class CliProject {
+  private constructor(
+    /** The project directory (Pulumi.yaml). */
+    readonly dir: string,
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly pulumi: string,
+  ) {}
+
+  /**
+   * A new project `name` of `runtime` with one stack `dev`, the dps-enrollments plugin from this repository.
+   * @param name - project name
+   * @param runtime - `yaml`
+   * @param binDirs - extra directories for PATH (the language host)
+   */
+  static async create(name: string, runtime: string, binDirs: string[]): Promise<CliProject> {
+    const pulumi = await findPulumi();
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), `dps-cli-${name}-`));
+    const dir = path.join(root, "project");
+    fs.mkdirSync(dir);
+    fs.mkdirSync(path.join(root, "state"));
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PATH: [pulumi.binDir, ...binDirs, path.dirname(process.execPath), process.env.PATH ?? ""].join(
+        path.delimiter,
+      ),
+      PULUMI_HOME: path.join(root, "home"),
+      PULUMI_BACKEND_URL: `file://${path.join(root, "state")}`,
+      PULUMI_CONFIG_PASSPHRASE: DEFAULT_PASSPHRASE,
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+      PULUMI_SKIP_CONFIRMATIONS: "true",
+      NO_COLOR: "1",
+    };
+    const project = new CliProject(dir, env, path.join(pulumi.binDir, "pulumi"));
+    project.writeProgram(name, runtime, "");
+    await project.ok("stack", "init", "dev");
+    return project;
+  }
+
+  /** Writes Pulumi.yaml: the project, its runtime, the plugin's path, and `body` (a YAML program's sections). */
+  writeProgram(name: string, runtime: string, body: string): void {
+    const head =
+      `name: ${name}\nruntime: ${runtime}\n` +
+      `plugins:\n  providers:\n    - name: dps-enrollments\n      path: ${JSON.stringify(PLUGIN_DIR)}\n`;
+    fs.writeFileSync(path.join(this.dir, "Pulumi.yaml"), head + body);
+  }
+
+  /** Runs `pulumi ARGS` in the project; never throws for a non-zero exit. */
+  run(...args: string[]): Promise<CliResult> {
+    return new Promise((resolve) => {
+      execFile(
+        this.pulumi,
+        args.includes("--")
+          ? [...args.slice(0, args.indexOf("--")), "--non-interactive", ...args.slice(args.indexOf("--"))]
+          : [...args, "--non-interactive"],
+        { cwd: this.dir, env: this.env, maxBuffer: 64 * 1024 * 1024, timeout: 300_000 },
+        (error, stdout, stderr) => {
+          const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+          resolve({ code, stdout, stderr });
+        },
+      );
+    });
+  }
+
+  /** Runs `pulumi ARGS`; throws with its output when it fails. */
+  async ok(...args: string[]): Promise<CliResult> {
+    const result = await this.run(...args);
+    if (result.code !== 0) {
+      throw new Error(
+        `pulumi ${args.join(" ")} failed (${result.code}):\n${result.stdout}\n${result.stderr}`,
+      );
+    }
+    return result;
+  }
+
+  /** Sets stack config `key` (secret when asked). */
+  async config(key: string, value: string, secret = false): Promise<void> {
+    await this.ok("config", "set", ...(secret ? ["--secret"] : []), key, "--", value);
+  }
+
+  /** The stack's state (`pulumi stack export`), as text and parsed. */
+  async exportState(): Promise<{
+    text: string;
+    resources: {
+      type: string;
+      urn: string;
+      id?: string;
+      inputs?: Record<string, unknown>;
+      outputs?: Record<string, unknown>;
+    }[];
+  }> {
+    const { stdout } = await this.ok("stack", "export");
+    const parsed = JSON.parse(stdout) as { deployment: { resources?: [] } };
+    return { text: stdout, resources: parsed.deployment.resources ?? [] };
+  }
+
+  /** Destroys what the stack still holds and removes the project, its state and its plugins. */
+  async dispose(): Promise<void> {
+    await this.run("destroy", "--yes", "--skip-preview");
+    fs.rmSync(path.dirname(this.dir), { recursive: true, force: true });
+  }
+}
