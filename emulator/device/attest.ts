@@ -6,6 +6,7 @@ import type { EnrollmentStore } from "../store";
 import { isObject, type JsonObject } from "../types";
 import { parseCertificate } from "../validation";
 import { referencedCas, type CaRegistry } from "./cas";
+import { MAX_CHAIN_CERTIFICATES, verifyChain } from "./chain";
 
 /** What a device presents when it registers. */
 export interface DeviceCredentials {
@@ -90,23 +91,37 @@ function isCurrent(cert: X509Certificate, now: Date): boolean {
   return new Date(cert.validFrom) <= now && now <= new Date(cert.validTo);
 }
 
-/** True when `cert` is `signer` itself or carries a valid signature by it. */
-function signedBy(cert: X509Certificate, signer: X509Certificate): boolean {
-  if (cert.fingerprint256 === signer.fingerprint256) return true;
-  return cert.checkIssued(signer) && cert.verify(signer.publicKey);
+/**
+ * Whether the presented chain validates against one of `anchors` (RFC 5280 rules: see `verifyChain`);
+ * when none admits it, `fault` says why a chain that did reach an anchor was refused.
+ */
+function validated(
+  chain: readonly X509Certificate[],
+  anchors: readonly X509Certificate[],
+  now: Date,
+): { ok: boolean; fault?: string } {
+  let fault: string | undefined;
+  for (const anchor of anchors) {
+    const verdict = verifyChain(chain, anchor, now);
+    if (verdict.ok) return { ok: true };
+    if (verdict.reachedAnchor) fault ??= verdict.reason;
+  }
+  return { ok: false, fault };
 }
 
-/**
- * True when the presented chain leads to `root`: some certificate of it is `root` or signed by it, and
- * every certificate before that one is signed by the next.
- */
-export function chainLeadsTo(chain: readonly X509Certificate[], root: X509Certificate, now: Date): boolean {
-  for (let i = 0; i < chain.length; i += 1) {
-    if (!isCurrent(chain[i], now)) return false;
-    if (signedBy(chain[i], root)) return isCurrent(root, now);
-    if (i + 1 < chain.length && !signedBy(chain[i], chain[i + 1])) return false;
+/** Refuses a chain longer than {@link MAX_CHAIN_CERTIFICATES}, whatever admits the device. */
+function checkChainLength(chain: readonly X509Certificate[]): void {
+  if (chain.length > MAX_CHAIN_CERTIFICATES) {
+    throw refused(
+      `Unauthorized: the TLS client certificate chain has more than ${MAX_CHAIN_CERTIFICATES} certificates; ` +
+        "present the device certificate and the CA certificates above it only.",
+    );
   }
-  return false;
+}
+
+/** " (why)." when a chain reached an anchor but broke a rule, else ".". */
+function because(fault: string | undefined, anchor: string): string {
+  return fault ? ` (the chain to ${anchor} is invalid: ${fault}).` : ".";
 }
 
 function checkEnabled(record: JsonObject, what: string): void {
@@ -141,13 +156,16 @@ function admitIndividual(
     throw refused(
       `Unauthorized: the enrollment '${id}' uses X.509; present its client certificate over TLS.`,
     );
+  checkChainLength(device.chain);
   const enrolled = certificatesOf(enrollment, "clientCertificates");
   if (enrolled.length === 0) {
     // CA references: the chain must lead to a named CA the DPS holds.
     const { found, unknown } = referencedCas(caReferenceNames(enrollment), cas);
-    if (!found.some((root) => chainLeadsTo(device.chain, root, now))) {
+    const { ok, fault } = validated(device.chain, found, now);
+    if (!ok) {
       throw refused(
-        `Unauthorized: the certificate presented does not chain to a CA certificate the enrollment '${id}' references.` +
+        `Unauthorized: the certificate presented does not chain to a CA certificate the enrollment '${id}' references` +
+          because(fault, "the referenced CA") +
           missingCas(unknown),
       );
     }
@@ -202,14 +220,20 @@ function admitByGroup(
   }
   const leaf = device.chain[0];
   if (leaf) {
+    checkChainLength(device.chain);
     const unknownCas = new Set<string>();
+    let refusal: string | undefined;
     for (const group of groups.filter((g) => attestationType(g) === "x509")) {
       // A CA reference admits like a signing certificate; a name the DPS does not hold admits nobody.
       const { found, unknown } = referencedCas(caReferenceNames(group), cas);
       unknown.forEach((name) => unknownCas.add(name));
       const roots = [...certificatesOf(group, "signingCertificates"), ...found];
-      if (!roots.some((root) => chainLeadsTo(device.chain, root, now))) continue;
+      const { ok, fault } = validated(device.chain, roots, now);
       const groupId = String(group.enrollmentGroupId);
+      if (!ok) {
+        if (fault) refusal ??= because(fault, `the enrollment group '${groupId}'`);
+        continue;
+      }
       if (commonName(leaf)?.toLowerCase() !== device.registrationId.toLowerCase()) {
         throw refused(
           `Unauthorized: the certificate's CN must be the registration id '${device.registrationId}'.`,
@@ -220,7 +244,8 @@ function admitByGroup(
     }
     throw refused(
       "Unauthorized: the certificate presented is not enrolled and does not chain to an enrollment group's " +
-        "signing certificate or CA reference." +
+        "signing certificate or CA reference" +
+        (refusal ?? ".") +
         missingCas([...unknownCas]),
     );
   }
