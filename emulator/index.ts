@@ -1,5 +1,5 @@
 // startEmulator: a local HTTPS emulator of the DPS service API (2021-10-01 and 2026-11-01) and device API.
-import { randomBytes } from "node:crypto";
+import { constants, randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
@@ -8,6 +8,7 @@ import { dirname, join, resolve } from "node:path";
 import { EVERY_RIGHT } from "./auth";
 import { AdrAuthorities, type AdrPolicyInfo } from "./device/issuance";
 import { caRegistry } from "./device/cas";
+import type { HeldChains } from "./device/peer";
 import { startTestIssuer, type MintOptions } from "./issuer";
 import { Runtime, type RuntimeSettings } from "./runtime";
 import { createDispatcher } from "./server";
@@ -20,6 +21,8 @@ export type { EmulatorStats } from "./stats";
 export type { RuntimeSettings } from "./runtime";
 export type { AccessRight, FaultOptions, SharedAccessPolicy } from "./types";
 export type { AdrPolicyInfo } from "./device/issuance";
+export type { HeldChains } from "./device/peer";
+export { MAX_CHAIN_CERTIFICATES } from "./device/chain";
 export { createSasToken } from "./auth";
 export { mintToken, DPS_AUDIENCE, type MintOptions } from "./issuer";
 
@@ -149,6 +152,11 @@ export interface EmulatorHandle {
   setFaults(settings: RuntimeSettings): void;
   /** Simulates a device registration for an enrollment (shows as `registrationState`). */
   setRegistrationState(registrationId: string, state?: JsonObject): JsonObject;
+  /**
+   * Client certificate chains held for open TLS connections: at most one per connection, each cut at
+   * `MAX_CHAIN_CERTIFICATES + 1` certificates, released when the connection closes.
+   */
+  clientChains(): HeldChains;
   /** Stops serving, saves state, removes temporary files. */
   stop(): Promise<void>;
 }
@@ -210,6 +218,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       // check it themselves (a device's chain ends at its enrollment, not at a CA the server trusts).
       requestCert: true,
       rejectUnauthorized: false,
+      // No TLS session resumption: a resumed session carries no chain, and remembering chains across
+      // connections is memory that clients who never authenticate could fill (see device/peer.ts).
+      secureOptions: constants.SSL_OP_NO_TICKET,
       handshakeTimeout: timeouts.handshakeMs,
       headersTimeout: Math.min(timeouts.headersMs, timeouts.requestMs),
       requestTimeout: timeouts.requestMs,
@@ -257,6 +268,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     resetStats: () => rt.resetStats(),
     setFaults: (s) => rt.setFaults(s),
     setRegistrationState: (id, state) => rt.setRegistrationState(id, state),
+    clientChains: () => rt.peerChains.held(),
     stop: () =>
       (stopped ??= (async () => {
         await new Promise<void>((done) => {

@@ -1,9 +1,10 @@
 // The mutable state of one running emulator, shared by the request dispatcher, the admin API and the
 // handle returned by startEmulator.
-import { randomUUID, type X509Certificate } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import type { AuthContext } from "./auth";
 import { AdrAuthorities } from "./device/issuance";
 import type { CaRegistry } from "./device/cas";
+import { PeerChains } from "./device/peer";
 import { normalizeFaults } from "./faults";
 import { RateLimiter } from "./ratelimit";
 import { emptyStats, type EmulatorStats } from "./stats";
@@ -49,8 +50,8 @@ export class Runtime {
   readonly adr: AdrAuthorities;
   /** The DPS's verified CA certificates, by name (see device/cas.ts). */
   readonly caCertificates: CaRegistry;
-  /** Client certificate chains seen on full TLS handshakes, by leaf thumbprint (for resumed sessions). */
-  readonly peerChains = new Map<string, X509Certificate[]>();
+  /** Client certificate chains of open TLS connections (see device/peer.ts). */
+  readonly peerChains = new PeerChains();
 
   /**
    * @param store - Enrollments.

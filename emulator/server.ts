@@ -1,12 +1,11 @@
 // Dispatches HTTPS requests: admin routes directly; DPS routes through stats, latency, faults,
 // api-version, authentication and the rate limit, in that order.
-import { X509Certificate } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { DetailedPeerCertificate, TLSSocket } from "node:tls";
 import { setTimeout as sleep } from "node:timers/promises";
 import { SERVICE_API_VERSIONS } from "./adr";
 import { authenticate, authenticateAdmin, requireRight } from "./auth";
 import { DpsError, ErrorCodes, sendError } from "./errors";
+import type { PeerChains } from "./device/peer";
 import { decideFault } from "./faults";
 import { parseJson, readBody, sendReply, type Reply } from "./http";
 import { match, type Route, type RouteRequest } from "./router";
@@ -39,46 +38,13 @@ function decodedPath(url: URL): string {
   }
 }
 
-/** Chains seen on full TLS handshakes, by leaf thumbprint (bounded): see {@link peerChain}. */
-const MAX_REMEMBERED_CHAINS = 10_000;
-
-/**
- * The client certificate chain presented on the request's TLS connection, leaf first. A resumed TLS
- * session carries only the leaf, so the chain a full handshake presented for that leaf is remembered
- * and used again (the device SDK resumes sessions between its register and poll requests).
- */
-function peerChain(req: IncomingMessage, remembered: Map<string, X509Certificate[]>): X509Certificate[] {
-  const socket = req.socket as Partial<TLSSocket>;
-  if (typeof socket.getPeerCertificate !== "function") return [];
-  const chain: X509Certificate[] = [];
-  let cert: DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
-  const seen = new Set<string>();
-  while (cert?.raw && !seen.has(cert.fingerprint256)) {
-    seen.add(cert.fingerprint256);
-    chain.push(new X509Certificate(cert.raw));
-    cert = cert.issuerCertificate;
-  }
-  if (chain.length === 0) return chain;
-  const leaf = chain[0].fingerprint256;
-  if (socket.isSessionReused?.()) return remembered.get(leaf) ?? chain;
-  remembered.delete(leaf);
-  remembered.set(leaf, chain);
-  if (remembered.size > MAX_REMEMBERED_CHAINS) remembered.delete(remembered.keys().next().value as string);
-  return chain;
-}
-
-function routeRequest(
-  req: IncomingMessage,
-  url: URL,
-  params: string[],
-  chains: Map<string, X509Certificate[]>,
-): RouteRequest {
+function routeRequest(req: IncomingMessage, url: URL, params: string[], chains: PeerChains): RouteRequest {
   return {
     params: decodeParams(params),
     headers: req.headers,
     query: url.searchParams,
     json: async () => parseJson(await readBody(req)),
-    peerCertificates: () => peerChain(req, chains),
+    peerCertificates: () => chains.of(req.socket),
   };
 }
 

@@ -62,6 +62,8 @@ export interface RawOptions {
   body?: string | Buffer;
   /** Authorization header; default a valid SAS; `null` sends none. */
   authorization?: string | null;
+  /** A TLS client certificate (PEM, leaf first, with the chain to present) and its key. */
+  clientCertificate?: { certificatePem: string; privateKeyPem: string };
 }
 
 /** Sends one HTTPS request to the emulator, trusting its CA, on a fresh connection. */
@@ -79,6 +81,8 @@ export function raw(emu: EmulatorHandle, path: string, options: RawOptions = {})
         method: options.method ?? "GET",
         headers,
         ca: emu.caCertificatePem,
+        cert: options.clientCertificate?.certificatePem,
+        key: options.clientCertificate?.privateKeyPem,
         agent: false,
       },
       (res) => {

@@ -130,3 +130,19 @@ export function presenting(device: TestCertificate, ...above: TestCertificate[])
   const pems = above.map((c) => c.certificatePem.split(/(?<=-----END CERTIFICATE-----)/)[0].trim());
   return { ...device, certificatePem: [device.certificatePem.trim(), ...pems].join("\n") + "\n" };
 }
+
+/**
+ * A device certificate `commonName` under a chain of `length - 1` CAs, presented whole, leaf first (what
+ * a hostile device sends to exhaust memory). One key for all the certificates, so it is quick to make.
+ */
+export function longChain(commonName: string, length: number): TestCertificate {
+  const keys = ecKeys();
+  const cas = [caCertificate("Long Root")];
+  for (let i = 1; i < length - 1; i += 1) {
+    cas.push(
+      certificate({ commonName: `Long CA ${i}`, issuer: cas[i - 1], basicConstraints: { cA: true }, keys }),
+    );
+  }
+  const leaf = certificate({ commonName, issuer: cas[cas.length - 1], keys });
+  return presenting(leaf, ...cas.reverse());
+}
