@@ -1,8 +1,8 @@
 /**
  * Memory of the emulator under unauthenticated TLS clients presenting long certificate chains (issue
  * 19). Starts `dps-emulator` as its own process, then runs three rounds of 150 handshakes with a
- * 180-certificate chain each (all answered 401), and prints the emulator's resident memory (`VmRSS`)
- * after each round. Linux only (`/proc`).
+ * 180-certificate chain each, every one with a new device certificate (all answered 401), and prints
+ * the emulator's resident memory (`VmRSS`) after each round. Linux only (`/proc`).
  * Run: `npm run build && node dist/bench/tlsChains.js`.
  *
  * @packageDocumentation
@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
 import { request } from "node:https";
 import * as path from "node:path";
 import { createInterface } from "node:readline";
-import { longChain } from "../test/support/x509";
+import { caLadder, longChain } from "../test/support/x509";
 
 const ROUNDS = 3;
 const HANDSHAKES = 150;
@@ -37,9 +37,11 @@ async function main(): Promise<void> {
   };
   const port = Number(new URL(info.endpoint).port);
   const ca = readFileSync(info.caCertificate, "utf8");
-  const chain = longChain("long-dev", LENGTH);
+  const ladder = caLadder(LENGTH - 1);
+  // A new device certificate for every handshake, as an attacker would send them.
   const put = (id: string): Promise<number> =>
     new Promise((resolve, reject) => {
+      const chain = longChain(id, ladder);
       const req = request(
         {
           host: "127.0.0.1",

@@ -67,6 +67,18 @@ export const ErrorCodes = {
   unavailable: 503001,
 } as const;
 
+/** Most characters of caller input an error message repeats (ids, paths, token fields). */
+export const MAX_ECHOED_CHARACTERS = 128;
+
+/**
+ * `text` as an error message repeats it: cut after {@link MAX_ECHOED_CHARACTERS} characters, with its
+ * full length, so hostile input does not come back whole in answers, logs and stored states.
+ */
+export function clip(text: string): string {
+  if (text.length <= MAX_ECHOED_CHARACTERS) return text;
+  return `${text.slice(0, MAX_ECHOED_CHARACTERS)}... (${text.length} characters)`;
+}
+
 /** Writes `err` as a DPS error response. */
 export function sendError(res: ServerResponse, err: DpsError): void {
   const body = JSON.stringify({

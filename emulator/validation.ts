@@ -1,7 +1,7 @@
 // Pure checks of enrollment and enrollment group bodies, mirroring the service's rules. No I/O, no
 // clock, no randomness: key generation and timestamps belong to the store.
 import { X509Certificate } from "node:crypto";
-import { DpsError, ErrorCodes } from "./errors";
+import { clip, DpsError, ErrorCodes } from "./errors";
 import { checkTwinCollection } from "./limits";
 import { endorsementKeyProblem } from "./tpm";
 import { isObject, type Json, type JsonObject } from "./types";
@@ -23,7 +23,7 @@ export function validateRegistrationId(id: string): void {
     throw new DpsError(
       400,
       ErrorCodes.invalidRegistrationId,
-      `The registration id '${id}' is invalid: use up to 128 alphanumeric characters and ': . _ -', ` +
+      `The registration id '${clip(id)}' is invalid: use up to 128 alphanumeric characters and ': . _ -', ` +
         "starting and ending with an alphanumeric character.",
     );
   }
@@ -282,7 +282,13 @@ function jsonObjectField(obj: JsonObject, field: string, path: string): JsonObje
   return value;
 }
 
-function initialTwin(body: JsonObject): JsonObject | undefined {
+/**
+ * The `initialTwin` of `body` (an enrollment, or a custom allocation webhook's answer) as it is kept:
+ * tags and desired properties, each within the twin limits; undefined when absent.
+ *
+ * @throws DpsError 400 naming the property that breaks a rule.
+ */
+export function validInitialTwin(body: JsonObject): JsonObject | undefined {
   const twin = optionalObject(body, "initialTwin", "initialTwin");
   if (twin === undefined) return undefined;
   const result: JsonObject = {};
@@ -364,7 +370,7 @@ function sharedFields(body: JsonObject, result: JsonObject, linkedHubs: readonly
     checkLinked(legacyHub, linkedHubs, "iotHubHostName");
     result.iotHubHostName = legacyHub;
   }
-  const twin = initialTwin(body);
+  const twin = validInitialTwin(body);
   if (twin) result.initialTwin = twin;
 
   const status = body.provisioningStatus ?? "enabled";

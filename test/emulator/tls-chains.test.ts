@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { connect } from "node:tls";
 import { MAX_CHAIN_CERTIFICATES, type EmulatorHandle } from "../../emulator";
-import { longChain, type TestCertificate } from "../support/x509";
+import { caLadder, longChain, type CaLadder } from "../support/x509";
 import { expectRawError, raw, start } from "./helpers";
 
 const LONG = 180;
@@ -19,17 +19,18 @@ async function released(emu: EmulatorHandle): Promise<void> {
 describe("emulator: long TLS client chains are bounded per connection and released with it", function () {
   this.timeout(120_000);
   let emu: EmulatorHandle;
-  let chain: TestCertificate;
+  let ladder: CaLadder;
   const register = (id: string): string =>
     `/${emu.idScope}/registrations/${id}/register?api-version=2021-10-01`;
 
   before(async () => {
     emu = await start();
-    chain = longChain("long-dev", LONG);
+    ladder = caLadder(LONG - 1);
   });
   after(() => emu?.stop());
 
   it(`an open connection holds at most ${MAX_CHAIN_CERTIFICATES + 1} certificates of its ${LONG}, none once it closes`, async () => {
+    const chain = longChain("long-dev", ladder);
     const socket = connect({
       host: "127.0.0.1",
       port: emu.port,
@@ -71,7 +72,8 @@ describe("emulator: long TLS client chains are bounded per connection and releas
             headers: { "content-type": "application/json" },
             body: JSON.stringify({ registrationId: id }),
             authorization: null,
-            clientCertificate: chain,
+            // A new device certificate each time: a per-leaf store would grow with every one.
+            clientCertificate: longChain(id, ladder),
           });
         }),
       );

@@ -131,18 +131,28 @@ export function presenting(device: TestCertificate, ...above: TestCertificate[])
   return { ...device, certificatePem: [device.certificatePem.trim(), ...pems].join("\n") + "\n" };
 }
 
-/**
- * A device certificate `commonName` under a chain of `length - 1` CAs, presented whole, leaf first (what
- * a hostile device sends to exhaust memory). One key for all the certificates, so it is quick to make.
- */
-export function longChain(commonName: string, length: number): TestCertificate {
+/** A ladder of `length` CAs, root first, each issuing the next (what a hostile device presents). */
+export interface CaLadder {
+  /** The CAs, root first. */
+  cas: TestCertificate[];
+  /** The one key all of them certify (quick to make; signatures still verify). */
+  keys: { publicKey: KeyObject; privateKey: KeyObject };
+}
+
+/** A {@link CaLadder} of `length` CAs. */
+export function caLadder(length: number): CaLadder {
   const keys = ecKeys();
-  const cas = [caCertificate("Long Root")];
-  for (let i = 1; i < length - 1; i += 1) {
+  const cas = [certificate({ commonName: "Long Root", basicConstraints: { cA: true }, keys })];
+  for (let i = 1; i < length; i += 1) {
     cas.push(
       certificate({ commonName: `Long CA ${i}`, issuer: cas[i - 1], basicConstraints: { cA: true }, keys }),
     );
   }
-  const leaf = certificate({ commonName, issuer: cas[cas.length - 1], keys });
-  return presenting(leaf, ...cas.reverse());
+  return { cas, keys };
+}
+
+/** A new device certificate `commonName` under the ladder, presented with all of it, leaf first. */
+export function longChain(commonName: string, ladder: CaLadder): TestCertificate {
+  const leaf = certificate({ commonName, issuer: ladder.cas[ladder.cas.length - 1], keys: ladder.keys });
+  return presenting(leaf, ...[...ladder.cas].reverse());
 }
