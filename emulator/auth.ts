@@ -1,7 +1,7 @@
 // Checks the Authorization header of DPS requests: SAS tokens of configured policies, or Bearer
 // tokens from the test issuer.
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { DpsError, ErrorCodes } from "./errors";
+import { clip, DpsError, ErrorCodes } from "./errors";
 import { verifyToken } from "./issuer";
 import type { AccessRight, SharedAccessPolicy } from "./types";
 
@@ -105,6 +105,16 @@ function scopePath(path: string): string {
   return path.toLowerCase().replace(/\/+$/, "");
 }
 
+/** Throws a 401 when `se` has passed or lies more than {@link MAX_SAS_LIFETIME_SECONDS} ahead. */
+function checkExpiry(expiry: number, nowSeconds: number): void {
+  if (expiry <= nowSeconds) throw unauthorized("The SharedAccessSignature has expired.");
+  if (expiry > nowSeconds + MAX_SAS_LIFETIME_SECONDS) {
+    throw unauthorized(
+      `The SharedAccessSignature expires too far in the future: at most ${MAX_SAS_LIFETIME_SECONDS} seconds ahead.`,
+    );
+  }
+}
+
 /**
  * Checks a SAS token for a request to `resourcePath` (the decoded URL path). The signature is
  * verified over the `sr` text exactly as sent: service clients send it URI-encoded and sign the
@@ -122,27 +132,21 @@ function verifySas(token: string, ctx: AuthContext, resourcePath: string, nowSec
   const host = ctx.hostName.toLowerCase();
   const resource = scopePath(sr.value);
   if (resource !== host && !resource.startsWith(`${host}/`)) {
-    throw unauthorized(`The SharedAccessSignature is for '${sr.value}', not for '${ctx.hostName}'.`);
+    throw unauthorized(`The SharedAccessSignature is for '${clip(sr.value)}', not for '${ctx.hostName}'.`);
   }
   const policy = ctx.policies.find((p) => p.keyName === skn.value);
-  if (!policy) throw unauthorized(`The shared access policy '${skn.value}' does not exist.`);
+  if (!policy) throw unauthorized(`The shared access policy '${clip(skn.value)}' does not exist.`);
   const keys = [policy.primaryKey, policy.secondaryKey].filter((k): k is string => !!k);
   if (!keys.some((key) => sameSignature(sig.value, hmac(sr.sent, se.sent, key)))) {
     throw unauthorized("The SharedAccessSignature signature is invalid.");
   }
-  const expiry = Number(se.value);
-  if (expiry <= nowSeconds) throw unauthorized("The SharedAccessSignature has expired.");
-  if (expiry > nowSeconds + MAX_SAS_LIFETIME_SECONDS) {
-    throw unauthorized(
-      `The SharedAccessSignature expires too far in the future: at most ${MAX_SAS_LIFETIME_SECONDS} seconds ahead.`,
-    );
-  }
+  checkExpiry(Number(se.value), nowSeconds);
   // `sr` scopes the token to that resource and everything below it.
   const scope = resource.slice(host.length);
   const target = scopePath(resourcePath);
   if (scope !== "" && target !== scope && !target.startsWith(`${scope}/`)) {
     throw unauthorized(
-      `The SharedAccessSignature is scoped to '${sr.value}', which does not cover '${resourcePath}'.`,
+      `The SharedAccessSignature is scoped to '${clip(sr.value)}', which does not cover '${clip(resourcePath)}'.`,
     );
   }
   // Write implies read: the service's own tools read an enrollment with the policy they pick for
@@ -163,9 +167,9 @@ export interface DeviceSasTarget {
 
 /**
  * Checks the SAS of a device registration: `sr={idScope}/registrations/{registrationId}` (compared
- * decoded and case-insensitively; the host is not part of a device token), `skn=registration`, an `se`
- * in the future, and `sig` computed with one of `keys` over the `sr` text as sent. Returns the key that
- * signed it.
+ * decoded and case-insensitively; the host is not part of a device token), `skn=registration`
+ * (required), an `se` in the future and at most {@link MAX_SAS_LIFETIME_SECONDS} ahead, and `sig`
+ * computed with one of `keys` over the `sr` text as sent. Returns the key that signed it.
  *
  * @throws DpsError 401 when the token is malformed, scoped elsewhere, expired or signed with another key.
  */
@@ -186,16 +190,20 @@ export function verifyDeviceSas(
   if (!/^\d{1,12}$/.test(se.value)) throw malformed("se must be an integer (seconds since 1970).");
   const expected = `${target.idScope}/registrations/${target.registrationId}`;
   if (scopePath(sr.value) !== expected.toLowerCase()) {
-    throw unauthorized(`The SharedAccessSignature is for '${sr.value}', not for '${expected}'.`);
+    throw unauthorized(`The SharedAccessSignature is for '${clip(sr.value)}', not for '${expected}'.`);
   }
+  // Every device SDK sends skn=registration (symmetric keys and TPM alike).
   const skn = fields.get("skn")?.value;
-  if (skn !== undefined && skn !== "registration") {
-    throw unauthorized(`A device SharedAccessSignature has skn=registration, not '${skn}'.`);
+  if (skn !== "registration") {
+    throw unauthorized(
+      skn === undefined
+        ? "A device SharedAccessSignature needs skn=registration."
+        : `A device SharedAccessSignature has skn=registration, not '${clip(skn)}'.`,
+    );
   }
   const key = keys.find((k) => sameSignature(sig.value, hmac(sr.sent, se.sent, k)));
   if (key === undefined) throw unauthorized("The SharedAccessSignature signature is invalid.");
-  const expiry = Number(se.value);
-  if (expiry <= nowSeconds) throw unauthorized("The SharedAccessSignature has expired.");
+  checkExpiry(Number(se.value), nowSeconds);
   return key;
 }
 

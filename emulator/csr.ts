@@ -27,6 +27,26 @@ const SIGNATURE_DIGESTS: Record<string, string | null> = {
 
 const COMMON_NAME = "2.5.4.3";
 
+/** Smallest RSA key certified: 2048 bits (NIST SP 800-57 Part 1; smaller keys are breakable). */
+export const MIN_RSA_BITS = 2048;
+/** The elliptic curves certified: NIST P-256, P-384 and P-521 (what X.509 device certificates use). */
+const CURVES = ["prime256v1", "secp384r1", "secp521r1"];
+
+/** Throws saying what is weak about `key` (an RSA key under 2048 bits, another curve). */
+function checkStrength(key: KeyObject): void {
+  const details = key.asymmetricKeyDetails ?? {};
+  if (key.asymmetricKeyType === "rsa" || key.asymmetricKeyType === "rsa-pss") {
+    const bits = details.modulusLength ?? 0;
+    if (bits < MIN_RSA_BITS) {
+      throw new Error(`its RSA key has ${bits} bits; at least ${MIN_RSA_BITS} are required`);
+    }
+  } else if (key.asymmetricKeyType === "ec" && !CURVES.includes(details.namedCurve ?? "")) {
+    throw new Error(
+      `its EC key uses the curve ${details.namedCurve ?? "(unnamed)"}; use P-256, P-384 or P-521`,
+    );
+  }
+}
+
 /** forge's reader takes options at run time; its types declare only `strict`. */
 const fromDer = forge.asn1.fromDer as unknown as (
   bytes: string,
@@ -100,5 +120,6 @@ export function parseCsr(base64: string): CertificationRequest {
     valid = false;
   }
   if (!valid) throw new Error("its signature does not verify with the public key it carries");
+  checkStrength(publicKey);
   return { commonName: commonNameOf(subject), publicKey, subjectPublicKeyInfo: spki };
 }

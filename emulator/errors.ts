@@ -59,6 +59,8 @@ export const ErrorCodes = {
   preconditionFailed: 412002,
   /** Body over the size limit. */
   payloadTooLarge: 413001,
+  /** A body sent with a Content-Type other than JSON. */
+  unsupportedMediaType: 415001,
   /** Rate limit exceeded. */
   throttled: 429001,
   /** Injected or unexpected server error. */
@@ -79,11 +81,18 @@ export function clip(text: string): string {
   return `${text.slice(0, MAX_ECHOED_CHARACTERS)}... (${text.length} characters)`;
 }
 
+/** Longest error message answered; longer ones (which can only come from echoed input) are cut. */
+export const MAX_MESSAGE_CHARACTERS = 1024;
+
 /** Writes `err` as a DPS error response. */
 export function sendError(res: ServerResponse, err: DpsError): void {
+  const message =
+    err.message.length <= MAX_MESSAGE_CHARACTERS
+      ? err.message
+      : `${err.message.slice(0, MAX_MESSAGE_CHARACTERS)}... (cut at ${MAX_MESSAGE_CHARACTERS} characters)`;
   const body = JSON.stringify({
     errorCode: err.errorCode,
-    message: err.message,
+    message,
     trackingId: randomUUID(),
     timestampUtc: new Date().toISOString(),
     info: {},

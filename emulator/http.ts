@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { DpsError, ErrorCodes } from "./errors";
+import { clip, DpsError, ErrorCodes } from "./errors";
 import { checkJsonDepth } from "./limits";
 import type { Json } from "./types";
 
@@ -45,6 +45,21 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
     });
     req.on("error", reject);
   });
+}
+
+/**
+ * Throws a 415 when a request body is labelled as something other than JSON (`application/json` or
+ * `application/*+json`); a body without a Content-Type is read as JSON.
+ */
+export function checkContentType(contentType: string | undefined): void {
+  if (contentType === undefined || contentType.trim() === "") return;
+  const media = contentType.split(";")[0].trim().toLowerCase();
+  if (media === "application/json" || /^application\/[^/]*\+json$/.test(media)) return;
+  throw new DpsError(
+    415,
+    ErrorCodes.unsupportedMediaType,
+    `The Content-Type '${clip(media)}' is not supported; send the body as application/json.`,
+  );
 }
 
 /** Parses a request body as JSON; empty, malformed or too deeply nested text is a 400 like the service's. */

@@ -4,10 +4,10 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { SERVICE_API_VERSIONS } from "./adr";
 import { authenticate, authenticateAdmin, requireRight } from "./auth";
-import { DpsError, ErrorCodes, sendError } from "./errors";
+import { clip, DpsError, ErrorCodes, sendError } from "./errors";
 import type { PeerChains } from "./device/peer";
 import { decideFault } from "./faults";
-import { parseJson, readBody, sendReply, type Reply } from "./http";
+import { checkContentType, parseJson, readBody, sendReply, type Reply } from "./http";
 import { match, type Route, type RouteRequest } from "./router";
 import { adminRoutes } from "./routes/admin";
 import { bulkRoutes } from "./routes/bulk";
@@ -43,7 +43,10 @@ function routeRequest(req: IncomingMessage, url: URL, params: string[], chains: 
     params: decodeParams(params),
     headers: req.headers,
     query: url.searchParams,
-    json: async () => parseJson(await readBody(req)),
+    json: async () => {
+      checkContentType(req.headers["content-type"]);
+      return parseJson(await readBody(req));
+    },
     peerCertificates: () => chains.of(req.socket),
   };
 }
@@ -85,7 +88,7 @@ export function createDispatcher(rt: Runtime): (req: IncomingMessage, res: Serve
       // Credentials first: an anonymous caller learns nothing, not even which routes exist.
       await authenticateAdmin(req.headers.authorization, rt.auth, decodedPath(url));
       const found = match(admin, req.method ?? "GET", url.pathname);
-      if (!found) throw new DpsError(404, ErrorCodes.routeNotFound, `No route ${url.pathname}.`);
+      if (!found) throw new DpsError(404, ErrorCodes.routeNotFound, `No route ${clip(url.pathname)}.`);
       if ("methodNotAllowed" in found)
         throw new DpsError(405, ErrorCodes.methodNotAllowed, `${req.method} is not allowed here.`);
       send(res, await run(rt, found.route, req, url, found.params));
@@ -117,7 +120,7 @@ export function createDispatcher(rt: Runtime): (req: IncomingMessage, res: Serve
         });
       }
       if (!found)
-        throw new DpsError(404, ErrorCodes.routeNotFound, `No route ${req.method} ${url.pathname}.`);
+        throw new DpsError(404, ErrorCodes.routeNotFound, `No route ${req.method} ${clip(url.pathname)}.`);
       if ("methodNotAllowed" in found) {
         throw new DpsError(
           405,
@@ -133,7 +136,7 @@ export function createDispatcher(rt: Runtime): (req: IncomingMessage, res: Serve
           ErrorCodes.invalidApiVersion,
           version === null
             ? `The api-version query parameter is required; use ${versions.join(" or ")}.`
-            : `The api-version '${version}' is not supported; use ${versions.join(" or ")}.`,
+            : `The api-version '${clip(version)}' is not supported; use ${versions.join(" or ")}.`,
         );
       }
       if (!found.route.device) {

@@ -4,7 +4,7 @@ import { ADR_API_VERSION, hasAdrFields, storedAdrReference } from "../adr";
 import { parseCsr, type CertificationRequest } from "../csr";
 import { admitDevice, type Admission } from "../device/attest";
 import { deviceRegistrationView, Registrar, type IssuanceRequest } from "../device/registration";
-import { DpsError, ErrorCodes } from "../errors";
+import { clip, DpsError, ErrorCodes } from "../errors";
 import type { Route, RouteRequest } from "../router";
 import type { Runtime } from "../runtime";
 import { isObject, type Json } from "../types";
@@ -27,7 +27,7 @@ function admit(rt: Runtime, req: RouteRequest, body: Json | undefined): Admissio
     throw new DpsError(
       401,
       ErrorCodes.unauthorized,
-      `Unauthorized: the ID scope '${idScope}' is not this DPS's (${rt.idScope}).`,
+      `Unauthorized: the ID scope '${clip(idScope)}' is not this DPS's (${rt.idScope}).`,
     );
   }
   return admitDevice(
@@ -51,6 +51,9 @@ async function registrationBody(req: RouteRequest): Promise<Json | undefined> {
   const body = await req.json();
   if (!isObject(body))
     throw new DpsError(400, ErrorCodes.malformedBody, "The request body must be a JSON object.");
+  if (body.payload !== undefined && body.payload !== null && !isObject(body.payload)) {
+    throw new DpsError(400, ErrorCodes.malformedBody, "'payload' must be a JSON object.");
+  }
   const id = body.registrationId;
   if (id !== undefined && (typeof id !== "string" || id.toLowerCase() !== req.params[1].toLowerCase())) {
     throw new DpsError(
@@ -146,7 +149,7 @@ export function deviceRoutes(rt: Runtime): Route[] {
           throw new DpsError(
             404,
             ErrorCodes.registrationNotFound,
-            `The operation '${req.params[2]}' was not found.`,
+            `The operation '${clip(req.params[2])}' was not found.`,
           );
         }
         const done = status.status !== "assigning";

@@ -408,7 +408,7 @@ describe("emulator: api-version 2026-11-01 and ADR certificate policies", functi
       );
     });
 
-    it("refuses a CSR without a policy, for another CN, badly signed or not base64 DER (400, errorCode 400008)", async () => {
+    it("refuses a CSR without a policy, for another CN, badly signed, not base64 DER or with a weak key (400, errorCode 400008)", async () => {
       const none = await registerRaw(emu, "dev-plain", KEY_A, { csr: ecCsr("dev-plain").csr });
       expectRawError(none, 400, 400008, /the enrollment names no certificate policy: set namespaceName/);
       const other = await registerRaw(emu, "dev-ec", KEY_A, { csr: ecCsr("someone-else").csr });
@@ -426,6 +426,14 @@ describe("emulator: api-version 2026-11-01 and ADR certificate policies", functi
       expectRawError(pem, 400, 400008, /not base64/);
       const number = await registerRaw(emu, "dev-ec", KEY_A, { csr: 42 });
       expectRawError(number, 400, 400008, /'csr' must be a base64 DER PKCS#10 request/);
+      // A key too weak to certify (the emulator's choice: RSA under 2048 bits, curves other than P-256/384/521).
+      const weak = await registerRaw(emu, "dev-ec", KEY_A, { csr: forgeRsaCsr("dev-ec", 512).csr });
+      expectRawError(
+        weak,
+        400,
+        400008,
+        /'csr' is invalid: its RSA key has 512 bits; at least 2048 are required/,
+      );
     });
 
     it("custom allocation: the webhook sees ADR fields only at its apiVersion 2026-11-01; the device still gets its certificate", async () => {

@@ -51,9 +51,9 @@ export function ecCsr(commonName: string): DeviceCsr {
   return { csr: Buffer.from(asn1.toDer(request).getBytes(), "binary").toString("base64"), publicKey };
 }
 
-/** An RSA-2048 CSR for `commonName` made entirely by node-forge's CSR builder. */
-export function forgeRsaCsr(commonName: string): DeviceCsr {
-  const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+/** An RSA CSR (2048 bits unless `bits` says otherwise) for `commonName` made entirely by node-forge's CSR builder. */
+export function forgeRsaCsr(commonName: string, bits = 2048): DeviceCsr {
+  const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: bits });
   const request = forge.pki.createCertificationRequest();
   request.publicKey = forge.pki.publicKeyFromPem(
     publicKey.export({ type: "spki", format: "pem" }).toString(),
