@@ -192,7 +192,7 @@ export function verifyDeviceSas(
   if (scopePath(sr.value) !== expected.toLowerCase()) {
     throw unauthorized(`The SharedAccessSignature is for '${clip(sr.value)}', not for '${expected}'.`);
   }
-  // Every device SDK sends skn=registration (symmetric keys and TPM alike).
+  // The device SDKs send skn=registration (the Node SDK for symmetric keys and for TPM alike).
   const skn = fields.get("skn")?.value;
   if (skn !== "registration") {
     throw unauthorized(
