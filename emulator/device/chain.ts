@@ -183,12 +183,12 @@ export function verifyChain(
   if (sameCertificate(presented[0], anchor)) {
     return refuse(`the device certificate '${subjectOf(anchor)}' is the CA certificate itself`, true);
   }
-  // The path: leaf first, ending with the certificate the anchor issued.
+  // The path: leaf first, ending with the certificate the anchor issued (a presented copy of the anchor
+  // itself comes after it, so it is never part of the path).
   const path: X509Certificate[] = [];
   let reached = false;
   for (let i = 0; i < presented.length && !reached; i += 1) {
     const cert = presented[i];
-    if (sameCertificate(cert, anchor)) break; // the previous one was checked against it already
     path.push(cert);
     if (issuedBy(cert, anchor)) reached = true;
     else if (i + 1 >= presented.length || !issuedBy(cert, presented[i + 1])) {
