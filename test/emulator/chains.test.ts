@@ -176,6 +176,38 @@ describe("emulator: devices with invalid chains stay out (device SDK)", function
     }
   });
 
+  it("a CA:FALSE certificate whose keyUsage claims keyCertSign, or a CA without keyCertSign, cannot issue either", async () => {
+    const claims = certificate({
+      commonName: "claims-certsign",
+      issuer: intermediate,
+      basicConstraints: { cA: false },
+      keyUsage: { keyCertSign: true },
+    });
+    await refused(
+      registerDevice(
+        emu,
+        "victim-claims",
+        presenting(certificate({ commonName: "victim-claims", issuer: claims }), claims, intermediate),
+      ),
+      /'CN=claims-certsign' issued 'CN=victim-claims' but is not a CA certificate/,
+    );
+    const noCertSign = certificate({
+      commonName: "no-certsign",
+      issuer: intermediate,
+      basicConstraints: { cA: true },
+      keyUsage: { digitalSignature: true },
+    });
+    // Node's TLS layer already drops this link, so the chain does not reach the group's CA.
+    await refused(
+      registerDevice(
+        emu,
+        "victim-ku",
+        presenting(certificate({ commonName: "victim-ku", issuer: noCertSign }), noCertSign, intermediate),
+      ),
+      /does not chain/,
+    );
+  });
+
   it("a pathLen-0 intermediate refuses a sub-CA below it", async () => {
     const zero = caCertificate("PathLen Zero", root, 0);
     const sub = caCertificate("Below Zero", zero);
