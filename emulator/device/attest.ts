@@ -28,9 +28,11 @@ export interface Admission {
   /** Set when admitted by an enrollment group. */
   enrollmentGroupId?: string;
   /** How the device proved itself. */
-  attestation: "symmetricKey" | "x509";
+  attestation: "symmetricKey" | "x509" | "tpm";
   /** The device certificate (X.509 devices). */
   certificate?: X509Certificate;
+  /** TPM devices: the activation blob of their key, which the final registration state carries. */
+  authenticationKey?: string;
 }
 
 /** The service answers every refused device registration with 401 and this code. */
