@@ -235,7 +235,8 @@ function admitByGroup(
  *
  * `cas` are the DPS's verified CA certificates, which `caReferences` name.
  *
- * @throws DpsError 401 when nothing admits the device, or it is disabled; TPM devices are refused.
+ * @throws DpsError 401 when nothing admits the device, or it is disabled; TPM devices are refused
+ *   here (the device routes admit them with `admitTpm`, which answers the service's challenge).
  */
 export function admitDevice(
   store: EnrollmentStore,
