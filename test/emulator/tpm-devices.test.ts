@@ -9,6 +9,7 @@ import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import type { IndividualEnrollment } from "azure-iot-provisioning-service/dist/interfaces";
 import { TpmSecurityClient } from "azure-iot-security-tpm";
 import type { EmulatorHandle } from "../../emulator";
+import { tpmRegistrationId } from "../../provider";
 import { createTlsMaterial } from "../../emulator/tls";
 import { closeTpm, registerTpm } from "../support/devices";
 import { requireSwtpm, startChip, type Chip } from "../support/swtpm";
@@ -128,6 +129,7 @@ describe("emulator: TPM devices register with the device SDK and a software TPM"
     chip = await startChip();
     const id = await identityOf();
     assert.match(id.registrationId, /^[a-z2-7]{52}$/);
+    assert.equal(tpmRegistrationId(id.endorsementKey), id.registrationId);
     await client.createOrUpdateIndividualEnrollment(
       tpmEnrollment(id, { deviceId: "tpm-gateway", allocationPolicy: "static", iotHubs: [HUBS[2]] }),
     );
