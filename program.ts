@@ -68,6 +68,8 @@ export interface ProgramSettings {
   iotHubs: string[];
   /** An Azure Device Registry certificate policy for the fleet group to name; none by default. */
   adrPolicy?: AdrPolicy;
+  /** The gateway's TPM endorsement key (base64); the documentation's sample by default. */
+  gatewayEndorsementKey?: string;
 }
 
 /** An ADR certificate policy, by the three names an enrollment gives (data plane 2026-11-01). */
@@ -120,6 +122,8 @@ export function settingsFromConfig(): ProgramSettings {
     phase,
     iotHubs: demo.getObject<string[]>("iotHubs") ?? (hubs && hubs.length > 0 ? hubs : EMULATOR_DEFAULT_HUBS),
     adrPolicy: adr ? parseAdrPolicy(adr) : undefined,
+    // The demo enrolls a software TPM's key here when swtpm is installed.
+    gatewayEndorsementKey: process.env.DEMO_TPM_ENDORSEMENT_KEY || undefined,
   };
 }
 
@@ -148,7 +152,7 @@ export interface ProgramOutputs {
  * @returns the stack outputs
  */
 export function program(settings: ProgramSettings): ProgramOutputs {
-  const { connection, phase, iotHubs, adrPolicy } = settings;
+  const { connection, phase, iotHubs, adrPolicy, gatewayEndorsementKey } = settings;
   const allocation =
     iotHubs.length === 0
       ? {}
@@ -166,13 +170,14 @@ export function program(settings: ProgramSettings): ProgramOutputs {
     ...allocation,
   });
 
-  // TPM: the device's endorsement key.
+  // TPM: the device's endorsement key; the gateway stays on the last hub in both phases.
   const gateway = new IndividualEnrollment("gateway", {
     connection,
     registrationId: REGISTRATION_IDS.gateway,
-    attestation: { type: "tpm", endorsementKey: DEMO_TPM_ENDORSEMENT_KEY },
+    attestation: { type: "tpm", endorsementKey: gatewayEndorsementKey ?? DEMO_TPM_ENDORSEMENT_KEY },
     edgeEnabled: true,
     tags: { role: "gateway" },
+    ...(iotHubs.length === 0 ? {} : { allocationPolicy: "Static", iotHubs: [iotHubs[iotHubs.length - 1]] }),
   });
 
   // X.509: the device's own certificate; the registration id is its common name.
