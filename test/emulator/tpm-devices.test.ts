@@ -14,7 +14,8 @@ import { createTlsMaterial } from "../../emulator/tls";
 import { closeTpm, registerTpm } from "../support/devices";
 import { requireSwtpm, startChip, type Chip } from "../support/swtpm";
 import { TPM_EK } from "../support/tpm";
-import { clientFor, expectDpsError, expectRawError, raw, start } from "./helpers";
+import { activateOnChip } from "../support/tpmActivate";
+import { clientFor, expectDpsError, expectRawError, raw, start, type RawResponse } from "./helpers";
 
 const HUBS = ["hub1.azure-devices.net", "hub2.azure-devices.net", "hub3.azure-devices.net"];
 
@@ -60,25 +61,33 @@ function tpmEnrollment(
  * a malformed challenge.
  */
 async function refusedChallenge(emu: EmulatorHandle, id: ChipIdentity, message: RegExp): Promise<void> {
-  const res = await raw(
-    emu,
-    `/${emu.idScope}/registrations/${id.registrationId}/register?api-version=2019-03-31`,
-    {
-      method: "PUT",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        registrationId: id.registrationId,
-        tpm: { endorsementKey: id.endorsementKey, storageRootKey: id.storageRootKey },
-      }),
-      authorization: null,
-    },
-  );
+  const res = await requestChallenge(emu, id);
   expectRawError(res, 401, 401002, message);
   assert.equal((res.json() as { authenticationKey?: string }).authenticationKey, undefined);
   await assert.rejects(registerTpm(emu), (err: Error) => {
     assert.equal(err.name, "FormatError", err.message);
     return true;
   });
+}
+
+/** The first register of a TPM device (its keys, no Authorization), through raw HTTPS. */
+function requestChallenge(emu: EmulatorHandle, id: ChipIdentity): Promise<RawResponse> {
+  return raw(emu, `/${emu.idScope}/registrations/${id.registrationId}/register?api-version=2019-03-31`, {
+    method: "PUT",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      registrationId: id.registrationId,
+      tpm: { endorsementKey: id.endorsementKey, storageRootKey: id.storageRootKey },
+    }),
+    authorization: null,
+  });
+}
+
+/** The activation blob the emulator's challenge carries for `id`'s keys. */
+async function challengeBlob(emu: EmulatorHandle, id: ChipIdentity): Promise<Buffer> {
+  const res = await requestChallenge(emu, id);
+  assert.equal(res.status, 401, res.text);
+  return Buffer.from((res.json() as { authenticationKey: string }).authenticationKey, "base64");
 }
 
 /** Asserts the SDK's TPM registration fails with the service's 401 and a message matching `message`. */
@@ -263,16 +272,22 @@ describe("emulator: TPM devices register with the device SDK and a software TPM"
     await expectDpsError(client.getDeviceRegistrationState(id.registrationId), 404, 404202);
   });
 
-  it("refuses another chip presenting the enrolled id and endorsement key: without the activated key its SAS does not verify", async () => {
+  it("refuses another chip presenting the enrolled id and endorsement key: its TPM cannot activate the credential, and a SAS signed otherwise does not verify", async () => {
     chip = await startChip();
     const enrolled = await identityOf();
     await client.createOrUpdateIndividualEnrollment(tpmEnrollment(enrolled));
+    // The enrolled chip activates the credential of its challenge (TPM2_ActivateCredential).
+    assert.equal(await activateOnChip(await challengeBlob(emu, enrolled)), "SUCCESS");
     await chip.stop();
     chip = await startChip();
     const chipB = await identityOf();
-    // Another chip reporting the enrolled chip's public endorsement key: it cannot activate the
-    // credential (TPM2_ActivateCredential needs the enrolled EK's private key), so it signs with a
-    // key of its own.
+    // Another chip presenting the enrolled endorsement key (public) with its own storage root key
+    // gets a challenge, but its TPM cannot activate the credential: only the enrolled EK decrypts it.
+    const other = await activateOnChip(
+      await challengeBlob(emu, { ...enrolled, storageRootKey: chipB.storageRootKey }),
+    );
+    assert.notEqual(other, "SUCCESS");
+    // So it can only sign with a key of its own.
     const forger = Object.assign(Object.create(TpmSecurityClient.prototype) as TpmSecurityClient, {
       getEndorsementKey: (cb: (err: Error | null, ek?: Buffer) => void) =>
         cb(null, Buffer.from(enrolled.endorsementKey, "base64")),
