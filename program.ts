@@ -139,10 +139,19 @@ export interface ProgramOutputs {
   sensorTags: pulumi.Output<unknown>;
   /** Where the sensor device landed when it registered (its `registrationState`, read by a refresh). */
   sensorAssignedHub: pulumi.Output<string>;
+  /** Where the TPM gateway landed when it registered (its `registrationState`, read by a refresh). */
+  gatewayAssignedHub: pulumi.Output<string>;
   /** The fleet group's id. */
   fleetGroupId: pulumi.Output<string>;
   /** The key {@link FLEET}'s device registers with, derived from the group key (secret). */
   fleetDeviceKey: pulumi.Output<string>;
+}
+
+/** The hub of an enrollment's device, from its `registrationState` (read by a refresh). */
+function assignedHub(enrollment: IndividualEnrollment): pulumi.Output<string> {
+  return enrollment.registrationState.apply((s) =>
+    typeof s?.assignedHub === "string" ? s.assignedHub : "(not registered yet)",
+  );
 }
 
 /**
@@ -211,8 +220,7 @@ export function program(settings: ProgramSettings): ProgramOutputs {
       .all([sensor.allocationPolicy, sensor.iotHubs])
       .apply(([policy, hubs]) => ({ policy, hubs })),
     sensorTags: sensor.tags,
-    sensorAssignedHub: sensor.registrationState.apply((s) =>
-      typeof s?.assignedHub === "string" ? s.assignedHub : "(not registered yet)",
-    ),
+    sensorAssignedHub: assignedHub(sensor),
+    gatewayAssignedHub: assignedHub(gateway),
   };
 }

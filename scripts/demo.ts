@@ -302,6 +302,11 @@ async function main(): Promise<void> {
     say(
       `after pulumi up --refresh, stack output sensorAssignedHub = ${String(u3.outputs.sensorAssignedHub?.value)}`,
     );
+    if (chip) {
+      say(
+        `and gatewayAssignedHub = ${String(u3.outputs.gatewayAssignedHub?.value)} (the TPM device's registrationState)`,
+      );
+    }
     timing("up --refresh", u3);
 
     chapter("pulumi destroy");
