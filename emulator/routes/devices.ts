@@ -57,7 +57,7 @@ function admitAny(
       registrationId,
       authorization: header(req.headers.authorization),
       chain: req.peerCertificates(),
-      tpm: isObject(body) && body.tpm !== undefined,
+      tpm: false, // TPM devices went to admitTpm above
     },
     new Date(),
     rt.caCertificates,
