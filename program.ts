@@ -68,6 +68,8 @@ export interface ProgramSettings {
   iotHubs: string[];
   /** An Azure Device Registry certificate policy for the fleet group to name; none by default. */
   adrPolicy?: AdrPolicy;
+  /** The gateway's TPM endorsement key (base64); the documentation's sample by default. */
+  gatewayEndorsementKey?: string;
 }
 
 /** An ADR certificate policy, by the three names an enrollment gives (data plane 2026-11-01). */
@@ -120,6 +122,8 @@ export function settingsFromConfig(): ProgramSettings {
     phase,
     iotHubs: demo.getObject<string[]>("iotHubs") ?? (hubs && hubs.length > 0 ? hubs : EMULATOR_DEFAULT_HUBS),
     adrPolicy: adr ? parseAdrPolicy(adr) : undefined,
+    // The demo enrolls a software TPM's key here when swtpm is installed.
+    gatewayEndorsementKey: process.env.DEMO_TPM_ENDORSEMENT_KEY || undefined,
   };
 }
 
@@ -135,10 +139,19 @@ export interface ProgramOutputs {
   sensorTags: pulumi.Output<unknown>;
   /** Where the sensor device landed when it registered (its `registrationState`, read by a refresh). */
   sensorAssignedHub: pulumi.Output<string>;
+  /** Where the TPM gateway landed when it registered (its `registrationState`, read by a refresh). */
+  gatewayAssignedHub: pulumi.Output<string>;
   /** The fleet group's id. */
   fleetGroupId: pulumi.Output<string>;
   /** The key {@link FLEET}'s device registers with, derived from the group key (secret). */
   fleetDeviceKey: pulumi.Output<string>;
+}
+
+/** The hub of an enrollment's device, from its `registrationState` (read by a refresh). */
+function assignedHub(enrollment: IndividualEnrollment): pulumi.Output<string> {
+  return enrollment.registrationState.apply((s) =>
+    typeof s?.assignedHub === "string" ? s.assignedHub : "(not registered yet)",
+  );
 }
 
 /**
@@ -148,7 +161,7 @@ export interface ProgramOutputs {
  * @returns the stack outputs
  */
 export function program(settings: ProgramSettings): ProgramOutputs {
-  const { connection, phase, iotHubs, adrPolicy } = settings;
+  const { connection, phase, iotHubs, adrPolicy, gatewayEndorsementKey } = settings;
   const allocation =
     iotHubs.length === 0
       ? {}
@@ -166,13 +179,14 @@ export function program(settings: ProgramSettings): ProgramOutputs {
     ...allocation,
   });
 
-  // TPM: the device's endorsement key.
+  // TPM: the device's endorsement key; the gateway stays on the last hub in both phases.
   const gateway = new IndividualEnrollment("gateway", {
     connection,
     registrationId: REGISTRATION_IDS.gateway,
-    attestation: { type: "tpm", endorsementKey: DEMO_TPM_ENDORSEMENT_KEY },
+    attestation: { type: "tpm", endorsementKey: gatewayEndorsementKey ?? DEMO_TPM_ENDORSEMENT_KEY },
     edgeEnabled: true,
     tags: { role: "gateway" },
+    ...(iotHubs.length === 0 ? {} : { allocationPolicy: "Static", iotHubs: [iotHubs[iotHubs.length - 1]] }),
   });
 
   // X.509: the device's own certificate; the registration id is its common name.
@@ -206,8 +220,7 @@ export function program(settings: ProgramSettings): ProgramOutputs {
       .all([sensor.allocationPolicy, sensor.iotHubs])
       .apply(([policy, hubs]) => ({ policy, hubs })),
     sensorTags: sensor.tags,
-    sensorAssignedHub: sensor.registrationState.apply((s) =>
-      typeof s?.assignedHub === "string" ? s.assignedHub : "(not registered yet)",
-    ),
+    sensorAssignedHub: assignedHub(sensor),
+    gatewayAssignedHub: assignedHub(gateway),
   };
 }

@@ -39,6 +39,8 @@ export const ErrorCodes = {
   invalidQuery: 400007,
   /** A device's `csr` is malformed, badly signed, names another CN, or its enrollment names no policy. */
   invalidCsr: 400008,
+  /** A TPM device's `tpm` is malformed, or its keys cannot receive the service's secrets (the emulator's code). */
+  invalidTpmAttestation: 400009,
   /** Missing, malformed, expired or wrongly signed credentials. */
   unauthorized: 401002,
   /** Valid credentials whose policy lacks the right the operation needs. */

@@ -1,13 +1,43 @@
-// Pure check of a TPM endorsement key as DPS takes it: base64 of a TPM2B_PUBLIC (TPM 2.0 Part 2,
-// 12.2.5) holding an RSA or ECC TPMT_PUBLIC, read field by field to its exact end.
+// TPM 2.0 public areas as DPS takes them (TPM 2.0 Part 2: 12.2.4 TPMT_PUBLIC, 12.2.5 TPM2B_PUBLIC,
+// 16 names): read field by field to their exact end, with the name the TPM computes for them.
+import { createHash } from "node:crypto";
 
-const TPM_ALG_RSA = 0x0001;
-const TPM_ALG_ECC = 0x0023;
-const TPM_ALG_NULL = 0x0010;
-const NAME_ALGS = new Set([0x0004, 0x000b, 0x000c, 0x000d]); // SHA-1, SHA-256, SHA-384, SHA-512
+/** TPM_ALG_ID values (Part 2, 6.3) used here. */
+export const TpmAlg = {
+  rsa: 0x0001,
+  sha1: 0x0004,
+  hmac: 0x0005,
+  aes: 0x0006,
+  keyedHash: 0x0008,
+  sha256: 0x000b,
+  sha384: 0x000c,
+  sha512: 0x000d,
+  null: 0x0010,
+  ecc: 0x0023,
+  cfb: 0x0043,
+} as const;
+
+/** Node's name and the digest size of each TPM hash algorithm a name may use. */
+export const TPM_HASHES: ReadonlyMap<number, { node: string; size: number }> = new Map([
+  [TpmAlg.sha1, { node: "sha1", size: 20 }],
+  [TpmAlg.sha256, { node: "sha256", size: 32 }],
+  [TpmAlg.sha384, { node: "sha384", size: 48 }],
+  [TpmAlg.sha512, { node: "sha512", size: 64 }],
+]);
+
+/** TPMA_OBJECT bits (Part 2, 8.3) the emulator reads or sets. */
+export const TpmaObject = {
+  fixedTPM: 1 << 1,
+  fixedParent: 1 << 4,
+  sensitiveDataOrigin: 1 << 5,
+  userWithAuth: 1 << 6,
+  restricted: 1 << 16,
+  decrypt: 1 << 17,
+  sign: 1 << 18,
+} as const;
 
 /** Reads big-endian fields; throws a RangeError past the end. */
-class Reader {
+export class TpmReader {
   private at = 0;
   constructor(private readonly bytes: Buffer) {}
   u16(): number {
@@ -33,13 +63,87 @@ class Reader {
   }
 }
 
-/** TPMT_SYM_DEF_OBJECT, then TPMT_ASYM_SCHEME / TPMT_RSA|ECC_SCHEME: algorithm, details unless NULL. */
-function symmetricAndScheme(r: Reader): void {
-  if (r.u16() !== TPM_ALG_NULL) {
-    r.u16(); // keyBits
-    r.u16(); // mode
+/** A TPMT_SYM_DEF_OBJECT other than TPM_ALG_NULL. */
+export interface TpmSymmetric {
+  algorithm: number;
+  keyBits: number;
+  mode: number;
+}
+
+/** The fields of an RSA or ECC TPMT_PUBLIC the emulator uses. */
+export interface TpmPublic {
+  /** TPM_ALG_RSA or TPM_ALG_ECC. */
+  type: number;
+  nameAlg: number;
+  /** TPMA_OBJECT. */
+  attributes: number;
+  /** The symmetric algorithm of a storage (parent) key; undefined when TPM_ALG_NULL. */
+  symmetric?: TpmSymmetric;
+  /** RSA keys: modulus (big-endian) and exponent (0 in the structure means 65537). */
+  rsa?: { modulus: Buffer; exponent: number };
+  /** The marshalled TPMT_PUBLIC, which the name hashes. */
+  area: Buffer;
+}
+
+/** Thrown by {@link parseTpmPublic} with the reason the bytes are not an accepted public area. */
+export class TpmFormatError extends Error {}
+
+/**
+ * Parses a TPM2B_PUBLIC holding an RSA or ECC key with a SHA name algorithm and nothing after it.
+ *
+ * @throws TpmFormatError naming what is wrong.
+ */
+export function parseTpmPublic(bytes: Buffer): TpmPublic {
+  try {
+    const outer = new TpmReader(bytes);
+    const area = outer.sized();
+    if (!outer.done) throw new TpmFormatError("the TPM2B_PUBLIC size does not match its length");
+    const r = new TpmReader(area);
+    const type = r.u16();
+    if (type !== TpmAlg.rsa && type !== TpmAlg.ecc)
+      throw new TpmFormatError("the key type is neither RSA nor ECC");
+    const nameAlg = r.u16();
+    if (!TPM_HASHES.has(nameAlg)) throw new TpmFormatError("the name algorithm is not a SHA hash");
+    const attributes = r.u32();
+    r.sized(); // authPolicy
+    let symmetric: TpmSymmetric | undefined;
+    const symAlg = r.u16();
+    if (symAlg !== TpmAlg.null) symmetric = { algorithm: symAlg, keyBits: r.u16(), mode: r.u16() };
+    if (r.u16() !== TpmAlg.null) r.u16(); // scheme, and its hash unless NULL
+    let rsa: TpmPublic["rsa"];
+    if (type === TpmAlg.rsa) {
+      const keyBits = r.u16();
+      const exponent = r.u32();
+      const modulus = r.sized();
+      if (modulus.length * 8 !== keyBits)
+        throw new TpmFormatError("the RSA modulus does not have the declared size");
+      rsa = { modulus, exponent: exponent === 0 ? 65537 : exponent };
+    } else {
+      r.u16(); // curveID
+      if (r.u16() !== TpmAlg.null) r.u16(); // kdf scheme and its hash
+      if (r.sized().length === 0 || r.sized().length === 0)
+        throw new TpmFormatError("the ECC point is empty");
+    }
+    if (!r.done) throw new TpmFormatError("bytes follow the public area");
+    return { type, nameAlg, attributes, symmetric, rsa, area };
+  } catch (err) {
+    if (err instanceof TpmFormatError) throw err;
+    throw new TpmFormatError("it is truncated");
   }
-  if (r.u16() !== TPM_ALG_NULL) r.u16(); // hash algorithm of the scheme
+}
+
+/** The TPM name of a public area: its name algorithm, then the hash of the TPMT_PUBLIC with it. */
+export function tpmName(nameAlg: number, area: Buffer): Buffer {
+  const hash = TPM_HASHES.get(nameAlg);
+  if (!hash) throw new TpmFormatError("the name algorithm is not a SHA hash");
+  const alg = Buffer.alloc(2);
+  alg.writeUInt16BE(nameAlg);
+  return Buffer.concat([alg, createHash(hash.node).update(area).digest()]);
+}
+
+/** The bytes of base64 `text`, or undefined when it is not strict base64. */
+export function strictBase64(text: string): Buffer | undefined {
+  return /^[A-Za-z0-9+/]+={0,2}$/.test(text) ? Buffer.from(text, "base64") : undefined;
 }
 
 /**
@@ -47,30 +151,12 @@ function symmetricAndScheme(r: Reader): void {
  * TPM2B_PUBLIC whose size matches, with an RSA or ECC key, a known name algorithm and nothing after it.
  */
 export function endorsementKeyProblem(text: string): string | undefined {
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text)) return "it is not base64";
-  const bytes = Buffer.from(text, "base64");
+  const bytes = strictBase64(text);
+  if (!bytes) return "it is not base64";
   try {
-    const outer = new Reader(bytes);
-    const inner = new Reader(outer.sized());
-    if (!outer.done) return "the TPM2B_PUBLIC size does not match its length";
-    const type = inner.u16();
-    if (type !== TPM_ALG_RSA && type !== TPM_ALG_ECC) return "the key type is neither RSA nor ECC";
-    if (!NAME_ALGS.has(inner.u16())) return "the name algorithm is not a SHA hash";
-    inner.u32(); // objectAttributes
-    inner.sized(); // authPolicy
-    symmetricAndScheme(inner);
-    if (type === TPM_ALG_RSA) {
-      const keyBits = inner.u16();
-      inner.u32(); // exponent
-      if (inner.sized().length * 8 !== keyBits) return "the RSA modulus does not have the declared size";
-    } else {
-      inner.u16(); // curveID
-      if (inner.u16() !== TPM_ALG_NULL) inner.u16(); // kdf scheme and its hash
-      if (inner.sized().length === 0 || inner.sized().length === 0) return "the ECC point is empty";
-    }
-    if (!inner.done) return "bytes follow the public area";
+    parseTpmPublic(bytes);
     return undefined;
-  } catch {
-    return "it is truncated";
+  } catch (err) {
+    return (err as TpmFormatError).message;
   }
 }

@@ -9,6 +9,7 @@ export type {
   IndividualEnrollmentGetArgs,
   AttestationArgs,
 } from "./individual/resource";
+export { tpmRegistrationId } from "./individual/tpmRegistrationId";
 export { EnrollmentGroup } from "./group/resource";
 export type { EnrollmentGroupArgs, EnrollmentGroupGetArgs, GroupAttestationArgs } from "./group/resource";
 export { deriveDeviceKey, deriveDeviceKeyOutput } from "./group/deviceKey";

@@ -16,7 +16,9 @@ import { startEmulator, type EmulatorHandle } from "../emulator";
 import { createServiceClient } from "../provider/core/transport";
 import { FLEET, program, REGISTRATION_IDS, settingsFromConfig } from "../program";
 import { ecCsr, registerRaw } from "../test/support/csr";
-import { registerDevice } from "../test/support/devices";
+import { TpmSecurityClient } from "azure-iot-security-tpm";
+import { closeTpm, registerDevice, registerTpm } from "../test/support/devices";
+import { startChip, swtpmMissing, type Chip } from "../test/support/swtpm";
 import { EngineStack, REPO_ROOT, findPulumi, type OperationResult } from "../test/support/engine";
 
 const DEMO_ROOT = path.join(REPO_ROOT, ".demo");
@@ -92,6 +94,19 @@ function timing(what: string, r: OperationResult): void {
   say(`(${what} took ${(r.ms / 1000).toFixed(1)} s)`);
 }
 
+/** The running software TPM's endorsement key, base64, as the device SDK reads it. */
+async function gatewayEndorsementKey(): Promise<string> {
+  const security = new TpmSecurityClient(REGISTRATION_IDS.gateway);
+  try {
+    const ek = await new Promise<Buffer>((resolve, reject) =>
+      security.getEndorsementKey((err, key) => (err ? reject(err) : resolve(key as Buffer))),
+    );
+    return ek.toString("base64");
+  } finally {
+    closeTpm(security);
+  }
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const pulumi = await findPulumi().catch((err: Error) => {
@@ -99,6 +114,7 @@ async function main(): Promise<void> {
   });
   let emu: EmulatorHandle | undefined;
   let stack: EngineStack | undefined;
+  let chip: Chip | undefined;
   let destroyed = false;
   try {
     chapter("Start the local DPS emulator");
@@ -117,6 +133,17 @@ async function main(): Promise<void> {
       endpoint: emu.endpoint,
       caCertificate: emu.caCertificate,
     });
+    const noTpm = swtpmMissing();
+    if (noTpm) {
+      say(`No software TPM (${noTpm}): the gateway keeps the sample endorsement key and does not register.`);
+    } else {
+      chip = await startChip();
+      const ek = await gatewayEndorsementKey();
+      process.env.DEMO_TPM_ENDORSEMENT_KEY = ek;
+      say(
+        `A software TPM (swtpm) is the gateway's chip: the program enrolls its endorsement key (DEMO_TPM_ENDORSEMENT_KEY, ${ek.length} base64 chars).`,
+      );
+    }
 
     chapter("Create a stack of the root program on a local file backend");
     const out = echo();
@@ -238,6 +265,17 @@ async function main(): Promise<void> {
         ? `one of the hubs the program chose (${chosen?.policy} over ${hubs.join(", ")})`
         : `NOT one of the hubs the program chose (${hubs.join(", ")})`,
     );
+    if (chip) {
+      const gateway = await registerTpm(emu, { registrationId: REGISTRATION_IDS.gateway });
+      const last = emu.linkedHubs[emu.linkedHubs.length - 1];
+      say(
+        `${REGISTRATION_IDS.gateway} registered with its software TPM (the service's challenge activated in the ` +
+          `TPM, then a TPM-signed SAS): device ${gateway.deviceId} on ${gateway.assignedHub}` +
+          (gateway.assignedHub === last
+            ? ", the hub the program chose"
+            : ` , NOT the hub the program chose (${last})`),
+      );
+    }
     const member = await registerDevice(emu, FLEET.device, { symmetricKey: deviceKey });
     say(
       `${FLEET.device} registered through group ${FLEET.enrollmentGroupId} (derived key): on ${member.assignedHub}`,
@@ -264,6 +302,11 @@ async function main(): Promise<void> {
     say(
       `after pulumi up --refresh, stack output sensorAssignedHub = ${String(u3.outputs.sensorAssignedHub?.value)}`,
     );
+    if (chip) {
+      say(
+        `and gatewayAssignedHub = ${String(u3.outputs.gatewayAssignedHub?.value)} (the TPM device's registrationState)`,
+      );
+    }
     timing("up --refresh", u3);
 
     chapter("pulumi destroy");
@@ -282,6 +325,7 @@ async function main(): Promise<void> {
     if (stack && !destroyed) await stack.destroy().catch(() => undefined);
     await stack?.dispose();
     await emu?.stop();
+    await chip?.stop();
     if (!keep) {
       fs.rmSync(path.join(DEMO_ROOT, "home"), { recursive: true, force: true });
       try {

@@ -29,9 +29,11 @@ export interface Admission {
   /** Set when admitted by an enrollment group. */
   enrollmentGroupId?: string;
   /** How the device proved itself. */
-  attestation: "symmetricKey" | "x509";
+  attestation: "symmetricKey" | "x509" | "tpm";
   /** The device certificate (X.509 devices). */
   certificate?: X509Certificate;
+  /** TPM devices: the activation blob of their key, which the final registration state carries. */
+  authenticationKey?: string;
 }
 
 /** The service answers every refused device registration with 401 and this code. */
@@ -258,7 +260,8 @@ function admitByGroup(
  *
  * `cas` are the DPS's verified CA certificates, which `caReferences` name.
  *
- * @throws DpsError 401 when nothing admits the device, or it is disabled; TPM devices are refused.
+ * @throws DpsError 401 when nothing admits the device, or it is disabled; TPM devices are refused
+ *   here (the device routes admit them with `admitTpm`, which answers the service's challenge).
  */
 export function admitDevice(
   store: EnrollmentStore,

@@ -68,6 +68,8 @@ interface Operation {
   result?: JsonObject;
   /** The issued chain (base64 DER, leaf first): answered on the operation, never stored. */
   chain?: string[];
+  /** A TPM device's activation blob: answered on the operation (`tpm.authenticationKey`), never stored. */
+  authenticationKey?: string;
 }
 
 /** What a registration needs from the running emulator. */
@@ -94,7 +96,7 @@ export class Registrar {
     issuance?: IssuanceRequest,
   ): string {
     const operationId = randomUUID();
-    const op: Operation = { registrationId };
+    const op: Operation = { registrationId, authenticationKey: admission.authenticationKey };
     this.operations.set(operationId, op);
     while (this.operations.size > MAX_OPERATIONS) {
       this.operations.delete(this.operations.keys().next().value as string);
@@ -115,6 +117,9 @@ export class Registrar {
     if (!op.result) return { operationId, status: "assigning" };
     const registrationState = deviceRegistrationView(op.result);
     if (op.chain) registrationState.issuedCertificateChain = op.chain;
+    if (op.authenticationKey && op.result.status === "assigned") {
+      registrationState.tpm = { authenticationKey: op.authenticationKey };
+    }
     return { operationId, status: String(op.result.status), registrationState };
   }
 
@@ -141,7 +146,7 @@ export class Registrar {
       : {};
     if (admission.attestation === "x509" && admission.certificate) {
       base.x509 = { ...via, certificateInfo: certificateInfo(admission.certificate) };
-    } else {
+    } else if (admission.attestation === "symmetricKey") {
       base.symmetricKey = via;
     }
     let result: JsonObject;
@@ -202,7 +207,7 @@ export class Registrar {
     if (admission.attestation === "x509" && admission.certificate) {
       context.x509 = { clientCertificateInfo: certificateInfo(admission.certificate) };
     } else {
-      context.symmetricKey = {};
+      context[admission.attestation] = {};
     }
     if (payload !== undefined) context.payload = payload;
     if (previous?.status === "assigned") {

@@ -3,6 +3,7 @@
 import { ADR_API_VERSION, hasAdrFields, storedAdrReference } from "../adr";
 import { parseCsr, type CertificationRequest } from "../csr";
 import { admitDevice, type Admission } from "../device/attest";
+import { admitTpm, TpmKeys, usesTpm, type TpmOutcome } from "../device/tpmAttest";
 import { deviceRegistrationView, Registrar, type IssuanceRequest } from "../device/registration";
 import { clip, DpsError, ErrorCodes } from "../errors";
 import type { Route, RouteRequest } from "../router";
@@ -19,8 +20,17 @@ function header(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** Checks the scope and the device's credentials; `body` is the registration request, if any. */
-function admit(rt: Runtime, req: RouteRequest, body: Json | undefined): Admission {
+/**
+ * Checks the scope and the device's credentials; `body` is the registration request, if any. A TPM
+ * device (a `tpm` body, or a TPM enrollment) may get a challenge instead of an admission.
+ */
+function admitAny(
+  rt: Runtime,
+  req: RouteRequest,
+  body: Json | undefined,
+  tpmKeys: TpmKeys,
+  register = false,
+): TpmOutcome {
   const [idScope, registrationId] = req.params;
   validateRegistrationId(registrationId);
   if (idScope.toLowerCase() !== rt.idScope.toLowerCase()) {
@@ -30,18 +40,36 @@ function admit(rt: Runtime, req: RouteRequest, body: Json | undefined): Admissio
       `Unauthorized: the ID scope '${clip(idScope)}' is not this DPS's (${rt.idScope}).`,
     );
   }
-  return admitDevice(
+  const tpm = isObject(body) ? body.tpm : undefined;
+  if (tpm !== undefined || usesTpm(rt.store.get(registrationId))) {
+    return admitTpm(rt.store, tpmKeys, {
+      idScope: rt.idScope,
+      registrationId,
+      authorization: header(req.headers.authorization),
+      tpm,
+      register,
+    });
+  }
+  const admission = admitDevice(
     rt.store,
     {
       idScope: rt.idScope,
       registrationId,
       authorization: header(req.headers.authorization),
       chain: req.peerCertificates(),
-      tpm: isObject(body) && body.tpm !== undefined,
+      tpm: false, // TPM devices went to admitTpm above
     },
     new Date(),
     rt.caCertificates,
   );
+  return { admission };
+}
+
+/** As {@link admitAny}, for requests a challenge does not answer (polls, lookups): 401 instead. */
+function admit(rt: Runtime, req: RouteRequest, body: Json | undefined, tpmKeys: TpmKeys): Admission {
+  const outcome = admitAny(rt, req, body, tpmKeys);
+  if ("admission" in outcome) return outcome.admission;
+  throw new DpsError(401, ErrorCodes.unauthorized, String(outcome.challenge.message));
 }
 
 /** An optional registration request body (`DeviceRegistration`); its registrationId must match the path. */
@@ -119,6 +147,7 @@ export function deviceRoutes(rt: Runtime): Route[] {
     webhookCas: rt.webhookCas,
     adr: rt.adr,
   });
+  const tpmKeys = new TpmKeys();
   const common = { operation: "registration", device: true, apiVersions: DEVICE_API_VERSIONS } as const;
   return [
     {
@@ -127,7 +156,10 @@ export function deviceRoutes(rt: Runtime): Route[] {
       pattern: /^\/([^/]+)\/registrations\/([^/]+)\/register$/i,
       handler: async (req) => {
         const body = await registrationBody(req);
-        const admission = admit(rt, req, body);
+        const outcome = admitAny(rt, req, body, tpmKeys, true);
+        // The service's TPM challenge: 401 with the activation blob (TpmChallenge of its SDKs).
+        if ("challenge" in outcome) return { status: 401, body: outcome.challenge };
+        const admission = outcome.admission;
         const payload = isObject(body) ? body.payload : undefined;
         const issuance = issuanceOf(req.query.get("api-version"), body, admission, req.params[1]);
         const operationId = registrar.start(admission, req.params[1], payload, issuance);
@@ -143,7 +175,7 @@ export function deviceRoutes(rt: Runtime): Route[] {
       method: "GET",
       pattern: /^\/([^/]+)\/registrations\/([^/]+)\/operations\/([^/]+)$/i,
       handler: async (req) => {
-        admit(rt, req, undefined);
+        admit(rt, req, undefined, tpmKeys);
         const status = registrar.status(req.params[2], req.params[1]);
         if (!status) {
           throw new DpsError(
@@ -166,7 +198,7 @@ export function deviceRoutes(rt: Runtime): Route[] {
       pattern: /^\/([^/]+)\/registrations\/([^/]+)$/i,
       handler: async (req) => {
         const body = await registrationBody(req);
-        admit(rt, req, body);
+        admit(rt, req, body, tpmKeys);
         if (hasAdrFields(req.query.get("api-version")) && isObject(body) && body.csr !== undefined) {
           throw badCsr(
             "'csr' is not allowed when looking up a registration; send it with the register request.",

@@ -217,20 +217,6 @@ describe("emulator: devices register with the device SDK", function () {
     }
   });
 
-  it("TPM devices are refused with a clear message (not emulated)", async () => {
-    const res = await raw(emu, `/${emu.idScope}/registrations/tpm-1/register?api-version=2019-03-31`, {
-      method: "PUT",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        registrationId: "tpm-1",
-        tpm: { endorsementKey: "AAAA", storageRootKey: "AAAA" },
-      }),
-      authorization: null,
-    });
-    assert.equal(res.status, 401);
-    assert.match((res.json() as { message: string }).message, /TPM attestation is not emulated/);
-  });
-
   describe("custom allocation", () => {
     let webhook: Server;
     let seen: Record<string, unknown>[];

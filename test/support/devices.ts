@@ -10,6 +10,7 @@ import { Http as HttpBase } from "azure-iot-http-base";
 import { ProvisioningDeviceClient, type RegistrationResult } from "azure-iot-provisioning-device";
 import { Http } from "azure-iot-provisioning-device-http";
 import { SymmetricKeySecurityClient } from "azure-iot-security-symmetric-key";
+import { TpmSecurityClient } from "azure-iot-security-tpm";
 import { X509Security } from "azure-iot-security-x509";
 import type { EmulatorHandle } from "../../emulator";
 
@@ -25,6 +26,38 @@ export function deviceTransport(emu: EmulatorHandle): Http {
 
 /** What a device provides to register. */
 export type DeviceCredential = { symmetricKey: string } | { certificatePem: string; privateKeyPem: string };
+
+/** A TPM device's registration state: the SDK returns it with the service's `tpm.authenticationKey`. */
+export type TpmRegistrationResult = RegistrationResult & { tpm?: { authenticationKey?: string } };
+
+/**
+ * Registers the TPM on 127.0.0.1:2323 (a software TPM) with a fresh SDK client and returns the
+ * registration state: the SDK computes the registration id from the endorsement key unless
+ * `registrationId` is given.
+ */
+export async function registerTpm(
+  emu: EmulatorHandle,
+  options: { registrationId?: string; payload?: object; security?: TpmSecurityClient } = {},
+): Promise<TpmRegistrationResult> {
+  const security = options.security ?? new TpmSecurityClient(options.registrationId);
+  const client = ProvisioningDeviceClient.create(emu.hostName, emu.idScope, deviceTransport(emu), security);
+  if (options.payload) client.setProvisioningPayload(options.payload);
+  try {
+    // The SDK's TPM registration returns the whole operation, its other attestations the state.
+    const operation = (await client.register()) as unknown as { registrationState: TpmRegistrationResult };
+    return operation.registrationState;
+  } finally {
+    if (!options.security) closeTpm(security);
+  }
+}
+
+/**
+ * Closes the security client's connection to the TPM. swtpm serves one connection at a time and the
+ * SDK offers no close, so this reaches its (private) tss.js TPM object.
+ */
+export function closeTpm(security: TpmSecurityClient): void {
+  (security as unknown as { _tpm: { close(): void } })._tpm.close();
+}
 
 /** Registers `registrationId` with the device SDK, optionally sending a custom allocation payload. */
 export async function registerDevice(
