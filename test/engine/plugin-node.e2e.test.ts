@@ -37,7 +37,7 @@ async function buildNodeSdk(): Promise<NodeSdk> {
   const tsc = path.join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc");
   await runOk(process.execPath, [tsc, "-p", path.join(SDK_SOURCE, "tsconfig.json"), "--outDir", bin]);
   fs.copyFileSync(path.join(SDK_SOURCE, "package.json"), path.join(bin, "package.json"));
-  return require(bin) as NodeSdk;
+  return (await import(bin)) as NodeSdk;
 }
 
 /** The operation's result as the story reads it; a failed operation with what the user saw. */
@@ -83,7 +83,9 @@ describe("The plugin from a TypeScript program (generated Node SDK, Node Automat
         "dps-enrollments:caCertificate": connection.caCertificate,
       },
       // The engine finds the plugin as pulumi-resource-dps-enrollments on PATH (docs/plugin.md).
-      env: { PATH: [PLUGIN_DIR, path.dirname(process.execPath), process.env.PATH ?? ""].join(path.delimiter) },
+      env: {
+        PATH: [PLUGIN_DIR, path.dirname(process.execPath), process.env.PATH ?? ""].join(path.delimiter),
+      },
     });
     return {
       setProgram: (p) => stack.setProgram(programOf(p)),

@@ -31,7 +31,11 @@ describe("The generated SDKs (sdk/)", function () {
       for (const language of languages) {
         const fresh = filesUnder(path.join(out, language));
         const held = filesUnder(path.join(SDK, language));
-        assert.deepEqual(held, fresh, `sdk/${language} has the files a regeneration writes (npm run gen-sdk)`);
+        assert.deepEqual(
+          held,
+          fresh,
+          `sdk/${language} has the files a regeneration writes (npm run gen-sdk)`,
+        );
         const changed = fresh.filter(
           (file) =>
             !fs
@@ -58,7 +62,11 @@ describe("The generated SDKs (sdk/)", function () {
     for (const [dir, files] of expect) {
       for (const file of files) {
         const text = fs.readFileSync(path.join(SDK, dir, file), "utf8");
-        assert.match(text, /dps-enrollments:index:(IndividualEnrollment|EnrollmentGroup|deriveDeviceKey)/, file);
+        assert.match(
+          text,
+          /dps-enrollments:index:(IndividualEnrollment|EnrollmentGroup|deriveDeviceKey)/,
+          file,
+        );
       }
     }
   });

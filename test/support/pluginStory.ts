@@ -93,7 +93,10 @@ interface HeldRecord {
  * @param prefix - registration ids start with it (one emulator per story, ids still told apart in logs)
  * @param open - makes the language's driver for the emulator's connection
  */
-export function pluginStory(prefix: string, open: (connection: StoryConnection) => Promise<StoryDriver>): void {
+export function pluginStory(
+  prefix: string,
+  open: (connection: StoryConnection) => Promise<StoryDriver>,
+): void {
   const device = `${prefix}-device-1`;
   const importedId = `${prefix}-imported`;
   let emu: EmulatorHandle;
@@ -111,7 +114,10 @@ export function pluginStory(prefix: string, open: (connection: StoryConnection) 
     ).symmetricKey;
   /** Someone else's write: GET hides the keys, so a careful writer sends them back. */
   const writeOutOfBand = async (change: Record<string, unknown>) => {
-    const body = (await client.getIndividualEnrollment(device)).responseBody as unknown as Record<string, unknown>;
+    const body = (await client.getIndividualEnrollment(device)).responseBody as unknown as Record<
+      string,
+      unknown
+    >;
     await client.createOrUpdateIndividualEnrollment({
       ...body,
       attestation: { type: "symmetricKey", symmetricKey: keys },
@@ -150,7 +156,10 @@ export function pluginStory(prefix: string, open: (connection: StoryConnection) 
     assert.equal(held.id, device);
     assert.equal(held.outputs?.connection, undefined, "no connection in the resource's state");
     assert.ok(!state.text.includes(keys.primaryKey!), "the primary key is not in plaintext state");
-    assert.ok(!state.text.includes(emu.connectionString.split("SharedAccessKey=")[1]), "no policy key in state");
+    assert.ok(
+      !state.text.includes(emu.connectionString.split("SharedAccessKey=")[1]),
+      "no policy key in state",
+    );
   });
 
   it("shows the Set's write in `preview --diff`, then writes it keeping keys and unmanaged fields", async () => {
