@@ -35,8 +35,18 @@ export interface PackageSchema {
   resources: Record<string, ResourceSpec>;
   /** Functions by token. */
   functions: Record<string, FunctionSpec>;
+  /** Where the source lives. */
+  repository: string;
+  /** The project's page. */
+  homepage: string;
+  /** The SDKs' licence (the package's). */
+  license: string;
+  /** Who publishes the SDKs. */
+  publisher: string;
+  /** Package-wide settings for the generators. */
+  meta: { supportPack: boolean };
   /** Per-language settings. */
-  language: Record<string, unknown>;
+  language: typeof SDK_NAMES;
 }
 
 /** An object type. */
@@ -182,6 +192,34 @@ export function packageSchema(version: string): PackageSchema {
         },
       },
     },
-    language: { nodejs: { packageName: "@dps-enrollments/pulumi" } },
+    repository: REPOSITORY,
+    homepage: REPOSITORY,
+    license: "Apache-2.0",
+    publisher: "dps-enrollments",
+    // Pack-style SDKs: the Go SDK is its own module (sdk/go/go.mod), and every SDK carries the
+    // schema's version.
+    meta: { supportPack: true },
+    language: SDK_NAMES,
   };
 }
+
+/**
+ * Where the repository is published: the Go SDK's module path and the SDKs' `repository` link
+ * follow from it. Change it here (and regenerate with `npm run gen-sdk`) when it moves.
+ */
+export const REPOSITORY = "https://github.com/dps-enrollments/pulumi-dps-enrollments";
+
+/**
+ * The package names of the generated SDKs (docs/plugin.md says why these). One publisher,
+ * `dps-enrollments`, everywhere: its npm scope, its GitHub owner, its .NET root namespace (never
+ * `Pulumi.*`, a NuGet prefix Pulumi reserves); Python has no scopes, so `pulumi_dps_enrollments`,
+ * the name Pulumi's Python generator gives a package `dps-enrollments` by default.
+ */
+export const SDK_NAMES = {
+  nodejs: { packageName: "@dps-enrollments/pulumi" },
+  python: { packageName: "pulumi_dps_enrollments" },
+  go: {
+    importBasePath: "github.com/dps-enrollments/pulumi-dps-enrollments/sdk/go/dpsenrollments",
+  },
+  csharp: { rootNamespace: "DpsEnrollments", namespaces: { "dps-enrollments": "Pulumi" } },
+} as const;
