@@ -28,12 +28,22 @@ function dynamicProgram(env: string) {
 /** The same program on the plugin: its types, each with an alias of the dynamic type it was. */
 function pluginProgram(env: string) {
   return async () => {
-    pluginEnrollment("IndividualEnrollment", "device", { ...DEVICE, tags: { env } }, {
-      aliases: [{ type: INDIVIDUAL_ENROLLMENT_TYPE }],
-    });
-    pluginEnrollment("EnrollmentGroup", "group", { ...GROUP, tags: { env } }, {
-      aliases: [{ type: ENROLLMENT_GROUP_TYPE }],
-    });
+    pluginEnrollment(
+      "IndividualEnrollment",
+      "device",
+      { ...DEVICE, tags: { env } },
+      {
+        aliases: [{ type: INDIVIDUAL_ENROLLMENT_TYPE }],
+      },
+    );
+    pluginEnrollment(
+      "EnrollmentGroup",
+      "group",
+      { ...GROUP, tags: { env } },
+      {
+        aliases: [{ type: ENROLLMENT_GROUP_TYPE }],
+      },
+    );
   };
 }
 
@@ -47,7 +57,8 @@ describe("Moving a stack of dynamic enrollments to the plugin (real engine + emu
   let keys: { device: Keys; group: Keys };
 
   const readKeys = async () => ({
-    device: (await client.getIndividualEnrollmentAttestationMechanism("move-device")).responseBody.symmetricKey,
+    device: (await client.getIndividualEnrollmentAttestationMechanism("move-device")).responseBody
+      .symmetricKey,
     group: (await client.getEnrollmentGroupAttestationMechanism("move-group")).responseBody.symmetricKey,
   });
   const tagsOf = async () => ({
@@ -56,7 +67,8 @@ describe("Moving a stack of dynamic enrollments to the plugin (real engine + emu
   });
   const enrollments = async () =>
     (await stack.exportStack()).deployment.resources.filter(
-      (r: { type: string }) => r.type.endsWith(":IndividualEnrollment") || r.type.endsWith(":EnrollmentGroup"),
+      (r: { type: string }) =>
+        r.type.endsWith(":IndividualEnrollment") || r.type.endsWith(":EnrollmentGroup"),
     ) as { type: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> }[];
   const writes = () => {
     const { put, delete: deleted, bulk } = emu.stats().operations;

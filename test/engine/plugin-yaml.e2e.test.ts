@@ -255,7 +255,10 @@ describe("The plugin from Pulumi YAML: groups, deriveDeviceKey, a second DPS, pr
   const expectedDeviceKey = () =>
     createHmac("sha256", Buffer.from(groupKey, "base64")).update("fleet-device-7").digest("base64");
   const outputs = async () =>
-    JSON.parse((await project.ok("stack", "output", "--json", "--show-secrets")).stdout) as Record<string, string>;
+    JSON.parse((await project.ok("stack", "output", "--json", "--show-secrets")).stdout) as Record<
+      string,
+      string
+    >;
   const notFound = (e: { response?: { statusCode?: number } }) => e.response?.statusCode === 404;
 
   before(async () => {
@@ -301,7 +304,11 @@ describe("The plugin from Pulumi YAML: groups, deriveDeviceKey, a second DPS, pr
     emu.resetStats();
     const preview = await project.ok("preview", "--json");
     const { put, delete: deleted, bulk } = emu.stats().operations;
-    assert.deepEqual({ put, deleted, bulk }, { put: 0, deleted: 0, bulk: 0 }, "nothing written in the preview");
+    assert.deepEqual(
+      { put, deleted, bulk },
+      { put: 0, deleted: 0, bulk: 0 },
+      "nothing written in the preview",
+    );
     const steps = (JSON.parse(preview.stdout) as { steps: PreviewStep[] }).steps;
     const changed = steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.urn.split("::").pop()}`);
     // The kept key is known, so is the key derived from it, and the creation date: device7 does not

@@ -10,7 +10,10 @@ import { GROUP_TOKEN, INDIVIDUAL_TOKEN } from "../../provider/plugin/kinds";
 export { PLUGIN_DIR } from "./cliProject";
 
 /** The plugin's resource types, by the names the dynamic classes also have. */
-export const PLUGIN_TOKENS = { IndividualEnrollment: INDIVIDUAL_TOKEN, EnrollmentGroup: GROUP_TOKEN } as const;
+export const PLUGIN_TOKENS = {
+  IndividualEnrollment: INDIVIDUAL_TOKEN,
+  EnrollmentGroup: GROUP_TOKEN,
+} as const;
 
 /** A plugin enrollment: a custom resource of the plugin's type token, as a generated SDK class is. */
 export class PluginEnrollment extends pulumi.CustomResource {}
