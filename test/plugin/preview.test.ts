@@ -7,23 +7,17 @@ import type { EnrollmentInputs, EnrollmentOutputs } from "../../provider/core/ty
 import { ENROLLMENT_GROUP } from "../../provider/group/kind";
 import { INDIVIDUAL_ENROLLMENT } from "../../provider/individual/kind";
 import { pluginState } from "../../provider/plugin/server";
+import { symmetricKeyRecord } from "../support/records";
 
 const connection = {};
 const state = {
-  registrationId: "d1",
-  attestation: { type: "symmetricKey", primaryKey: "UEs=", secondaryKey: "U0s=" },
-  provisioningStatus: "Enabled",
-  reprovisionPolicy: "reprovisionandmigratedata",
-  edgeEnabled: false,
-  tags: { env: "dev" },
-  desired: {},
+  ...symmetricKeyRecord("d1"),
   optionalDeviceInformation: { owner: "ops" },
-  etag: '"1"',
   createdDateTimeUtc: "2026-12-01T10:00:00Z",
   lastUpdatedDateTimeUtc: "2026-12-01T10:00:00Z",
   registrationState: { registrationId: "d1", status: "assigned" },
   __dataPlane: "2026-11-01",
-} as const;
+};
 
 const olds = (extra: Record<string, unknown> = {}) =>
   ({ ...state, ...extra, connection }) as unknown as EnrollmentOutputs;
