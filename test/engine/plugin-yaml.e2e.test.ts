@@ -280,6 +280,21 @@ describe("The plugin from Pulumi YAML: groups, deriveDeviceKey, a second DPS, pr
 
   it("creates a group, derives a device key from its key, and puts an enrollment in the second DPS", async () => {
     project.writeProgram("plugin-yaml-more", "yaml", groupProgram("dev"));
+    // The plugin answers the preview of the creates too: with no call to either DPS.
+    const preview = await project.ok("preview");
+    for (const name of ["fleet", "elsewhere", "device7", "watcher"]) {
+      assert.match(
+        preview.stdout,
+        new RegExp(`\\+ .*:(IndividualEnrollment|EnrollmentGroup) ${name} create`),
+        name,
+      );
+    }
+    assert.match(
+      preview.stdout,
+      /deviceKey\s*:\s*\[unknown\]/,
+      "a new group's key is not known before it exists",
+    );
+    assert.deepEqual([emu.stats().total, second.stats().total], [0, 0], "no call in the preview");
     await project.ok("up", "--yes", "--skip-preview");
     groupKey = (await client.getEnrollmentGroupAttestationMechanism("yaml-fleet")).responseBody.symmetricKey!
       .primaryKey!;
