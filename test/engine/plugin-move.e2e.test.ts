@@ -11,17 +11,20 @@ import { ENROLLMENT_GROUP_TYPE } from "../../provider/group/resource";
 import { INDIVIDUAL_ENROLLMENT_TYPE } from "../../provider/individual/resource";
 import { EngineStack } from "../support/engine";
 import { PLUGIN_DIR, PLUGIN_TOKENS, pluginEnrollment } from "../support/pluginResource";
-import { emulatorClient, emulatorStackConfig } from "../support/service";
+import { emulatorClient, emulatorConnection, emulatorStackConfig } from "../support/service";
 
 /** The enrollments of the story, as both faces declare them (the connection is stack config). */
 const DEVICE = { registrationId: "move-device", attestation: { type: "symmetricKey" as const } };
 const GROUP = { enrollmentGroupId: "move-group", attestation: { type: "symmetricKey" as const } };
+/** An enrollment that gave its own connection on the dynamic face (the same DPS). */
+const OWN = { registrationId: "move-own", attestation: { type: "symmetricKey" as const } };
 
 /** The program on the dynamic face. */
-function dynamicProgram(env: string) {
+function dynamicProgram(env: string, emu: EmulatorHandle) {
   return async () => {
     new IndividualEnrollment("device", { ...DEVICE, tags: { env } });
     new EnrollmentGroup("group", { ...GROUP, tags: { env } });
+    new IndividualEnrollment("own", { ...OWN, connection: emulatorConnection(emu) });
   };
 }
 
@@ -44,6 +47,8 @@ function pluginProgram(env: string) {
         aliases: [{ type: ENROLLMENT_GROUP_TYPE }],
       },
     );
+    // Its connection is now the plugin's configuration.
+    pluginEnrollment("IndividualEnrollment", "own", OWN, { aliases: [{ type: INDIVIDUAL_ENROLLMENT_TYPE }] });
   };
 }
 
@@ -80,7 +85,7 @@ describe("Moving a stack of dynamic enrollments to the plugin (real engine + emu
     client = emulatorClient(emu);
     stack = await EngineStack.create({
       projectName: "plugin-move",
-      program: dynamicProgram("dev"),
+      program: dynamicProgram("dev", emu),
       config: emulatorStackConfig(emu),
       binDirs: [PLUGIN_DIR],
     });
@@ -97,7 +102,7 @@ describe("Moving a stack of dynamic enrollments to the plugin (real engine + emu
     keys = await readKeys();
     assert.ok(keys.device?.primaryKey && keys.group?.primaryKey, "the records have their keys");
     const types = (await enrollments()).map((r) => r.type).sort();
-    assert.deepEqual(types, [ENROLLMENT_GROUP_TYPE, INDIVIDUAL_ENROLLMENT_TYPE]);
+    assert.deepEqual(types, [ENROLLMENT_GROUP_TYPE, INDIVIDUAL_ENROLLMENT_TYPE, INDIVIDUAL_ENROLLMENT_TYPE]);
   });
 
   it("moves to the plugin: the preview shows no change, and `up` writes nothing to the DPS", async () => {
@@ -105,18 +110,27 @@ describe("Moving a stack of dynamic enrollments to the plugin (real engine + emu
     emu.resetStats();
     const preview = await stack.preview({ diff: true });
     const ops = preview.steps.map((s) => `${s.op} ${s.name}`).sort();
-    assert.deepEqual(ops, ["same device", "same group"], preview.output);
+    assert.deepEqual(ops, ["same device", "same group", "same own"], preview.output);
     const up = await stack.up();
     assert.deepEqual(
       up.steps.map((s) => `${s.op} ${s.name}`).sort(),
-      ["same device", "same group"],
+      ["same device", "same group", "same own"],
       up.output,
     );
     assert.deepEqual(writes(), { put: 0, delete: 0, bulk: 0 }, "no write to the DPS");
     assert.equal(emu.stats().total, 0, "not even a read");
     const types = (await enrollments()).map((r) => r.type).sort();
-    assert.deepEqual(types, [PLUGIN_TOKENS.EnrollmentGroup, PLUGIN_TOKENS.IndividualEnrollment]);
+    assert.deepEqual(types, [
+      PLUGIN_TOKENS.EnrollmentGroup,
+      PLUGIN_TOKENS.IndividualEnrollment,
+      PLUGIN_TOKENS.IndividualEnrollment,
+    ]);
     assert.deepEqual(await readKeys(), keys, "the keys are the same");
+    // A move keeps each record's outputs as they were (the engine's `same`): the dynamic face's part too.
+    assert.ok(
+      (await enrollments()).every((r) => r.outputs?.__provider !== undefined),
+      "the outputs are those the dynamic face wrote",
+    );
   });
 
   it("`pulumi refresh` then drops what the dynamic face kept beside each record, reading only", async () => {
@@ -150,6 +164,10 @@ describe("Moving a stack of dynamic enrollments to the plugin (real engine + emu
     );
     await assert.rejects(
       client.getEnrollmentGroup("move-group"),
+      (e: { response?: { statusCode?: number } }) => e.response?.statusCode === 404,
+    );
+    await assert.rejects(
+      client.getIndividualEnrollment("move-own"),
       (e: { response?: { statusCode?: number } }) => e.response?.statusCode === 404,
     );
   });
