@@ -4,7 +4,7 @@
  * own rules through {@link CheckSpec}. Values unknown during preview are skipped, never reported.
  */
 import { parseConnectionString } from "./connectionString";
-import { ADR_PROPERTIES, ALLOCATION_PROPERTIES } from "./types";
+import { ADR_PROPERTIES, ALLOCATION_PROPERTIES, RECORD_PROPERTIES } from "./types";
 import type {
   AllocationPolicy,
   AttestationType,
@@ -123,12 +123,7 @@ export interface CheckSpec {
 /** The properties every kind takes, in check order. */
 const SHARED_INPUTS = [
   "connection",
-  "attestation",
-  "provisioningStatus",
-  "reprovisionPolicy",
-  "edgeEnabled",
-  "tags",
-  "desired",
+  ...RECORD_PROPERTIES,
   ...ALLOCATION_PROPERTIES,
   ...ADR_PROPERTIES,
   "adopt",

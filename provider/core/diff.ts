@@ -122,3 +122,8 @@ export function diffEnrollment(
 export function onlyConnectionChanged(diff: EnrollmentDiff): boolean {
   return diff.changed.every((key) => key === "connection") && diff.replaces.length === 0;
 }
+
+/** Whether an update with this diff writes the record (else it at most proves a changed connection). */
+export function updateWrites(diff: EnrollmentDiff): boolean {
+  return diff.changes && !onlyConnectionChanged(diff);
+}

@@ -5,7 +5,7 @@
  * operation takes the kind whole and inputs whose `connection` the face has already resolved (the
  * resource's own, the stack config's reference, or the plugin's configured one).
  */
-import { diffEnrollment, onlyConnectionChanged } from "./diff";
+import { diffEnrollment, updateWrites } from "./diff";
 import { MANAGED_KEY, managedKeys, refreshedInputs } from "./drift";
 import { DpsServiceError } from "./errors";
 import { importDifferences, importMismatchMessage } from "./importing";
@@ -35,8 +35,8 @@ export class EnrollmentConflictError extends Error {
   }
 }
 
-/** The state of a view just read or written (at {@link DATA_PLANE_API_VERSION}). */
-function outputs(view: EnrollmentView, inputs: EnrollmentInputs): EnrollmentOutputs {
+/** The state of a view just read or written (at {@link DATA_PLANE_API_VERSION}), or previewed. */
+export function outputs(view: EnrollmentView, inputs: EnrollmentInputs): EnrollmentOutputs {
   const outs: EnrollmentOutputs = {
     ...view,
     connection: inputs.connection,
@@ -360,6 +360,15 @@ export async function readEnrollment(
   return inputs ? { id: idOf(kind, view), outs, inputs } : { id: idOf(kind, view), outs };
 }
 
+/** The state of an update that writes nothing: the record as it was, with the program's options. */
+export function unchangedState(olds: EnrollmentOutputs, inputs: EnrollmentInputs): EnrollmentOutputs {
+  const outs: EnrollmentOutputs = { ...olds, connection: inputs.connection };
+  if (inputs.adopt === undefined) delete outs.adopt;
+  else outs.adopt = inputs.adopt;
+  outs[MANAGED_KEY] = managedKeys(inputs);
+  return outs;
+}
+
 /**
  * Applies `inputs` to the record with Set semantics and its etag (one PUT when nobody else wrote), or,
  * when only the connection changed, proves the new connection with one read and writes nothing.
@@ -370,15 +379,11 @@ export async function updateEnrollment(
   inputs: EnrollmentInputs,
 ): Promise<EnrollmentOutputs> {
   const diff = diffEnrollment(olds, inputs, kind);
-  if (onlyConnectionChanged(diff) || !diff.changes) {
+  if (!updateWrites(diff)) {
     // New credentials or endpoint for the same DPS: nothing to write, but one read proves the new
     // connection works before the stack stores it (a wrong key would otherwise surface much later).
     if (diff.changed.includes("connection")) await verifyConnection(kind, inputs);
-    const outs: EnrollmentOutputs = { ...olds, connection: inputs.connection };
-    if (inputs.adopt === undefined) delete outs.adopt;
-    else outs.adopt = inputs.adopt;
-    outs[MANAGED_KEY] = managedKeys(inputs);
-    return outs;
+    return unchangedState(olds, inputs);
   }
   const service = EnrollmentService.for(inputs.connection, kind);
   let current: EnrollmentView = { ...olds };

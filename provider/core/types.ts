@@ -157,6 +157,19 @@ export interface EnrollmentProperties {
   certificatePolicyName?: string;
 }
 
+/**
+ * The properties every record has, read back with the service's defaults when a program never set
+ * them (`fromWire` fills each), and that every kind takes as input.
+ */
+export const RECORD_PROPERTIES = [
+  "attestation",
+  "provisioningStatus",
+  "reprovisionPolicy",
+  "edgeEnabled",
+  "tags",
+  "desired",
+] as const satisfies readonly (keyof EnrollmentView)[];
+
 /** The Azure Device Registry certificate-policy reference: all three, or none. */
 export const ADR_PROPERTIES = [
   "namespaceName",

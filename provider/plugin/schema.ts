@@ -2,6 +2,7 @@
  * The package schema `GetSchema` answers, generated from the property tables of properties.ts (the
  * description the code itself uses), never written by hand beside them.
  */
+import { RECORD_PROPERTIES } from "../core/types";
 import { GROUP_TOKEN, INDIVIDUAL_TOKEN, DERIVE_DEVICE_KEY_TOKEN } from "./kinds";
 import {
   ATTESTATION_FIELDS,
@@ -98,15 +99,8 @@ function outputsOf(inputs: Record<string, PropertySpec>, extra: Record<string, P
   return props;
 }
 
-const ALWAYS = [
-  "attestation",
-  "provisioningStatus",
-  "reprovisionPolicy",
-  "edgeEnabled",
-  "tags",
-  "desired",
-  "etag",
-];
+/** The outputs every record has: the properties read back with defaults, and the service's etag. */
+const ALWAYS = [...RECORD_PROPERTIES, "etag"];
 
 /** The schema of the plugin at `version`. */
 export function packageSchema(version: string): PackageSchema {

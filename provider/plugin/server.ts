@@ -12,16 +12,17 @@ import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import * as plugproto from "@pulumi/pulumi/proto/plugin_pb";
 import * as provrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
-import { asInputs, type CheckFailure } from "../core/checks";
+import { asInputs, UNKNOWN, type CheckFailure } from "../core/checks";
 import { diffEnrollment, jsonEqual } from "../core/diff";
-import { MANAGED_KEY } from "../core/drift";
 import {
   checkInputs,
   createEnrollment,
+  DATA_PLANE_KEY,
   deleteEnrollment,
   readEnrollment,
   updateEnrollment,
 } from "../core/lifecycle";
+import { previewCreate, previewUpdate } from "../core/preview";
 import type { EnrollmentConnection, EnrollmentOutputs } from "../core/types";
 import { deriveDeviceKey } from "../group/deviceKey";
 import { checkConfig, connectionFromConfig, noConnectionFailure } from "./configure";
@@ -64,20 +65,26 @@ const toStruct = (value: Record<string, unknown>): Struct =>
 const plain = (struct: Struct | undefined): Record<string, unknown> =>
   revealProps(struct?.toJavaScript() as Record<string, unknown> | undefined);
 
-/** Whether an attestation holds symmetric keys (then it goes back secret). */
+/** Whether an attestation holds symmetric keys, or may (unknown in a preview): then it goes back secret. */
 function holdsKeys(attestation: unknown): boolean {
-  const a = reveal(attestation) as { primaryKey?: unknown; secondaryKey?: unknown } | undefined;
-  return a?.primaryKey !== undefined || a?.secondaryKey !== undefined;
+  const a = reveal(attestation);
+  if (a === UNKNOWN) return true;
+  const fields = a as { primaryKey?: unknown; secondaryKey?: unknown } | undefined;
+  return fields?.primaryKey !== undefined || fields?.secondaryKey !== undefined;
 }
 
 /**
  * The state the plugin stores: the core's outputs without the connection (provider configuration
- * holds it) and without the managed-property list (the plugin diffs against outputs itself), the
+ * holds it), without the managed-property list (the plugin diffs against outputs itself) or what
+ * the dynamic face kept beside the record (`__provider`, in state moved over from it), the
  * attestation secret when it holds keys.
  */
 export function pluginState(outs: EnrollmentOutputs): Record<string, unknown> {
-  const { connection: _connection, [MANAGED_KEY]: _managed, ...rest } = outs;
-  const state: Record<string, unknown> = { ...rest };
+  const { connection: _connection, ...rest } = outs;
+  const state: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(rest)) {
+    if (!key.startsWith("__") || key === DATA_PLANE_KEY) state[key] = value;
+  }
   if (holdsKeys(state.attestation)) state.attestation = secret(state.attestation);
   return state;
 }
@@ -124,7 +131,7 @@ export class PluginServer {
         this.connection = connectionFromConfig(revealProps(args as Record<string, unknown>));
         return new provproto.ConfigureResponse()
           .setAcceptsecrets(true)
-          .setSupportspreview(false)
+          .setSupportspreview(true)
           .setAcceptresources(false)
           .setAcceptoutputs(false);
       }),
@@ -132,6 +139,11 @@ export class PluginServer {
       diff: unary<provproto.DiffRequest, provproto.DiffResponse>((req) => this.diff(req)),
       create: unary<provproto.CreateRequest, provproto.CreateResponse>(async (req) => {
         const kind = kindOf(req.getUrn());
+        if (req.getPreview()) {
+          // A preview: what the create will leave, with no call (the connection is not needed).
+          const outs = previewCreate(kind, asInputs({ ...plain(req.getProperties()), connection: {} }));
+          return new provproto.CreateResponse().setProperties(toStruct(pluginState(outs)));
+        }
         const inputs = asInputs({ ...plain(req.getProperties()), connection: this.connectionOr() });
         const { id, outs } = await createEnrollment(kind, inputs, false);
         return new provproto.CreateResponse().setId(id).setProperties(toStruct(pluginState(outs)));
@@ -139,10 +151,13 @@ export class PluginServer {
       read: unary<provproto.ReadRequest, provproto.ReadResponse>((req) => this.read(req)),
       update: unary<provproto.UpdateRequest, provproto.UpdateResponse>(async (req) => {
         const kind = kindOf(req.getUrn());
-        const connection = this.connectionOr();
+        const connection = req.getPreview() ? (this.connection ?? {}) : this.connectionOr();
         const olds = { ...plain(req.getOlds()), connection } as unknown as EnrollmentOutputs;
         const inputs = asInputs({ ...plain(req.getNews()), connection });
-        const outs = await updateEnrollment(kind, olds, inputs);
+        // A preview: what the Set will keep and what the service will decide, with no call.
+        const outs = req.getPreview()
+          ? previewUpdate(kind, olds, inputs)
+          : await updateEnrollment(kind, olds, inputs);
         return new provproto.UpdateResponse().setProperties(toStruct(pluginState(outs)));
       }),
       delete: unary<provproto.DeleteRequest, Empty>(async (req) => {

@@ -3,6 +3,7 @@
 // emulator, which the official service client reads and changes out of band. One stack, one story:
 // the steps depend on each other and run in order. Needs `npm run ensure-pulumi` and `npm run ensure-yaml`.
 import { strict as assert } from "assert";
+import { createHmac } from "node:crypto";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { CliProject, findYamlHost } from "../support/cliProject";
@@ -54,9 +55,7 @@ describe("The plugin from a Pulumi YAML program (real CLI + emulator)", function
     emu = await startEmulator({ port: 0 });
     client = emulatorClient(emu);
     project = await CliProject.create("plugin-yaml", "yaml", [yamlHost]);
-    await project.config("dps-enrollments:connectionString", emu.connectionString, true);
-    await project.config("dps-enrollments:endpoint", emu.endpoint);
-    await project.config("dps-enrollments:caCertificate", emu.caCertificate);
+    await project.configureEmulator(emu);
   });
 
   after(async () => {
@@ -184,3 +183,179 @@ describe("The plugin from a Pulumi YAML program (real CLI + emulator)", function
     }
   });
 });
+
+const GROUP_TOKEN = "dps-enrollments:index:EnrollmentGroup";
+
+/**
+ * The second program: a symmetric-key group; a device key derived from its kept key (the plugin's
+ * function), exported and given to an enrollment (`device7`); an enrollment whose tags follow the
+ * group's etag (`watcher`); and an enrollment in a second DPS through an explicit provider
+ * configured from the project's config.
+ */
+function groupProgram(env: string): string {
+  return (
+    "config:\n" +
+    "  connectionString:\n    type: string\n    secret: true\n" +
+    "  endpoint:\n    type: string\n" +
+    "  caCertificate:\n    type: string\n" +
+    "resources:\n" +
+    "  second:\n" +
+    "    type: pulumi:providers:dps-enrollments\n" +
+    "    properties:\n" +
+    "      connectionString: ${connectionString}\n" +
+    "      endpoint: ${endpoint}\n" +
+    "      caCertificate: ${caCertificate}\n" +
+    "  fleet:\n" +
+    `    type: ${GROUP_TOKEN}\n` +
+    "    properties:\n" +
+    "      enrollmentGroupId: yaml-fleet\n" +
+    "      attestation:\n        type: symmetricKey\n" +
+    `      tags:\n        env: ${env}\n` +
+    "  elsewhere:\n" +
+    `    type: ${TOKEN}\n` +
+    "    properties:\n" +
+    "      registrationId: yaml-elsewhere\n" +
+    "      attestation:\n        type: symmetricKey\n" +
+    "    options:\n      provider: ${second}\n" +
+    "  device7:\n" +
+    `    type: ${TOKEN}\n` +
+    "    properties:\n" +
+    "      registrationId: fleet-device-7\n" +
+    "      attestation:\n        type: symmetricKey\n" +
+    "        primaryKey: ${deviceKey}\n        secondaryKey: ${deviceKey}\n" +
+    "      tags:\n        groupCreated: ${fleet.createdDateTimeUtc}\n" +
+    "  watcher:\n" +
+    `    type: ${TOKEN}\n` +
+    "    properties:\n" +
+    "      registrationId: fleet-watcher\n" +
+    "      attestation:\n        type: symmetricKey\n" +
+    "      tags:\n        groupEtag: ${fleet.etag}\n" +
+    "variables:\n" +
+    "  deviceKey:\n" +
+    "    fn::invoke:\n" +
+    "      function: dps-enrollments:index:deriveDeviceKey\n" +
+    "      arguments:\n" +
+    "        groupKey: ${fleet.attestation.primaryKey}\n" +
+    "        registrationId: fleet-device-7\n" +
+    "      return: deviceKey\n" +
+    "outputs:\n" +
+    "  deviceKey: ${deviceKey}\n"
+  );
+}
+
+describe("The plugin from Pulumi YAML: groups, deriveDeviceKey, a second DPS, previews of updates", function () {
+  this.timeout(600_000);
+  let emu: EmulatorHandle;
+  let second: EmulatorHandle;
+  let client: ProvisioningServiceClient;
+  let secondClient: ProvisioningServiceClient;
+  let project: CliProject;
+  let groupKey: string;
+
+  const expectedDeviceKey = () =>
+    createHmac("sha256", Buffer.from(groupKey, "base64")).update("fleet-device-7").digest("base64");
+  const outputs = async () =>
+    JSON.parse((await project.ok("stack", "output", "--json", "--show-secrets")).stdout) as Record<
+      string,
+      string
+    >;
+  const notFound = (e: { response?: { statusCode?: number } }) => e.response?.statusCode === 404;
+
+  before(async () => {
+    const yamlHost = findYamlHost();
+    emu = await startEmulator({ port: 0 });
+    second = await startEmulator({ port: 0 });
+    client = emulatorClient(emu);
+    secondClient = emulatorClient(second);
+    project = await CliProject.create("plugin-yaml-more", "yaml", [yamlHost]);
+    await project.configureEmulator(emu);
+    await project.configureEmulator(second, "plugin-yaml-more");
+  });
+
+  after(async () => {
+    await project?.dispose();
+    await emu?.stop();
+    await second?.stop();
+  });
+
+  it("creates a group, derives a device key from its key, and puts an enrollment in the second DPS", async () => {
+    project.writeProgram("plugin-yaml-more", "yaml", groupProgram("dev"));
+    // The plugin answers the preview of the creates too: with no call to either DPS.
+    const preview = await project.ok("preview");
+    for (const name of ["fleet", "elsewhere", "device7", "watcher"]) {
+      assert.match(
+        preview.stdout,
+        new RegExp(`\\+ .*:(IndividualEnrollment|EnrollmentGroup) ${name} create`),
+        name,
+      );
+    }
+    assert.match(
+      preview.stdout,
+      /deviceKey\s*:\s*\[unknown\]/,
+      "a new group's key is not known before it exists",
+    );
+    assert.deepEqual([emu.stats().total, second.stats().total], [0, 0], "no call in the preview");
+    await project.ok("up", "--yes", "--skip-preview");
+    groupKey = (await client.getEnrollmentGroupAttestationMechanism("yaml-fleet")).responseBody.symmetricKey!
+      .primaryKey!;
+    const out = await outputs();
+    assert.equal(out.deviceKey, expectedDeviceKey(), "the device key DPS expects for fleet-device-7");
+    const device7 = (await client.getIndividualEnrollmentAttestationMechanism("fleet-device-7")).responseBody;
+    assert.equal(device7.symmetricKey?.primaryKey, expectedDeviceKey(), "given to an enrollment");
+    await secondClient.getIndividualEnrollment("yaml-elsewhere");
+    await assert.rejects(client.getIndividualEnrollment("yaml-elsewhere"), notFound, "not in the first DPS");
+    await assert.rejects(secondClient.getEnrollmentGroup("yaml-fleet"), notFound, "not in the second DPS");
+    const state = await project.exportState();
+    assert.ok(!state.text.includes(groupKey), "the group key is not in plaintext state");
+    assert.ok(!state.text.includes(out.deviceKey), "the device key is not in plaintext state");
+    assert.ok(
+      !state.text.includes(second.connectionString.split("SharedAccessKey=")[1]),
+      "the second DPS's policy key is not in plaintext state",
+    );
+  });
+
+  it("a preview of a change to the group knows what the Set keeps, and writes nothing", async () => {
+    project.writeProgram("plugin-yaml-more", "yaml", groupProgram("prod"));
+    emu.resetStats();
+    const preview = await project.ok("preview", "--json");
+    const { put, delete: deleted, bulk } = emu.stats().operations;
+    assert.deepEqual(
+      { put, deleted, bulk },
+      { put: 0, deleted: 0, bulk: 0 },
+      "nothing written in the preview",
+    );
+    const steps = (JSON.parse(preview.stdout) as { steps: PreviewStep[] }).steps;
+    const changed = steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.urn.split("::").pop()}`);
+    // The kept key is known, so is the key derived from it, and the creation date: device7 does not
+    // change. The etag the write will get is not known yet: the watcher, which follows it, does.
+    assert.deepEqual(changed.sort(), ["update fleet", "update watcher"], preview.stdout);
+    const text = await project.ok("preview", "--diff");
+    assert.match(text.stdout, /groupEtag\s*:\s*".*"\s*=>\s*\[unknown\]/, text.stdout);
+  });
+
+  it("the update then keeps the key, and with it the device key", async () => {
+    const { etag } = (await client.getEnrollmentGroup("yaml-fleet")).responseBody;
+    await project.ok("up", "--yes", "--skip-preview");
+    const group = (await client.getEnrollmentGroup("yaml-fleet")).responseBody;
+    assert.deepEqual(group.initialTwin?.tags, { env: "prod" });
+    assert.equal((await outputs()).deviceKey, expectedDeviceKey());
+    const watcher = (await client.getIndividualEnrollment("fleet-watcher")).responseBody;
+    assert.deepEqual(watcher.initialTwin?.tags, { groupEtag: group.etag });
+    assert.notEqual(group.etag, etag);
+  });
+
+  it("destroys the records in both DPSs", async () => {
+    await project.ok("destroy", "--yes", "--skip-preview");
+    await assert.rejects(client.getEnrollmentGroup("yaml-fleet"), notFound);
+    for (const id of ["fleet-device-7", "fleet-watcher"]) {
+      await assert.rejects(client.getIndividualEnrollment(id), notFound);
+    }
+    await assert.rejects(secondClient.getIndividualEnrollment("yaml-elsewhere"), notFound);
+  });
+});
+
+/** What the tests read of a step of `pulumi preview --json`. */
+interface PreviewStep {
+  op: string;
+  urn: string;
+}

@@ -5,20 +5,14 @@ import type { EnrollmentInputs, EnrollmentOutputs } from "../../provider/core/ty
 import { INDIVIDUAL_ENROLLMENT } from "../../provider/individual/kind";
 import { detailedDiff } from "../../provider/plugin/diff";
 import { UNKNOWN } from "../../provider/core/checks";
+import { symmetricKeyRecord } from "../support/records";
 
 const connection = {
   connectionString: "HostName=d.azure-devices-provisioning.net;SharedAccessKeyName=p;SharedAccessKey=a2V5",
 };
-const olds = {
-  registrationId: "d1",
+const olds = symmetricKeyRecord("d1", {
   attestation: { type: "symmetricKey", primaryKey: "P", secondaryKey: "S" },
-  provisioningStatus: "Enabled",
-  reprovisionPolicy: "reprovisionandmigratedata",
-  edgeEnabled: false,
-  tags: { env: "dev" },
-  desired: {},
-  etag: '"1"',
-} as const;
+}) as unknown as Record<string, unknown>;
 
 function detailed(news: Record<string, unknown>, state: Record<string, unknown> = olds) {
   const inputs = { registrationId: "d1", attestation: { type: "symmetricKey" }, ...news };

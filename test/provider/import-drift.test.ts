@@ -4,6 +4,7 @@ import { managedKeys, refreshedInputs, MANAGED_KEY } from "../../provider/core/d
 import { importDifferences } from "../../provider/core/importing";
 import type { EnrollmentInputs, EnrollmentOutputs, EnrollmentView } from "../../provider/core/types";
 import { INDIVIDUAL_ENROLLMENT } from "../../provider/individual/kind";
+import { symmetricKeyRecord } from "../support/records";
 
 const connection = { connectionString: "HostName=dps.example;SharedAccessKeyName=p;SharedAccessKey=k" };
 
@@ -17,18 +18,7 @@ function inputs(extra: Partial<EnrollmentInputs> = {}): EnrollmentInputs {
 }
 
 function view(extra: Partial<EnrollmentView> = {}): EnrollmentView {
-  return {
-    registrationId: "dev-1",
-    attestation: { type: "symmetricKey", primaryKey: "a2V5MQ==", secondaryKey: "a2V5Mg==" },
-    provisioningStatus: "Enabled",
-    reprovisionPolicy: "reprovisionandmigratedata",
-    edgeEnabled: false,
-    tags: { env: "dev" },
-    desired: {},
-    deviceId: "device-1",
-    etag: '"1"',
-    ...extra,
-  };
+  return symmetricKeyRecord("dev-1", { deviceId: "device-1", ...extra });
 }
 
 describe("drift names (pure)", () => {

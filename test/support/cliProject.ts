@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DEFAULT_PASSPHRASE, REPO_ROOT, findPulumi } from "./engine";
+import { emulatorConnection, type EmulatorAddress } from "./service";
 
 /** What a CLI command printed, and how it ended. */
 export interface CliResult {
@@ -116,6 +117,16 @@ export class CliProject {
   /** Sets stack config `key` (secret when asked). */
   async config(key: string, value: string, secret = false): Promise<void> {
     await this.ok("config", "set", ...(secret ? ["--secret"] : []), key, "--", value);
+  }
+
+  /**
+   * Sets an emulator's connection as stack config: `namespace:connectionString` (secret),
+   * `namespace:endpoint` and `namespace:caCertificate`; by default the plugin's own configuration.
+   */
+  async configureEmulator(emu: EmulatorAddress, namespace = "dps-enrollments"): Promise<void> {
+    for (const [key, value] of Object.entries(emulatorConnection(emu))) {
+      await this.config(`${namespace}:${key}`, value, key === "connectionString");
+    }
   }
 
   /** The stack's state (`pulumi stack export`), as text and parsed. */

@@ -156,6 +156,8 @@ export interface EngineStackOptions {
   passphrase?: string;
   /** Extra environment for every CLI command (and so for the provider plugin). */
   env?: Record<string, string>;
+  /** Directories put first on PATH for every CLI command (e.g. where the engine finds a plugin). */
+  binDirs?: string[];
   /** Called with every chunk of CLI output (for example to echo it in the demo). */
   onOutput?: (text: string) => void;
   /** `--color` for the CLI; default `"never"` so output can be asserted on. */
@@ -495,7 +497,9 @@ function engineEnv(
   const pulumiPkgDir = path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [REPO_ROOT] }));
   const nodeDir = path.dirname(process.execPath);
   return {
-    PATH: [pulumi.binDir, pulumiPkgDir, nodeDir, process.env.PATH ?? ""].join(path.delimiter),
+    PATH: [...(opts.binDirs ?? []), pulumi.binDir, pulumiPkgDir, nodeDir, process.env.PATH ?? ""].join(
+      path.delimiter,
+    ),
     PULUMI_BACKEND_URL: `file://${stateDir}`,
     PULUMI_CONFIG_PASSPHRASE: opts.passphrase ?? DEFAULT_PASSPHRASE,
     PULUMI_SKIP_UPDATE_CHECK: "true",
