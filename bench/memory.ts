@@ -5,9 +5,10 @@
  * @packageDocumentation
  */
 import * as fs from "fs";
+import { descendantsOf } from "../test/support/processes";
 
 /** Reads `VmHWM` (peak RSS) of a process in bytes, or undefined when it is gone. */
-function peakRss(pid: string): number | undefined {
+function peakRss(pid: number): number | undefined {
   try {
     const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
     const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(status);
@@ -17,45 +18,12 @@ function peakRss(pid: string): number | undefined {
   }
 }
 
-/** The parent pid of a process, or undefined when it is gone. */
-function parentOf(pid: string): string | undefined {
-  try {
-    // The command name (field 2) is in parentheses and may hold spaces; the ppid follows the state.
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1];
-  } catch {
-    return undefined;
-  }
-}
-
-/** Whether `pid` descends from `ancestor` (other users' plugins on the same machine are left out). */
-function descendsFrom(pid: string, ancestor: string): boolean {
-  for (let p: string | undefined = pid, hops = 0; p && p !== "0" && hops < 64; hops++) {
-    if (p === ancestor) return true;
-    p = parentOf(p);
-  }
-  return false;
-}
-
 /** The pids of running dynamic-provider plugins started (through the CLI) by this process. */
-function providerPids(): string[] {
-  let entries: string[];
-  try {
-    entries = fs.readdirSync("/proc");
-  } catch {
-    return [];
-  }
-  const pids: string[] = [];
-  for (const pid of entries) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
-      if (cmd.includes("cmd/dynamic-provider") && descendsFrom(pid, String(process.pid))) pids.push(pid);
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return pids;
+function providerPids(): number[] {
+  // Descendants only: other users' plugins on the same machine are left out.
+  return descendantsOf(process.pid)
+    .filter((p) => p.args.includes("cmd/dynamic-provider"))
+    .map((p) => p.pid);
 }
 
 /** A running sampler; {@link ProviderMemorySampler.stop} returns the highest peak seen. */

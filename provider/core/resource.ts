@@ -4,8 +4,10 @@
  * together (secrets marked, the provider given as a short module text that loads it by package name).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { recordCallSiteOnly } from "./callSite";
 import { canonicalAttestationType } from "./checks";
 import { IMPORT_KEY } from "./importing";
+import { makeOutputsOnFirstRead } from "./lazyOutputs";
 import type {
   AllocationPolicy,
   AttestationState,
@@ -205,6 +207,21 @@ export function engineOptions(
  */
 export function providerModuleText(exportName: string): string {
   return `exports.handler = () => require("pulumi-dps-enrollments/provider/runtime").${exportName};\n`;
+}
+
+/**
+ * Turns on, until the returned function is called, what an enrollment changes in the SDK while it
+ * registers: state keeps the declaring line, not the whole call stack (callSite.ts), and outputs are
+ * made when first read, not all at once (lazyOutputs.ts). Call it right before `super(...)` and the
+ * returned function in a `finally` right after.
+ */
+export function enrollmentRegistration(): () => void {
+  const restoreCallSite = recordCallSiteOnly();
+  const restoreOutputs = makeOutputsOnFirstRead();
+  return () => {
+    restoreOutputs();
+    restoreCallSite();
+  };
 }
 
 /** The outputs both kinds have. */

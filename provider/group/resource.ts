@@ -9,11 +9,11 @@ import {
   EnrollmentResource,
   providerModuleText,
   engineOptions,
+  enrollmentRegistration,
   type EnrollmentGetArgs,
   type SharedAttestationArgs,
   type SharedEnrollmentArgs,
 } from "../core/resource";
-import { recordCallSiteOnly } from "../core/callSite";
 import { deriveDeviceKeyOutput } from "./deviceKey";
 
 /**
@@ -61,8 +61,8 @@ export class EnrollmentGroup extends EnrollmentResource {
    */
   constructor(name: string, args: EnrollmentGroupArgs, opts?: pulumi.CustomResourceOptions) {
     const props = dynamicInputs(args, [], GROUP_PROVIDER_MODULE_TEXT);
-    // State keeps the declaring line, not the whole call stack (see core/callSite.ts).
-    const restore = recordCallSiteOnly();
+    // State keeps the declaring line, and outputs are made on first read (see enrollmentRegistration).
+    const restore = enrollmentRegistration();
     try {
       super(ENROLLMENT_GROUP_TYPE, name, props, engineOptions(props, opts, args.attestation));
     } finally {

@@ -9,11 +9,11 @@ import {
   EnrollmentResource,
   providerModuleText,
   engineOptions,
+  enrollmentRegistration,
   type EnrollmentGetArgs,
   type SharedAttestationArgs,
   type SharedEnrollmentArgs,
 } from "../core/resource";
-import { recordCallSiteOnly } from "../core/callSite";
 import type { JsonObject } from "../core/types";
 
 export type { DpsConnectionArgs } from "../core/resource";
@@ -90,8 +90,8 @@ export class IndividualEnrollment extends EnrollmentResource {
       ["deviceId", "optionalDeviceInformation", "registrationState"],
       PROVIDER_MODULE_TEXT,
     );
-    // State keeps the declaring line, not the whole call stack (see core/callSite.ts).
-    const restore = recordCallSiteOnly();
+    // State keeps the declaring line, and outputs are made on first read (see enrollmentRegistration).
+    const restore = enrollmentRegistration();
     try {
       super(INDIVIDUAL_ENROLLMENT_TYPE, name, props, engineOptions(props, opts, args.attestation));
     } finally {

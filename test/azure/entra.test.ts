@@ -16,6 +16,7 @@ import {
   type AzureDpsConnection,
 } from "../../provider/azure/dps";
 import { createServiceClient } from "../../provider/core/transport";
+import { valueOf } from "../support/outputs";
 
 const execFileAsync = promisify(execFile);
 
@@ -42,10 +43,6 @@ const IDENTITY_VARIABLES = [
   "AZURE_PASSWORD",
   "AZURE_TOKEN_CREDENTIALS",
 ];
-
-function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
-  return (output as unknown as { promise(): Promise<T> }).promise();
-}
 
 /** azure-native answered with the emulator's facts: its host name, linked hubs and policies. */
 function emulatorAsAzure(emulator: EmulatorHandle): pulumi.runtime.Mocks {

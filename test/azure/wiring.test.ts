@@ -16,6 +16,7 @@ import {
 import { DPS_RESOURCE_ID_SHAPE } from "../../provider/azure/resourceId";
 import { checkGroupInputs } from "../../provider/group/check";
 import { checkInputs } from "../../provider/individual/check";
+import { valueOf } from "../support/outputs";
 
 const SUBSCRIPTION = "11111111-2222-3333-4444-555555555555";
 const READ_KEY = "cmVhZC1vbmx5LWtleQ==";
@@ -65,11 +66,6 @@ function field(value: Json | undefined, ...keys: string[]): Json | undefined {
   let current = value;
   for (const key of keys) current = isRecord(current) ? current[key] : undefined;
   return current;
-}
-
-/** The value of an Output (rejects when it fails). `promise()` is public at run time, not in the typings. */
-function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
-  return (output as unknown as { promise(): Promise<T> }).promise();
 }
 
 function hostOfConnectionString(value: Json | undefined): string {

@@ -2,9 +2,12 @@
 // preview, up, no-change preview, update, replace, refresh, export (secrets encrypted), destroy.
 // Needs `npm run ensure-pulumi` (the suite fails, saying what to run, when no CLI is found).
 import * as assert from "assert";
+import { spawn } from "child_process";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { EngineStack, findPulumi } from "../support/engine";
 import { NOOP_TYPE, Noop } from "../support/noop";
+import { commandOf } from "../support/processes";
 
 const SECRET = "s3cr3t-plaintext-value";
 
@@ -126,5 +129,20 @@ describe("engine harness (real Pulumi CLI, no-op resource)", function () {
       assert.match(`${err.message}\n${err.output ?? ""}`, /program exploded on purpose/);
       return true;
     });
+  });
+
+  it("fails dispose when a process outlives its engine, and ends it", async () => {
+    const leak = await EngineStack.create({ projectName: "harness-leak", program: async () => undefined });
+    // What a killed engine leaves: a process of its own group, working in the stack's workspace.
+    const child = spawn(process.execPath, ["-e", "setInterval(() => undefined, 1000)"], {
+      cwd: path.join(leak.dir, "work"),
+      detached: true,
+      stdio: "ignore",
+    });
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    const pid = child.pid as number;
+    await assert.rejects(leak.dispose(), new RegExp(`outlived their engine[^]*${pid}`));
+    await exited;
+    assert.equal(commandOf(pid), undefined, "the leftover process still runs");
   });
 });

@@ -16,6 +16,7 @@ import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { createServiceClient } from "../../provider/core/transport";
 import { readEnrollment } from "../support/service";
 import { EngineStack, findPulumi, type UpdateOutcome } from "../support/engine";
+import { processesWorkingIn } from "../support/processes";
 import { fleetProgram, spawnUpChild, type ChildArgs } from "./upChild";
 
 interface ServiceEnrollment {
@@ -52,8 +53,10 @@ describe("fault tolerance (real Pulumi engine + emulator fault injection)", func
   });
 
   after(async () => {
-    for (const s of stacks) await s.dispose();
+    // Every stack is disposed (which fails on a process left in its directory) and the emulator stopped.
+    const disposed = await Promise.allSettled(stacks.map((s) => s.dispose()));
     await emu?.stop();
+    for (const d of disposed) if (d.status === "rejected") throw d.reason;
   });
 
   function emulator(): EmulatorHandle {
@@ -216,6 +219,7 @@ describe("fault tolerance (real Pulumi engine + emulator fault injection)", func
       await new Promise((r) => setTimeout(r, 50));
     }
     await child.kill();
+    assert.deepEqual(processesWorkingIn(s.dir), [], "a process of the killed engine is still running");
     emulator().setFaults({ latencyMs: 0 });
     assert.ok(!child.output().includes("UP DONE"), "the update finished before the kill");
     const putsAtKill = emulator().stats().operations.put;

@@ -7,6 +7,7 @@ import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { createServiceClient } from "../../provider/core/transport";
 import { EngineStack, findPulumi } from "../support/engine";
+import { processesWorkingIn } from "../support/processes";
 import { fleetProgram, spawnUpChild, type ChildArgs } from "./upChild";
 
 const COUNT = 300;
@@ -34,8 +35,11 @@ describe("PULUMI_SKIP_CHECKPOINTS: an up killed mid-way (real Pulumi engine + em
     });
   });
   after(async () => {
-    await s?.dispose();
-    await emu?.stop();
+    try {
+      await s?.dispose();
+    } finally {
+      await emu?.stop();
+    }
   });
 
   /** Every enrollment of the DPS with the test's prefix, all pages. */
@@ -90,6 +94,7 @@ describe("PULUMI_SKIP_CHECKPOINTS: an up killed mid-way (real Pulumi engine + em
       await new Promise((r) => setTimeout(r, 20));
     }
     await child.kill();
+    assert.deepEqual(processesWorkingIn(s.dir), [], "a process of the killed engine is still running");
     assert.ok(!child.output().includes("UP DONE"), "the update finished before the kill");
     const before = await listed();
     assert.ok(before.length > 0 && before.length < COUNT, `${before.length} created before the kill`);

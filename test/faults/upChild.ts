@@ -2,8 +2,9 @@
  * A `pulumi up` in its own process, for the fault test that kills the engine mid-update. It opens the
  * stack an {@link EngineStack} created (same backend, workspace, home and environment as the harness)
  * and applies `count` enrollments with tags `{ env: version }`. It prints `UP START` before the
- * update and `UP DONE` after; the test SIGKILLs its whole process group (this script, the Pulumi CLI
- * and the provider plugin) in between.
+ * update and `UP DONE` after; the test SIGKILLs it in between: its process group (this script and the
+ * Pulumi CLI) and every process below it (the provider plugins, which the CLI starts in process groups
+ * of their own, so that killing the engine's group alone would leave them running).
  *
  * Usage: `node upChild.js '<json of ChildArgs>'`.
  *
@@ -14,6 +15,7 @@ import * as path from "path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { IndividualEnrollment } from "../../provider";
 import { DEFAULT_PASSPHRASE, STATE_ROOT, findPulumi } from "../support/engine";
+import { descendantsOf, killProcesses } from "../support/processes";
 
 /** What the parent passes. */
 export interface ChildArgs {
@@ -60,7 +62,7 @@ export interface UpChild {
   output(): string;
   /** Whether it is still running. */
   running(): boolean;
-  /** SIGKILLs its whole process group (this script, the CLI, the provider plugin) and waits for it. */
+  /** SIGKILLs it and every process below it (the CLI, the provider plugins) and waits for it. */
   kill(): Promise<void>;
 }
 
@@ -78,7 +80,12 @@ export function spawnUpChild(args: ChildArgs): UpChild {
     output: () => out,
     running: () => child.exitCode === null,
     kill: async () => {
-      process.kill(-(child.pid as number), "SIGKILL");
+      const pid = child.pid as number;
+      // Frozen first, so that the engine starts no plugin between the listing and the kill.
+      process.kill(-pid, "SIGSTOP");
+      const below = descendantsOf(pid);
+      process.kill(-pid, "SIGKILL");
+      killProcesses(below);
       await exited;
     },
   };

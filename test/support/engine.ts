@@ -30,6 +30,7 @@ import {
   Stack,
   UpdateSummary,
 } from "@pulumi/pulumi/automation";
+import { killProcesses, processesWorkingIn, waitUntilGone } from "./processes";
 
 /** The Pulumi CLI version `scripts/ensure-pulumi` builds (the minimum accepted from PATH). */
 export const PINNED_PULUMI_VERSION = "3.274.1";
@@ -414,10 +415,19 @@ export class EngineStack {
   /**
    * Deletes the stack's directory (backend and workspace). Does not destroy resources: call
    * {@link EngineStack.destroy} first when the program created real ones.
+   *
+   * @throws when a process still runs in the stack's directory (a plugin outliving its engine, e.g.
+   *   one whose CLI was killed): it is ended and the directory deleted first, and the error names it.
    */
   async dispose(): Promise<void> {
-    if (this.opts.keep) return;
-    fs.rmSync(this.dir, { recursive: true, force: true });
+    // The engine starts its plugins in the workspace; a CLI that exits ends them, a killed one does not.
+    const left = await waitUntilGone(() => processesWorkingIn(this.dir), 2_000);
+    killProcesses(left);
+    if (!this.opts.keep) fs.rmSync(this.dir, { recursive: true, force: true });
+    if (left.length > 0) {
+      const list = left.map((p) => `${p.pid} ${p.args}`).join("\n  ");
+      throw new Error(`processes outlived their engine in ${this.dir} (now ended):\n  ${list}`);
+    }
   }
 
   private async run<T extends object>(
