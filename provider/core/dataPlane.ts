@@ -66,7 +66,7 @@ export class DataPlaneClient {
   /** POST `{collection}{id}/attestationmechanism`: the attestation with its keys. */
   async attestation(collection: CollectionPath, id: string): Promise<WireAttestation> {
     const path = `${collection}${encodeURIComponent(id)}/attestationmechanism`;
-    const { body } = await this.call<WireAttestation>("POST", path, JSON_HEADERS, undefined);
+    const { body } = await this.call<WireAttestation>("POST", path, { ...JSON_HEADERS }, undefined);
     return body;
   }
 
@@ -94,10 +94,16 @@ export class DataPlaneClient {
    */
   async bulk(collection: CollectionPath, mode: BulkMode, records: WireEnrollment[]): Promise<BulkResult> {
     const list = collection === "/enrollments/" ? "enrollments" : "enrollmentGroups";
-    const { body } = await this.call<BulkResult>("POST", collection.slice(0, -1), JSON_HEADERS, {
-      mode,
-      [list]: records,
-    });
+    // A copy: the REST client writes Content-Length into the headers it is given.
+    const { body } = await this.call<BulkResult>(
+      "POST",
+      collection.slice(0, -1),
+      { ...JSON_HEADERS },
+      {
+        mode,
+        [list]: records,
+      },
+    );
     return body;
   }
 

@@ -148,12 +148,12 @@ async function setWithEtag(
       const view = fromWire(written, desired.attestation, kind);
       if (!etagUnknown(view)) return view;
       // A bulk answer has no record: what the service computes stays as last seen, the etag unknown.
-      return {
-        ...view,
+      const kept = {
         createdDateTimeUtc: current.createdDateTimeUtc,
         registrationState: current.registrationState,
         certificates: current.certificates,
       };
+      return { ...view, ...Object.fromEntries(Object.entries(kept).filter(([, v]) => v !== undefined)) };
     } catch (error) {
       const status = error instanceof DpsServiceError ? error.status : undefined;
       if (status !== 412) throw error;
