@@ -18,7 +18,7 @@ import type { BulkItemError, BulkResult } from "./wire";
 /** Most records one bulk operation may carry (the service's limit). */
 export const MAX_BULK_ITEMS = 10;
 /** Longest a write waits for others to share its call, in milliseconds. */
-export const BATCH_WINDOW_MS = 10;
+export const BATCH_WINDOW_MS = 25;
 /** Calls of one queue on their way at once; further writes gather for the next call meanwhile. */
 export const MAX_IN_FLIGHT = 2;
 
