@@ -5,10 +5,11 @@
  * the call that carries its own item. A write that finds nobody to share with goes out alone, as a
  * single call.
  *
- * When to send: a write is held for at most {@link BATCH_WINDOW_MS}, less when 10 are waiting; and
- * while {@link MAX_IN_FLIGHT} calls of the same queue are on their way (e.g. waiting for their quota
- * slot), new writes wait for one of them to return, as a group commit does: under load the batches
- * fill by themselves, and a lone write pays only the window.
+ * When to send: as soon as 10 are waiting; else a lone write after {@link BATCH_WINDOW_MS}, and a
+ * write that is part of a stream (writes coming less than {@link STREAM_GAP_MS} apart, as a fleet's
+ * do) after at most {@link STREAM_HOLD_MS}. While {@link MAX_IN_FLIGHT} calls of the same queue are
+ * on their way (e.g. waiting for their quota slot), new writes wait for one of them to return, as a
+ * group commit does.
  *
  * The rules (chunking, reading a bulk answer item by item) are pure functions; {@link Coalescer} is
  * the only stateful part, with its clock injectable for tests.
@@ -17,8 +18,16 @@ import type { BulkItemError, BulkResult } from "./wire";
 
 /** Most records one bulk operation may carry (the service's limit). */
 export const MAX_BULK_ITEMS = 10;
-/** Longest a write waits for others to share its call, in milliseconds. */
+/** Longest a lone write waits for others to share its call, in milliseconds. */
 export const BATCH_WINDOW_MS = 25;
+/**
+ * Longest a write waits for a full call while writes keep coming (the previous one came less than
+ * {@link STREAM_GAP_MS} before it), in milliseconds: a fleet's writes then share calls of 10
+ * instead of spending the quota on calls of one or two.
+ */
+export const STREAM_HOLD_MS = 400;
+/** Writes closer together than this are a stream (see {@link STREAM_HOLD_MS}), in milliseconds. */
+export const STREAM_GAP_MS = 250;
 /** Calls of one queue on their way at once; further writes gather for the next call meanwhile. */
 export const MAX_IN_FLIGHT = 2;
 
@@ -99,8 +108,14 @@ export interface CoalescerOptions {
   windowMs?: number;
   /** See {@link MAX_IN_FLIGHT}. */
   maxInFlight?: number;
+  /** See {@link STREAM_HOLD_MS}. */
+  streamHoldMs?: number;
+  /** See {@link STREAM_GAP_MS}. */
+  streamGapMs?: number;
   /** Schedules the flush after the window (tests replace it). */
   schedule?: (fn: () => void, ms: number) => void;
+  /** The clock (tests replace it). */
+  now?: () => number;
 }
 
 /**
@@ -115,7 +130,15 @@ export class Coalescer<T, R> {
   private readonly maxItems: number;
   private readonly windowMs: number;
   private readonly maxInFlight: number;
+  private readonly streamHoldMs: number;
+  private readonly streamGapMs: number;
   private readonly schedule: (fn: () => void, ms: number) => void;
+  private readonly now: () => number;
+  private lastArrival = -Infinity;
+  /** The last write came within {@link STREAM_GAP_MS} of the one before. */
+  private stream = false;
+  /** What waits has waited its time: send it as soon as a call may go. */
+  private overdue = false;
 
   /**
    * @param send - the call for a chunk (see the class)
@@ -129,30 +152,45 @@ export class Coalescer<T, R> {
     this.maxItems = options.maxItems ?? MAX_BULK_ITEMS;
     this.windowMs = options.windowMs ?? BATCH_WINDOW_MS;
     this.maxInFlight = options.maxInFlight ?? MAX_IN_FLIGHT;
+    this.streamHoldMs = options.streamHoldMs ?? STREAM_HOLD_MS;
+    this.streamGapMs = options.streamGapMs ?? STREAM_GAP_MS;
     this.schedule = options.schedule ?? ((fn, ms) => void setTimeout(fn, ms));
+    this.now = options.now ?? Date.now;
   }
 
   /** Queues `item`; settles with its own outcome once the call carrying it returns. */
   submit(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
-      if (this.queue.length >= this.maxItems) this.flush();
-      else if (!this.timer) {
-        this.timer = true;
-        this.schedule(() => {
-          this.timer = false;
-          this.flush();
-        }, this.windowMs);
-      }
+      const now = this.now();
+      this.stream = now - this.lastArrival < this.streamGapMs;
+      this.lastArrival = now;
+      this.flush();
     });
   }
 
-  /** Sends what waits, as far as the calls on their way allow. */
+  /**
+   * Sends full calls, and the rest once their time is up, as far as the calls on their way allow;
+   * then makes sure a timer runs for what is left.
+   */
   private flush(): void {
     while (this.queue.length > 0 && this.inFlight < this.maxInFlight) {
+      if (!this.overdue && this.queue.length < this.maxItems) break;
       const chunk = takeChunk(this.queue, (p) => this.keyOf(p.item), this.maxItems);
       this.inFlight += 1;
       void this.run(chunk);
+    }
+    if (this.queue.length === 0) this.overdue = false;
+    else if (!this.overdue && !this.timer) {
+      this.timer = true;
+      this.schedule(
+        () => {
+          this.timer = false;
+          this.overdue = true;
+          this.flush();
+        },
+        this.stream ? this.streamHoldMs : this.windowMs,
+      );
     }
   }
 
@@ -168,7 +206,6 @@ export class Coalescer<T, R> {
       for (const p of chunk) p.reject(error);
     } finally {
       this.inFlight -= 1;
-      // What gathered meanwhile goes now (it has waited at least as long as the window).
       this.flush();
     }
   }
