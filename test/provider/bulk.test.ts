@@ -6,6 +6,13 @@
 import { strict as assert } from "assert";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
+import {
+  BATCH_WINDOW_MS,
+  Coalescer,
+  itemOutcomes,
+  STREAM_HOLD_MS,
+  takeChunk,
+} from "../../provider/core/batch";
 import { DynamicProviderServer, type Props } from "../support/dynamicProvider";
 import { emulatorClient, emulatorConnection, readEnrollment } from "../support/service";
 
@@ -269,5 +276,80 @@ describe("bulk coalescing (gRPC server + emulator)", function () {
     );
     assert.deepEqual([emu.stats().operations.bulk, emu.stats().operations.delete], [1, 0]);
     for (const id of ids) assert.equal(await readEnrollment(client, id), undefined);
+  });
+});
+
+describe("bulk coalescing rules (batch.ts)", () => {
+  it("never puts two writes of one record in the same call; ids compare case-insensitively", () => {
+    const queue = ["a", "B", "b", "c", "A", "d"];
+    assert.deepEqual(
+      takeChunk(queue, (x) => x, 10),
+      ["a", "B", "c", "d"],
+    );
+    assert.deepEqual(queue, ["b", "A"]);
+  });
+
+  it("a bulk answer's item errors read as the single call's: status from the DPS code, the service's text", () => {
+    const [landed, failed] = itemOutcomes(
+      ["x", "Y"],
+      { isSuccessful: false, errors: [{ registrationId: "y", errorCode: 409201, errorStatus: "exists" }] },
+      (e) => e.registrationId,
+    );
+    assert.equal(landed.ok, true);
+    assert.equal(failed.ok, false);
+    const error = (failed as { error: { response: { statusCode: number }; responseBody: string } }).error;
+    assert.equal(error.response.statusCode, 409);
+    assert.deepEqual(JSON.parse(error.responseBody), { errorCode: 409201, message: "exists" });
+  });
+
+  it("a lone write goes alone after the short window; a stream waits for a full call", async () => {
+    const calls: string[][] = [];
+    const timers: { fn: () => void; ms: number }[] = [];
+    let now = 0;
+    const c = new Coalescer<string, string>(
+      async (items) => {
+        calls.push(items);
+        return items.map((value) => ({ ok: true as const, value }));
+      },
+      (x) => x,
+      { schedule: (fn, ms) => timers.push({ fn, ms }), now: () => now },
+    );
+    const lone = c.submit("lone");
+    assert.deepEqual(
+      timers.map((t) => t.ms),
+      [BATCH_WINDOW_MS],
+    );
+    timers.shift()!.fn();
+    assert.equal(await lone, "lone");
+    now += 1000;
+    const stream = Array.from({ length: 12 }, (_, i) => ((now += 10), c.submit(`s${i}`)));
+    await Promise.resolve();
+    // Ten went at once; the two left wait for the window the first of them started.
+    assert.deepEqual(
+      calls.map((x) => x.length),
+      [1, 10],
+    );
+    assert.deepEqual(
+      timers.map((t) => t.ms),
+      [BATCH_WINDOW_MS],
+    );
+    timers.shift()!.fn();
+    assert.deepEqual(
+      await Promise.all(stream),
+      Array.from({ length: 12 }, (_, i) => `s${i}`),
+    );
+    // A write that follows within the stream gap waits as long as the stream hold for company.
+    now += 10;
+    const next = c.submit("t");
+    assert.deepEqual(
+      timers.map((t) => t.ms),
+      [STREAM_HOLD_MS],
+    );
+    timers.shift()!.fn();
+    assert.equal(await next, "t");
+    assert.deepEqual(
+      calls.map((x) => x.length),
+      [1, 10, 2, 1],
+    );
   });
 });
