@@ -79,6 +79,8 @@ export function bulkRoutes(rt: Runtime, kind: RouteKind): Route[] {
             if (!(err instanceof DpsError)) throw err;
             const id = isObject(item) && typeof item[kind.idField] === "string" ? item[kind.idField] : null;
             errors.push({ [kind.idField]: id, errorCode: err.errorCode, errorStatus: err.message });
+            const counted = rt.stats.bulkItemErrors;
+            counted[err.status] = (counted[err.status] ?? 0) + 1;
           }
         }
         return { status: 200, body: { isSuccessful: errors.length === 0, errors } };
