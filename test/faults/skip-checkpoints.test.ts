@@ -109,8 +109,12 @@ describe("PULUMI_SKIP_CHECKPOINTS: an up killed mid-way (real Pulumi engine + em
     const etags = new Map(after.map((e) => [e.registrationId, e.etag]));
     const enrollments = await inState(s);
     assert.equal(enrollments.length, COUNT);
+    const known = new Set(before.map((e) => e.registrationId));
     for (const e of enrollments) {
       const outs = e.outputs as { registrationId: string; etag: string };
+      // Created by a bulk call in this run: the answer has no etag, so the state holds none (empty)
+      // until a refresh (docs/fleet-scale.md). Found from before the kill: the etag read.
+      if (outs.etag === "" && !known.has(outs.registrationId)) continue;
       assert.equal(
         outs.etag,
         etags.get(outs.registrationId),
