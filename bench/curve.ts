@@ -12,7 +12,16 @@ import * as os from "os";
 import { EngineStack } from "../test/support/engine";
 import { emulatorConnection, emulatorStackConfig } from "../test/support/service";
 import { curveSvg, type CurveLine, type CurvePoint } from "./chart";
-import { enrollments, log, noops, ServiceSpan, table, timed } from "./common";
+import {
+  enrollments,
+  log,
+  noops,
+  ProgramMemorySampler,
+  ServiceSpan,
+  table,
+  timed,
+  type BenchAttestation,
+} from "./common";
 import { RemoteEmulator } from "./remoteEmulator";
 
 /** One configuration: a line pair (create, Set-style change) of the chart. */
@@ -44,6 +53,13 @@ export const CURVE_CONFIGS: readonly CurveConfig[] = [
   },
   { id: "noop-skip", label: "no-op floor, skip checkpoints", noop: true, skipCheckpoints: true },
   { id: "checkpoints", label: "enrollments", noop: false, skipCheckpoints: false },
+  {
+    id: "quota",
+    label: `enrollments at ${QUOTA_OPS_PER_MINUTE}/min`,
+    noop: false,
+    skipCheckpoints: false,
+    opsPerMinute: QUOTA_OPS_PER_MINUTE,
+  },
   { id: "noop", label: "no-op floor", noop: true, skipCheckpoints: false },
 ];
 
@@ -57,6 +73,10 @@ export interface CurveResult extends CurvePoint {
   failed?: number;
   /** Peak RSS of the provider plugin, MB (measured runs). */
   providerPeakRssMB?: number;
+  /** Peak RSS of the process that runs the program (the bench itself, inline program), MB. */
+  programPeakRssMB?: number;
+  /** The enrollments' attestation (measured enrollment runs). */
+  attestation?: BenchAttestation;
   /** Service calls (measured runs). */
   calls?: number;
   /** 1-minute load average before and after the run (the machine is shared). */
@@ -109,6 +129,34 @@ export interface CurveOptions {
   connection: "stack" | "resource";
   /** The enrollment program yields to the event loop after every so many declarations (0: never). */
   yieldEvery: number;
+  /** The enrollments' attestation: symmetric keys (generated) or TPM. */
+  attestation: BenchAttestation;
+}
+
+/** Most records a bulk call carries: the quota floor of coalesced writes is ceil(N / 10) calls. */
+const BULK_ITEMS = 10;
+
+/** Seconds the quota allows for N enrollments written in bulk calls of 10. */
+export function bulkFloorSeconds(n: number): number {
+  return (Math.ceil(n / BULK_ITEMS) / QUOTA_OPS_PER_MINUTE) * 60;
+}
+
+/**
+ * The issue-22 target of a run at the quota: 1.3 × max(the no-op floor of the same N, operation and
+ * checkpoint setting, measured in the same run; the bulk quota floor). Undefined without the floor.
+ */
+export function bulkTarget(results: CurveResult[], r: CurveResult): number | undefined {
+  const config = CURVE_CONFIGS.find((c) => c.id === r.config);
+  if (!config?.opsPerMinute) return undefined;
+  const floor = results.find(
+    (f) =>
+      f.n === r.n &&
+      f.op === r.op &&
+      !f.projected &&
+      CURVE_CONFIGS.find((c) => c.id === f.config)?.noop &&
+      CURVE_CONFIGS.find((c) => c.id === f.config)?.skipCheckpoints === config.skipCheckpoints,
+  );
+  return floor ? 1.3 * Math.max(floor.seconds, bulkFloorSeconds(r.n)) : undefined;
 }
 
 /** Runs the curve; returns the table and fills `out.curve`. */
@@ -137,7 +185,9 @@ export async function curveSection(o: CurveOptions, out: Record<string, unknown>
       "service s",
       "projected",
       "calls/enr",
+      "target s (1.3x)",
       "provider peak RSS MB",
+      "program peak RSS MB",
       "failed",
       "load 1m",
     ],
@@ -149,7 +199,9 @@ export async function curveSection(o: CurveOptions, out: Record<string, unknown>
       r.serviceSeconds ?? "-",
       r.projected ? "projected" : "measured",
       r.calls === undefined ? "-" : r.calls / r.n,
+      bulkTarget(results, r) ?? "-",
       r.providerPeakRssMB ?? "-",
+      r.programPeakRssMB ?? "-",
       r.failed ?? "-",
       r.load ? r.load.map((l) => l.toFixed(1)).join("→") : "-",
     ]),
@@ -177,14 +229,21 @@ async function curveRun(
     }
     return;
   }
-  const prefix = `c-${config.id}-${n}`;
+  const prefix = `c-${config.id}-${o.attestation}-${n}`;
   const fromStack = o.connection === "stack";
   const program = (v: string) =>
     config.noop
       ? noops(n, v)
-      : enrollments(fromStack ? undefined : emulatorConnection(emu), prefix, n, v, o.yieldEvery);
+      : enrollments(
+          fromStack ? undefined : emulatorConnection(emu),
+          prefix,
+          n,
+          v,
+          o.yieldEvery,
+          o.attestation,
+        );
   const s = await EngineStack.create({
-    projectName: `bench-curve-${config.id}-${n}`,
+    projectName: `bench-curve-${config.id}-${o.attestation}-${n}`,
     program: program("v1"),
     config: fromStack && !config.noop ? emulatorStackConfig(emu) : undefined,
     env: config.skipCheckpoints ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {},
@@ -200,7 +259,9 @@ async function curveRun(
       log(`curve: ${config.label}, ${op} of ${n}`);
       const before = os.loadavg()[0];
       const span = config.noop ? undefined : new ServiceSpan(() => emu.stats().then((st) => st.total), 250);
+      const programMemory = new ProgramMemorySampler();
       const t = await timed(s, "up", o.parallel);
+      const programPeak = programMemory.stop();
       const serviceSeconds = span ? (await span.stop()) / 1000 : undefined;
       const stats = config.noop ? undefined : await emu.stats();
       results.push({
@@ -211,6 +272,8 @@ async function curveRun(
         projected: false,
         failed: t.failed,
         providerPeakRssMB: t.providerPeakRss / 2 ** 20,
+        programPeakRssMB: programPeak / 2 ** 20,
+        attestation: config.noop ? undefined : o.attestation,
         calls: stats?.total,
         load: [before, os.loadavg()[0]],
         serviceSeconds,
@@ -226,20 +289,36 @@ async function curveRun(
   }
 }
 
-/** The chart's lines: one per configuration and operation, and the quota floor. */
+/** The attestation of a result: runs from before it was recorded were symmetric-key ones. */
+function attestationOf(r: CurveResult): BenchAttestation | undefined {
+  if (CURVE_CONFIGS.find((c) => c.id === r.config)?.noop) return undefined;
+  return r.attestation ?? "symmetricKey";
+}
+
+/** The chart's lines: one per configuration, attestation and operation, and the quota floors. */
 export function chartLines(results: CurveResult[], ns: number[]): CurveLine[] {
   const lines: CurveLine[] = [];
   for (const config of CURVE_CONFIGS) {
-    for (const op of ["create", "update"] as const) {
-      const points = results.filter((r) => r.config === config.id && r.op === op);
-      if (points.length)
-        lines.push({ label: `${config.label}: ${op === "create" ? "create" : "Set-style change"}`, points });
+    for (const attestation of [undefined, "symmetricKey", "tpm"] as const) {
+      for (const op of ["create", "update"] as const) {
+        const points = results.filter(
+          (r) => r.config === config.id && r.op === op && attestationOf(r) === attestation,
+        );
+        const kind = attestation === "tpm" ? " (TPM)" : "";
+        const what = op === "create" ? "create" : "Set-style change";
+        if (points.length) lines.push({ label: `${config.label}${kind}: ${what}`, points });
+      }
     }
   }
   lines.push({
     label: `quota floor: N / ${QUOTA_OPS_PER_MINUTE} per minute`,
     floor: true,
     points: ns.map((n) => ({ n, seconds: (n / QUOTA_OPS_PER_MINUTE) * 60, projected: false })),
+  });
+  lines.push({
+    label: `bulk quota floor: ceil(N / ${BULK_ITEMS}) / ${QUOTA_OPS_PER_MINUTE} per minute`,
+    floor: true,
+    points: ns.map((n) => ({ n, seconds: bulkFloorSeconds(n), projected: false })),
   });
   return lines;
 }

@@ -17,7 +17,8 @@ import { chartLines, CURVE_CONFIGS, project, type CurveResult } from "./curve";
 export function mergeCurves(runs: CurveResult[][]): CurveResult[] {
   const measured = new Map<string, CurveResult>();
   for (const point of runs.flat()) {
-    if (!point.projected) measured.set(`${point.config}|${point.op}|${point.n}`, point);
+    if (!point.projected)
+      measured.set(`${point.config}|${point.attestation ?? ""}|${point.op}|${point.n}`, point);
   }
   const ns = [...new Set(runs.flat().map((p) => p.n))];
   const merged: CurveResult[] = [...measured.values()];

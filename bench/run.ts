@@ -33,7 +33,17 @@ import { EngineStack, REPO_ROOT } from "../test/support/engine";
 import { cmdletSetTags, startArmStub } from "./cmdlet";
 import { CURVE_CONFIGS, curveSection, type CurveOptions } from "./curve";
 import { emulatorConnection } from "../test/support/service";
-import { enrollments, log, noops, perOp, table, timed, type Op, type Timed } from "./common";
+import {
+  enrollments,
+  log,
+  noops,
+  perOp,
+  table,
+  timed,
+  type BenchAttestation,
+  type Op,
+  type Timed,
+} from "./common";
 
 /** Command-line options. */
 export interface BenchOptions {
@@ -76,6 +86,7 @@ function parseOptions(argv: string[]): BenchOptions {
       chart: { type: "string", default: path.join(REPO_ROOT, "bench", "fleet-curve.svg") },
       "curve-connection": { type: "string", default: "stack" },
       "curve-yield": { type: "string", default: "100" },
+      "curve-attestation": { type: "string", default: "symmetricKey" },
     },
   });
   const positive = (text: string, flag: string): number => {
@@ -101,8 +112,15 @@ function parseOptions(argv: string[]): BenchOptions {
       chart: values.chart,
       connection: curveConnection(values["curve-connection"]),
       yieldEvery: values["curve-yield"] === "0" ? 0 : positive(values["curve-yield"], "--curve-yield"),
+      attestation: curveAttestation(values["curve-attestation"]),
     },
   };
+}
+
+/** `--curve-attestation`: `symmetricKey` (keys generated) or `tpm`. */
+function curveAttestation(text: string): BenchAttestation {
+  if (text === "symmetricKey" || text === "tpm") return text;
+  throw new Error(`--curve-attestation expects 'symmetricKey' or 'tpm', got '${text}'`);
 }
 
 /** `--curve-connection`: `stack` or `resource`. */

@@ -15,6 +15,7 @@ import { deviceRoutes } from "./routes/devices";
 import { enrollmentRoutes } from "./routes/enrollments";
 import { groupRoutes } from "./routes/groups";
 import { queryRoutes } from "./routes/query";
+import { ENROLLMENT_ROUTES } from "./routes/kinds";
 import type { Runtime } from "./runtime";
 import { countStatus } from "./stats";
 
@@ -80,7 +81,12 @@ function asDpsError(err: unknown): DpsError {
 /** Creates the request listener for the emulator's HTTPS server. */
 export function createDispatcher(rt: Runtime): (req: IncomingMessage, res: ServerResponse) => void {
   const admin = adminRoutes(rt);
-  const dps = [...queryRoutes(rt), ...bulkRoutes(rt), ...enrollmentRoutes(rt), ...groupRoutes(rt)];
+  const dps = [
+    ...queryRoutes(rt, ENROLLMENT_ROUTES),
+    ...bulkRoutes(rt, ENROLLMENT_ROUTES),
+    ...enrollmentRoutes(rt),
+    ...groupRoutes(rt),
+  ];
   const devices = deviceRoutes(rt);
 
   const handleAdmin = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {

@@ -20,6 +20,12 @@ export interface EmulatorStats {
   };
   /** Connections dropped by fault injection. */
   dropped: number;
+  /**
+   * Failed items of bulk operations, by the HTTP status a single call would have answered (the
+   * first three digits of the item's DPS code); their calls answer 200 and count under `responses`
+   * only as that.
+   */
+  bulkItemErrors: Record<string, number>;
 }
 
 /** Fresh zeroed stats. */
@@ -29,6 +35,7 @@ export function emptyStats(): EmulatorStats {
     operations: { get: 0, put: 0, delete: 0, attestation: 0, bulk: 0, query: 0, registration: 0 },
     responses: { "400": 0, "401": 0, "404": 0, "409": 0, "412": 0, "413": 0, "429": 0, "5xx": 0 },
     dropped: 0,
+    bulkItemErrors: {},
   };
 }
 

@@ -4,7 +4,7 @@ import type { Route } from "../router";
 import type { Runtime } from "../runtime";
 import { isObject, type Json, type JsonObject } from "../types";
 import { validateRegistrationId } from "../validation";
-import { ENROLLMENT_ROUTES, type RouteKind, validateRecord } from "./kinds";
+import { type RouteKind, validateRecord } from "./kinds";
 
 /** Most enrollments one bulk request may carry (service limit). */
 export const MAX_BULK_ITEMS = 10;
@@ -47,7 +47,7 @@ function applyItem(rt: Runtime, kind: RouteKind, mode: Mode, item: Json, version
 }
 
 /** The bulk route of `kind`. Items are applied in order and independently (not atomically). */
-export function bulkRoutes(rt: Runtime, kind: RouteKind = ENROLLMENT_ROUTES): Route[] {
+export function bulkRoutes(rt: Runtime, kind: RouteKind): Route[] {
   return [
     {
       method: "POST",
@@ -79,6 +79,8 @@ export function bulkRoutes(rt: Runtime, kind: RouteKind = ENROLLMENT_ROUTES): Ro
             if (!(err instanceof DpsError)) throw err;
             const id = isObject(item) && typeof item[kind.idField] === "string" ? item[kind.idField] : null;
             errors.push({ [kind.idField]: id, errorCode: err.errorCode, errorStatus: err.message });
+            const counted = rt.stats.bulkItemErrors;
+            counted[err.status] = (counted[err.status] ?? 0) + 1;
           }
         }
         return { status: 200, body: { isSuccessful: errors.length === 0, errors } };

@@ -3,7 +3,7 @@ import { DpsError, ErrorCodes } from "../errors";
 import type { Route } from "../router";
 import type { Runtime } from "../runtime";
 import { isObject } from "../types";
-import { ENROLLMENT_ROUTES, type RouteKind, viewRecord } from "./kinds";
+import { type RouteKind, viewRecord } from "./kinds";
 
 /** Page size when `x-ms-max-item-count` is absent. */
 export const DEFAULT_PAGE_SIZE = 100;
@@ -35,7 +35,7 @@ function decodeToken(token: string): string {
  * The query route of `kind`. Only "select everything" queries are supported (`*` or
  * `SELECT * FROM enrollments` / `enrollmentGroups`).
  */
-export function queryRoutes(rt: Runtime, kind: RouteKind = ENROLLMENT_ROUTES): Route[] {
+export function queryRoutes(rt: Runtime, kind: RouteKind): Route[] {
   return [
     {
       method: "POST",

@@ -8,7 +8,14 @@
  * 2026-11-01 yet, and these calls are the client's own, one version later (same paths and headers).
  */
 import type { RestApiClient } from "azure-iot-http-base";
-import type { CollectionPath, QueryPage, WireAttestation, WireEnrollment } from "./wire";
+import type {
+  BulkMode,
+  BulkResult,
+  CollectionPath,
+  QueryPage,
+  WireAttestation,
+  WireEnrollment,
+} from "./wire";
 
 export type { CollectionPath } from "./wire";
 
@@ -59,7 +66,7 @@ export class DataPlaneClient {
   /** POST `{collection}{id}/attestationmechanism`: the attestation with its keys. */
   async attestation(collection: CollectionPath, id: string): Promise<WireAttestation> {
     const path = `${collection}${encodeURIComponent(id)}/attestationmechanism`;
-    const { body } = await this.call<WireAttestation>("POST", path, JSON_HEADERS, undefined);
+    const { body } = await this.call<WireAttestation>("POST", path, { ...JSON_HEADERS }, undefined);
     return body;
   }
 
@@ -79,6 +86,25 @@ export class DataPlaneClient {
   /** DELETE the record. */
   async delete(collection: CollectionPath, id: string): Promise<void> {
     await this.call("DELETE", collection + encodeURIComponent(id), {}, null);
+  }
+
+  /**
+   * POST `{collection}` without an id: one bulk operation of `mode` on up to 10 records, which the
+   * service counts as one operation. The body's list is `enrollments` or `enrollmentGroups`.
+   */
+  async bulk(collection: CollectionPath, mode: BulkMode, records: WireEnrollment[]): Promise<BulkResult> {
+    const list = collection === "/enrollments/" ? "enrollments" : "enrollmentGroups";
+    // A copy: the REST client writes Content-Length into the headers it is given.
+    const { body } = await this.call<BulkResult>(
+      "POST",
+      collection.slice(0, -1),
+      { ...JSON_HEADERS },
+      {
+        mode,
+        [list]: records,
+      },
+    );
+    return body;
   }
 
   /** POST `{collection}query`: one page of every record, from the start when `token` is undefined. */

@@ -108,8 +108,10 @@ async function readCurrent(
   withKeys: boolean,
   whenMissing = `${kind.noun} "${id}" no longer exists in ${service.hostName}; it was deleted outside Pulumi. ` +
     "Run `pulumi refresh` to forget it, then `pulumi up` to create it again.",
+  fromPages = false,
 ): Promise<EnrollmentView> {
-  const wire = await service.get(id);
+  // A record whose etag is unknown (written by a bulk call) may be served from query pages.
+  const wire = await (known && fromPages ? service.read(id) : service.get(id));
   if (!wire) throw new Error(whenMissing);
   if (withKeys && wire.attestation?.type === "symmetricKey") {
     wire.attestation = await service.attestation(id);
@@ -117,9 +119,17 @@ async function readCurrent(
   return fromWire(wire, known, kind);
 }
 
+/** Whether a view was written by a bulk call, whose answer carries no etag (see service.ts). */
+function etagUnknown(view: EnrollmentView): boolean {
+  return view.etag === "";
+}
+
 /**
  * Writes `inputs` onto `current` with Set semantics and `If-Match`, re-reading and re-applying on
- * 412 a bounded number of times. One PUT when nobody else wrote since `current` was read.
+ * 412 a bounded number of times. One write when nobody else wrote since `current` was read. A
+ * `current` whose etag is unknown (last written by a bulk call) is read first, from query pages when
+ * this process reads many records of the DPS, with its symmetric keys unless the program gives them:
+ * without its etag nothing tells whether someone rotated them since.
  */
 async function setWithEtag(
   kind: EnrollmentKind,
@@ -127,17 +137,28 @@ async function setWithEtag(
   current: EnrollmentView,
   inputs: EnrollmentInputs,
 ): Promise<EnrollmentView> {
+  const id = idOf(kind, inputs);
+  if (etagUnknown(current)) {
+    current = await readCurrent(kind, service, id, current.attestation, !keysGiven(inputs), undefined, true);
+  }
   for (let attempt = 1; ; attempt++) {
     const desired = applySet(current, inputs);
     try {
       const written = await service.put(toWire(desired, current.etag ?? "*", kind));
-      return fromWire(written, desired.attestation, kind);
+      const view = fromWire(written, desired.attestation, kind);
+      if (!etagUnknown(view)) return view;
+      // A bulk answer has no record: what the service computes stays as last seen, the etag unknown.
+      const kept = {
+        createdDateTimeUtc: current.createdDateTimeUtc,
+        registrationState: current.registrationState,
+        certificates: current.certificates,
+      };
+      return { ...view, ...Object.fromEntries(Object.entries(kept).filter(([, v]) => v !== undefined)) };
     } catch (error) {
       const status = error instanceof DpsServiceError ? error.status : undefined;
       if (status !== 412) throw error;
-      if (attempt > MAX_CONFLICT_RETRIES)
-        throw new EnrollmentConflictError(kind.noun, idOf(kind, inputs), attempt);
-      current = await readCurrent(kind, service, idOf(kind, inputs), current.attestation, !keysGiven(inputs));
+      if (attempt > MAX_CONFLICT_RETRIES) throw new EnrollmentConflictError(kind.noun, id, attempt);
+      current = await readCurrent(kind, service, id, current.attestation, !keysGiven(inputs));
     }
   }
 }
@@ -405,8 +426,13 @@ export async function updateEnrollment(
 export async function deleteEnrollment(
   kind: EnrollmentKind,
   id: string,
-  props: Pick<EnrollmentOutputs, "connection" | "registrationId" | "enrollmentGroupId">,
+  props: Pick<EnrollmentOutputs, "connection" | "registrationId" | "enrollmentGroupId"> &
+    Partial<EnrollmentOutputs>,
 ): Promise<void> {
   const service = EnrollmentService.for(props.connection, kind);
-  await service.delete(props[kind.idKey] ?? id);
+  // The stored record lets deletes waiting together share a bulk call, which names each record whole.
+  const record = props.attestation
+    ? toWire({ ...props, attestation: props.attestation }, undefined, kind)
+    : undefined;
+  await service.delete(props[kind.idKey] ?? id, record);
 }

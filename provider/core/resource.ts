@@ -259,11 +259,14 @@ export abstract class EnrollmentResource extends pulumi.CustomResource {
   declare readonly certificateAuthorityName: pulumi.Output<string | undefined>;
   /** ADR certificate policy, when the record names one. */
   declare readonly certificatePolicyName: pulumi.Output<string | undefined>;
-  /** The service's etag of the version Pulumi last saw. */
+  /**
+   * The service's etag of the version Pulumi last saw; empty after a write that went out in a bulk
+   * call (its answer has none), until the next refresh or single write (docs/fleet-scale.md).
+   */
   declare readonly etag: pulumi.Output<string>;
-  /** When the record was created. */
+  /** When the record was created (absent after a create that went out in a bulk call, until a refresh). */
   declare readonly createdDateTimeUtc: pulumi.Output<string>;
-  /** When the record was last changed. */
+  /** When the record was last changed (absent after a bulk write, until a refresh). */
   declare readonly lastUpdatedDateTimeUtc: pulumi.Output<string>;
   /** As given. */
   declare readonly adopt: pulumi.Output<boolean | undefined>;

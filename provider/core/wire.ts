@@ -87,3 +87,34 @@ export interface QueryPage {
   /** The continuation token; `undefined` on the last page. */
   token?: string;
 }
+
+/** A bulk operation's mode (`POST /enrollments`, `POST /enrollmentGroups`; at most 10 records a call). */
+export type BulkMode = "create" | "update" | "updateIfMatchETag" | "delete";
+
+/**
+ * One failed item of a bulk operation (`BulkEnrollmentOperationError`, `BulkEnrollmentGroupOperationError`):
+ * the record's id under its kind's key, the six-digit DPS code (its first three digits are the HTTP
+ * status a single call would have answered) and the service's text.
+ */
+export interface BulkItemError {
+  /** The id, individual enrollments. */
+  registrationId?: string;
+  /** The id, enrollment groups. */
+  enrollmentGroupId?: string;
+  /** Six-digit DPS error code, e.g. 409201. */
+  errorCode: number;
+  /** The service's text for the item. */
+  errorStatus: string;
+}
+
+/**
+ * What a bulk operation answers (`BulkEnrollmentOperationResult`): whether every item landed and the
+ * items that did not. It carries no etag and no record, so what the service generates (etags,
+ * timestamps, certificate details) is not learned from it.
+ */
+export interface BulkResult {
+  /** True when every item landed. */
+  isSuccessful: boolean;
+  /** The failed items. */
+  errors?: BulkItemError[];
+}

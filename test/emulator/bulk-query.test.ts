@@ -66,6 +66,8 @@ describe("emulator: bulk operations", () => {
       ],
     );
     assert.equal((await client.getIndividualEnrollment("bulk-a")).responseBody.provisioningStatus, "enabled");
+    // Failed items count apart from the call's own answer (200).
+    assert.deepEqual(emu.stats().bulkItemErrors, { "409": 1, "412": 2 });
     assert.ok((await client.getIndividualEnrollment("bulk-created-by-etag-mode")).responseBody.etag);
   });
 

@@ -104,6 +104,7 @@ describe("emulator: rate limit, fault injection and the admin API", () => {
       operations: { get: 2, put: 2, delete: 1, attestation: 1, bulk: 0, query: 1, registration: 0 },
       responses: { "400": 0, "401": 0, "404": 1, "409": 1, "412": 0, "413": 0, "429": 0, "5xx": 1 },
       dropped: 0,
+      bulkItemErrors: {},
     });
     assert.deepEqual(emu.stats(), stats);
     const bad = await raw(emu, "/_emulator/faults", {

@@ -87,8 +87,9 @@ describe("PULUMI_SKIP_CHECKPOINTS: an up killed mid-way (real Pulumi engine + em
     emu.resetStats();
     const child = spawnUpChild(args);
     const deadline = Date.now() + 300_000;
-    // Killed with about a third of the fleet written, and writes in flight.
-    while (emu.stats().operations.put < COUNT / 3) {
+    // Killed with about a third of the fleet written, and writes in flight (single PUTs, or bulk
+    // calls of up to 10 when several are in flight at once).
+    while (emu.stats().operations.put + 10 * emu.stats().operations.bulk < COUNT / 3) {
       assert.ok(Date.now() < deadline, `the child never got going:\n${child.output()}`);
       assert.ok(child.running(), `the child exited early:\n${child.output()}`);
       await new Promise((r) => setTimeout(r, 20));
@@ -113,8 +114,12 @@ describe("PULUMI_SKIP_CHECKPOINTS: an up killed mid-way (real Pulumi engine + em
     const etags = new Map(after.map((e) => [e.registrationId, e.etag]));
     const enrollments = await inState(s);
     assert.equal(enrollments.length, COUNT);
+    const known = new Set(before.map((e) => e.registrationId));
     for (const e of enrollments) {
       const outs = e.outputs as { registrationId: string; etag: string };
+      // Created by a bulk call in this run: the answer has no etag, so the state holds none (empty)
+      // until a refresh (docs/fleet-scale.md). Found from before the kill: the etag read.
+      if (outs.etag === "" && !known.has(outs.registrationId)) continue;
       assert.equal(
         outs.etag,
         etags.get(outs.registrationId),
