@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { runCommand } from "../support/commands";
 import { PLUGIN_DIR } from "../support/cliProject";
-import { DEFAULT_PASSPHRASE, REPO_ROOT, findPulumi } from "../support/engine";
+import { REPO_ROOT, findPulumi, offlineEngineEnv } from "../support/engine";
 import { pluginStory, type StoryDriver, type StoryProgram, type StoryResult } from "../support/pluginStory";
 
 /** The binary `scripts/ensure-go-engine` builds. */
@@ -29,11 +29,7 @@ describe("The plugin from a Go program (generated Go SDK, Go Automation API, rea
     fs.mkdirSync(path.join(root, "state"));
     const env: NodeJS.ProcessEnv = {
       PULUMI_HOME: path.join(root, "home"),
-      PULUMI_BACKEND_URL: `file://${path.join(root, "state")}`,
-      PULUMI_CONFIG_PASSPHRASE: DEFAULT_PASSPHRASE,
-      PULUMI_SKIP_UPDATE_CHECK: "true",
-      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-      PULUMI_SKIP_CONFIRMATIONS: "true",
+      ...offlineEngineEnv(path.join(root, "state")),
       NO_COLOR: "1",
     };
     let program: StoryProgram | undefined;

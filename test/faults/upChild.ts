@@ -14,7 +14,7 @@ import { spawn } from "child_process";
 import * as path from "path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { IndividualEnrollment } from "../../provider";
-import { DEFAULT_PASSPHRASE, STATE_ROOT, findPulumi } from "../support/engine";
+import { STATE_ROOT, findPulumi, offlineEngineEnv } from "../support/engine";
 import { descendantsOf, killProcesses } from "../support/processes";
 
 /** What the parent passes. */
@@ -100,11 +100,7 @@ async function main(): Promise<void> {
     PATH: [pulumi.binDir, pulumiPkgDir, path.dirname(process.execPath), process.env.PATH ?? ""].join(
       path.delimiter,
     ),
-    PULUMI_BACKEND_URL: `file://${stateDir}`,
-    PULUMI_CONFIG_PASSPHRASE: DEFAULT_PASSPHRASE,
-    PULUMI_SKIP_UPDATE_CHECK: "true",
-    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-    PULUMI_SKIP_CONFIRMATIONS: "true",
+    ...offlineEngineEnv(stateDir),
     ...args.env,
   };
   const ws = await LocalWorkspace.create({

@@ -10,7 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import type { EmulatorHandle } from "../../emulator";
 import { createServiceClient } from "../../provider/core/transport";
-import { findPulumi, REPO_ROOT } from "../support/engine";
+import { findPulumi, offlineEngineEnv, REPO_ROOT } from "../support/engine";
 import { readEnrollment } from "../support/service";
 
 /**
@@ -190,10 +190,7 @@ describe("the npm package (npm pack, installed in a fresh project, real engine)"
       ].join(path.delimiter),
       PULUMI_ROOT: path.dirname(pulumi.binDir),
       PULUMI_HOME: path.join(tmp, "pulumi-home"),
-      PULUMI_BACKEND_URL: `file://${path.join(tmp, "state")}`,
-      PULUMI_CONFIG_PASSPHRASE: "pack-e2e",
-      PULUMI_SKIP_UPDATE_CHECK: "true",
-      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+      ...offlineEngineEnv(path.join(tmp, "state"), "pack-e2e"),
       DPS_EMULATOR_CONNECTION_STRING: emu.connectionString,
       DPS_EMULATOR_ENDPOINT: emu.endpoint,
       DPS_EMULATOR_CA: emu.caCertificate,

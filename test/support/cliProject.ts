@@ -8,7 +8,7 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { DEFAULT_PASSPHRASE, REPO_ROOT, findPulumi } from "./engine";
+import { REPO_ROOT, findPulumi, offlineEngineEnv } from "./engine";
 import { emulatorConnection, type EmulatorAddress } from "./service";
 
 /** What a CLI command printed, and how it ended. */
@@ -65,11 +65,7 @@ export class CliProject {
         path.delimiter,
       ),
       PULUMI_HOME: path.join(root, "home"),
-      PULUMI_BACKEND_URL: `file://${path.join(root, "state")}`,
-      PULUMI_CONFIG_PASSPHRASE: DEFAULT_PASSPHRASE,
-      PULUMI_SKIP_UPDATE_CHECK: "true",
-      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-      PULUMI_SKIP_CONFIRMATIONS: "true",
+      ...offlineEngineEnv(path.join(root, "state")),
       NO_COLOR: "1",
     };
     const project = new CliProject(dir, env, path.join(pulumi.binDir, "pulumi"));

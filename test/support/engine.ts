@@ -44,6 +44,27 @@ export const STATE_ROOT: string = path.join(REPO_ROOT, ".pulumi-state");
 /** Passphrase used for stack secrets unless {@link EngineStackOptions.passphrase} overrides it. */
 export const DEFAULT_PASSPHRASE = "pulumi-dps-enrollments-test";
 
+/**
+ * The environment every test engine runs with: a file backend at `stateDir`, a passphrase for
+ * secrets, and nothing that reaches the network (no update check, no plugin download) or waits for
+ * a confirmation.
+ *
+ * @param stateDir folder of the file backend
+ * @param passphrase passphrase of the stack's secrets provider
+ */
+export function offlineEngineEnv(
+  stateDir: string,
+  passphrase: string = DEFAULT_PASSPHRASE,
+): Record<string, string> {
+  return {
+    PULUMI_BACKEND_URL: `file://${stateDir}`,
+    PULUMI_CONFIG_PASSPHRASE: passphrase,
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    PULUMI_SKIP_CONFIRMATIONS: "true",
+  };
+}
+
 function findRepoRoot(start: string): string {
   let dir = start;
   for (;;) {
@@ -510,11 +531,7 @@ function engineEnv(
     PATH: [...(opts.binDirs ?? []), pulumi.binDir, pulumiPkgDir, nodeDir, process.env.PATH ?? ""].join(
       path.delimiter,
     ),
-    PULUMI_BACKEND_URL: `file://${stateDir}`,
-    PULUMI_CONFIG_PASSPHRASE: opts.passphrase ?? DEFAULT_PASSPHRASE,
-    PULUMI_SKIP_UPDATE_CHECK: "true",
-    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-    PULUMI_SKIP_CONFIRMATIONS: "true",
+    ...offlineEngineEnv(stateDir, opts.passphrase),
     ...opts.env,
   };
 }
