@@ -21,7 +21,7 @@ describe("bench: fleet curve projection and chart (pure)", () => {
     assert.ok(Math.abs(project(quadratic, 10_000, true) - 2000) < 1e-6);
   });
 
-  it("draws measured points filled, projected ones hollow on dashed segments, and the quota floor", () => {
+  it("draws measured points filled, projected ones hollow on dashed segments, and both quota floors", () => {
     const lines = chartLines(
       [
         { config: "skip", op: "create", n: 1000, seconds: 12, projected: false },
@@ -31,11 +31,19 @@ describe("bench: fleet curve projection and chart (pure)", () => {
     );
     assert.deepEqual(
       lines.map((l) => l.label),
-      ["enrollments, skip checkpoints: create", "quota floor: N / 1000 per minute"],
+      [
+        "enrollments, skip checkpoints: create",
+        "quota floor: N / 1000 per minute",
+        "bulk quota floor: ceil(N / 10) / 1000 per minute",
+      ],
     );
     assert.deepEqual(
       lines[1].points.map((p) => p.seconds),
       [60, 600],
+    );
+    assert.deepEqual(
+      lines[2].points.map((p) => p.seconds),
+      [6, 60],
     );
     const svg = curveSvg("t", lines);
     assert.match(svg, /^<svg /);
