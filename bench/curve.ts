@@ -306,6 +306,8 @@ async function curveRun(
         backend: o.backend,
         backendStoreBytes: azurite?.storeBytes(),
       });
+      // Old checkpoints stay in Azurite's store until its garbage collection (every 10 minutes).
+      if (azurite) log(`curve: Azurite store ${(azurite.storeBytes() / 2 ** 20).toFixed(0)} MB`);
     }
   } finally {
     await emu.setFaults({ opsPerMinute: 0 });
