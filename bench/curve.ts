@@ -10,6 +10,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import { EngineStack } from "../test/support/engine";
+import { startAzuriteBackend, type AzuriteBackend } from "./azurite";
 import { emulatorConnection, emulatorStackConfig } from "../test/support/service";
 import { curveSvg, type CurveLine, type CurvePoint } from "./chart";
 import {
@@ -87,7 +88,17 @@ export interface CurveResult extends CurvePoint {
   connection?: "stack" | "resource";
   /** {@link CurveOptions.yieldEvery} of the run (measured enrollment runs). */
   yieldEvery?: number;
+  /** The state backend (measured runs; runs from before it was recorded used `file`). */
+  backend?: CurveBackend;
+  /** Bytes Azurite held on disk after the run, old checkpoints not yet collected included (`azblob`). */
+  backendStoreBytes?: number;
 }
+
+/**
+ * The state backend of the curve's stacks: `file` (a directory per stack) or `azblob` (Azure Blob
+ * Storage, here Azurite, one container for every stack; each checkpoint uploads the whole state).
+ */
+export type CurveBackend = "file" | "azblob";
 
 /**
  * The time of N from measured points: checkpoints cost about N² (the whole state is rewritten after
@@ -131,6 +142,8 @@ export interface CurveOptions {
   yieldEvery: number;
   /** The enrollments' attestation: symmetric keys (generated) or TPM. */
   attestation: BenchAttestation;
+  /** The state backend. */
+  backend: CurveBackend;
 }
 
 /** Most records a bulk call carries: the quota floor of coalesced writes is ceil(N / 10) calls. */
@@ -163,20 +176,24 @@ export function bulkTarget(results: CurveResult[], r: CurveResult): number | und
 export async function curveSection(o: CurveOptions, out: Record<string, unknown>): Promise<string> {
   const results: CurveResult[] = [];
   const emu = await RemoteEmulator.start();
+  const azurite = o.backend === "azblob" ? await startAzuriteBackend() : undefined;
   try {
+    if (azurite) log(`curve: state in Azurite, ${azurite.url}`);
     for (const config of CURVE_CONFIGS.filter((c) => o.configs.has(c.id)))
-      for (const n of [...o.ns].sort((a, b) => a - b)) await curveRun(emu, o, config, n, results);
+      for (const n of [...o.ns].sort((a, b) => a - b)) await curveRun(emu, azurite, o, config, n, results);
   } finally {
+    await azurite?.stop();
     await emu.stop();
   }
   out.curve = results;
+  const backend = o.backend === "azblob" ? "azblob backend (Azurite)" : "file backend";
   fs.writeFileSync(
     o.chart,
-    curveSvg("pulumi up: seconds against N (parallel " + o.parallel + ")", chartLines(results, o.ns)),
+    curveSvg(`pulumi up: seconds against N (parallel ${o.parallel}, ${backend})`, chartLines(results, o.ns)),
   );
   log(`curve: chart ${o.chart}`);
   return table(
-    `Fleet curve: pulumi up (parallel ${o.parallel}); projected rows are not measured`,
+    `Fleet curve: pulumi up (parallel ${o.parallel}, ${backend}); projected rows are not measured`,
     [
       "config",
       "op",
@@ -190,6 +207,7 @@ export async function curveSection(o: CurveOptions, out: Record<string, unknown>
       "program peak RSS MB",
       "failed",
       "load 1m",
+      "backend",
     ],
     results.map((r) => [
       r.config,
@@ -204,6 +222,7 @@ export async function curveSection(o: CurveOptions, out: Record<string, unknown>
       r.programPeakRssMB ?? "-",
       r.failed ?? "-",
       r.load ? r.load.map((l) => l.toFixed(1)).join("→") : "-",
+      r.backend ?? "-",
     ]),
   );
 }
@@ -211,6 +230,7 @@ export async function curveSection(o: CurveOptions, out: Record<string, unknown>
 /** One configuration at one N: create, then a Set-style change; or their projection past the limit. */
 async function curveRun(
   emu: RemoteEmulator,
+  azurite: AzuriteBackend | undefined,
   o: CurveOptions,
   config: CurveConfig,
   n: number,
@@ -246,7 +266,11 @@ async function curveRun(
     projectName: `bench-curve-${config.id}-${o.attestation}-${n}`,
     program: program("v1"),
     config: fromStack && !config.noop ? emulatorStackConfig(emu) : undefined,
-    env: config.skipCheckpoints ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {},
+    env: {
+      ...azurite?.env,
+      ...(config.skipCheckpoints ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {}),
+    },
+    backendUrl: azurite?.url,
   });
   try {
     for (const [op, version] of [
@@ -279,12 +303,19 @@ async function curveRun(
         serviceSeconds,
         connection: config.noop ? undefined : o.connection,
         yieldEvery: config.noop ? undefined : o.yieldEvery,
+        backend: o.backend,
+        backendStoreBytes: azurite?.storeBytes(),
       });
+      // Old checkpoints stay in Azurite's store until its garbage collection (every 10 minutes).
+      if (azurite) log(`curve: Azurite store ${(azurite.storeBytes() / 2 ** 20).toFixed(0)} MB`);
     }
   } finally {
     await emu.setFaults({ opsPerMinute: 0 });
     // The enrollments stay in the emulator (unique ids per run): a destroy with checkpoints
     // would cost as much again.
+    // A shared backend keeps the stack after the directory goes: remove it, so that the next run's
+    // store size is its own.
+    if (azurite) await s.cli(["stack", "rm", "--yes", "--force", "--stack", s.name]);
     await s.dispose();
   }
 }

@@ -13,9 +13,10 @@
  * `--curve-limit` seconds are projected from the measured ones instead of run. Its enrollments take
  * their connection from stack config (`--curve-connection stack`, or `resource`), its program yields to
  * the event loop every 100 declarations (`--curve-yield 100`, 0: never), and its emulator runs in a
- * process of its own.
+ * process of its own. `--backend azblob` keeps the curve's state in Azure Blob Storage (Azurite, see
+ * `azurite.ts`) instead of a file backend, and draws `bench/fleet-curve-azblob.svg`.
  *
- * Everything runs on this machine: the real Pulumi CLI (file backend, inline programs through the
+ * Everything runs on this machine: the real Pulumi CLI (file backend but for `--backend`, inline programs through the
  * Automation API, see `test/support/engine.ts`) and the DPS emulator (in this process but for the curve). See
  * `BENCHMARKS.md` for how to read the figures.
  *
@@ -31,7 +32,7 @@ import { BURST_SECONDS } from "../emulator/ratelimit";
 import { createServiceClient } from "../provider/core/transport";
 import { EngineStack, REPO_ROOT } from "../test/support/engine";
 import { cmdletSetTags, startArmStub } from "./cmdlet";
-import { CURVE_CONFIGS, curveSection, type CurveOptions } from "./curve";
+import { CURVE_CONFIGS, curveSection, type CurveBackend, type CurveOptions } from "./curve";
 import { emulatorConnection } from "../test/support/service";
 import {
   enrollments,
@@ -83,10 +84,11 @@ function parseOptions(argv: string[]): BenchOptions {
       "curve-n": { type: "string", default: "1000,2000,5000,10000" },
       "curve-configs": { type: "string", default: CURVE_CONFIGS.map((c) => c.id).join(",") },
       "curve-limit": { type: "string", default: "1800" },
-      chart: { type: "string", default: path.join(REPO_ROOT, "bench", "fleet-curve.svg") },
+      chart: { type: "string" },
       "curve-connection": { type: "string", default: "stack" },
       "curve-yield": { type: "string", default: "100" },
       "curve-attestation": { type: "string", default: "symmetricKey" },
+      backend: { type: "string", default: "file" },
     },
   });
   const positive = (text: string, flag: string): number => {
@@ -95,6 +97,7 @@ function parseOptions(argv: string[]): BenchOptions {
     return n;
   };
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  const backend = curveBackend(values.backend);
   return {
     ns: values.n.split(",").map((x) => positive(x.trim(), "--n")),
     parallel: positive(values.parallel, "--parallel"),
@@ -109,10 +112,13 @@ function parseOptions(argv: string[]): BenchOptions {
       configs: new Set(values["curve-configs"].split(",").map((x) => x.trim())),
       limitSeconds: positive(values["curve-limit"], "--curve-limit"),
       parallel: positive(values.parallel, "--parallel"),
-      chart: values.chart,
+      chart:
+        values.chart ??
+        path.join(REPO_ROOT, "bench", backend === "file" ? "fleet-curve.svg" : `fleet-curve-${backend}.svg`),
       connection: curveConnection(values["curve-connection"]),
       yieldEvery: values["curve-yield"] === "0" ? 0 : positive(values["curve-yield"], "--curve-yield"),
       attestation: curveAttestation(values["curve-attestation"]),
+      backend,
     },
   };
 }
@@ -121,6 +127,12 @@ function parseOptions(argv: string[]): BenchOptions {
 function curveAttestation(text: string): BenchAttestation {
   if (text === "symmetricKey" || text === "tpm") return text;
   throw new Error(`--curve-attestation expects 'symmetricKey' or 'tpm', got '${text}'`);
+}
+
+/** `--backend`: where the curve's stacks keep their state, `file` or `azblob` (Azurite). */
+function curveBackend(text: string): CurveBackend {
+  if (text === "file" || text === "azblob") return text;
+  throw new Error(`--backend expects 'file' or 'azblob', got '${text}'`);
 }
 
 /** `--curve-connection`: `stack` or `resource`. */

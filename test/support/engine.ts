@@ -188,6 +188,11 @@ export interface EngineStackOptions {
   stateRoot?: string;
   /** Keep the stack directory on {@link EngineStack.dispose} (to inspect it). */
   keep?: boolean;
+  /**
+   * The state backend's URL (e.g. `azblob://state?domain=...`, its credentials in {@link env});
+   * default a file backend in the stack's own directory. The stack stays there on dispose.
+   */
+  backendUrl?: string;
 }
 
 /** One resource step the engine reported (from `resourcePreEvent`s). */
@@ -319,7 +324,7 @@ export class EngineStack {
       projectSettings: {
         name: projectName,
         runtime: "nodejs",
-        backend: { url: `file://${stateDir}` },
+        backend: { url: env.PULUMI_BACKEND_URL },
       },
       envVars: env,
     });
@@ -434,8 +439,8 @@ export class EngineStack {
   }
 
   /**
-   * Deletes the stack's directory (backend and workspace). Does not destroy resources: call
-   * {@link EngineStack.destroy} first when the program created real ones.
+   * Deletes the stack's directory (workspace, and the backend when a file one). Does not destroy
+   * resources: call {@link EngineStack.destroy} first when the program created real ones.
    *
    * @throws when a process still runs in the stack's directory (a plugin outliving its engine, e.g.
    *   one whose CLI was killed): it is ended and the directory deleted first, and the error names it.
@@ -532,6 +537,7 @@ function engineEnv(
       path.delimiter,
     ),
     ...offlineEngineEnv(stateDir, opts.passphrase),
+    ...(opts.backendUrl === undefined ? {} : { PULUMI_BACKEND_URL: opts.backendUrl }),
     ...opts.env,
   };
 }
