@@ -155,7 +155,10 @@ describe("fault tolerance (real Pulumi engine + emulator fault injection)", func
           written.set(id, round);
           return;
         } catch (err) {
-          if ((err as { response?: { statusCode?: number } }).response?.statusCode !== 412) throw err;
+          // 412: Pulumi wrote in between. A reused keep-alive socket the server closed: try again.
+          const e = err as { response?: { statusCode?: number }; code?: string; message?: string };
+          const reset = e.code === "ECONNRESET" || /socket hang up/.test(e.message ?? "");
+          if (e.response?.statusCode !== 412 && !reset) throw err;
         }
       }
     }
