@@ -156,9 +156,9 @@ describe("fault tolerance (real Pulumi engine + emulator fault injection)", func
           return;
         } catch (err) {
           // 412: Pulumi wrote in between. A reused keep-alive socket the server closed: try again.
-          const e = err as { response?: { statusCode?: number }; code?: string; message?: string };
-          const reset = e.code === "ECONNRESET" || /socket hang up/.test(e.message ?? "");
-          if (e.response?.statusCode !== 412 && !reset) throw err;
+          const failure = err as { response?: { statusCode?: number }; code?: string; message?: string };
+          const reset = failure.code === "ECONNRESET" || /socket hang up/.test(failure.message ?? "");
+          if (failure.response?.statusCode !== 412 && !reset) throw err;
         }
       }
     }
