@@ -1,8 +1,26 @@
 // Fault injection for tests of retry logic: server errors, dropped connections and latency.
-import type { FaultOptions } from "./types";
+import type { FaultOptions, InjectedFault } from "./types";
 
 /** What to do with one request. */
-export type FaultDecision = "none" | "drop" | "500" | "503";
+export type FaultDecision = "none" | InjectedFault;
+
+const INJECTED: readonly InjectedFault[] = ["drop", "500", "503"];
+
+/** Longest `next` sequence: enough for any test, small enough that settings stay a short answer. */
+export const MAX_NEXT_FAULTS = 1000;
+
+function sequence(value: readonly unknown[] | undefined): InjectedFault[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.length > MAX_NEXT_FAULTS) {
+    throw new RangeError(`next must be a list of at most ${MAX_NEXT_FAULTS} faults`);
+  }
+  return value.map((f, i) => {
+    if (!INJECTED.includes(f as InjectedFault)) {
+      throw new RangeError(`next[${i}] must be one of ${INJECTED.join(", ")}`);
+    }
+    return f as InjectedFault;
+  });
+}
 
 function rate(value: number | undefined, name: string): number {
   const v = value ?? 0;
@@ -24,12 +42,13 @@ export function normalizeFaults(options: FaultOptions = {}): Required<FaultOptio
     rate503: rate(options.rate503, "rate503"),
     dropRate: rate(options.dropRate, "dropRate"),
     latencyMs,
+    next: sequence(options.next),
   };
 }
 
 /**
- * Picks the fault for a request. One draw decides among drop, 500 and 503, so their rates add up
- * (a total over 1 means every request faults).
+ * Draws the fault for a request from the rates (`next` is the runtime's to take first). One draw
+ * decides among drop, 500 and 503, so their rates add up (a total over 1 means every request faults).
  */
 export function decideFault(
   faults: Required<FaultOptions>,

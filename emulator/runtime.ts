@@ -5,7 +5,7 @@ import type { AuthContext } from "./auth";
 import { AdrAuthorities } from "./device/issuance";
 import type { CaRegistry } from "./device/cas";
 import { PeerChains } from "./device/peer";
-import { normalizeFaults } from "./faults";
+import { decideFault, normalizeFaults, type FaultDecision } from "./faults";
 import { RateLimiter } from "./ratelimit";
 import { emptyStats, type EmulatorStats } from "./stats";
 import type { EnrollmentStore } from "./store";
@@ -85,6 +85,14 @@ export class Runtime {
     this.stats = emptyStats();
   }
 
+  /** The fault for the request at hand: the first of `next`, which is used up, else a random draw. */
+  takeFault(): FaultDecision {
+    const [first, ...rest] = this.faults.next;
+    if (first === undefined) return decideFault(this.faults);
+    this.faults = { ...this.faults, next: rest };
+    return first;
+  }
+
   /** Current faults and rate limit. */
   settings(): Required<FaultOptions> & { opsPerMinute: number | null } {
     return { ...this.faults, opsPerMinute: this.limiter?.opsPerMinute ?? null };
@@ -145,5 +153,6 @@ function withoutUndefined(settings: RuntimeSettings): FaultOptions {
   if (settings.rate503 !== undefined) out.rate503 = settings.rate503;
   if (settings.dropRate !== undefined) out.dropRate = settings.dropRate;
   if (settings.latencyMs !== undefined) out.latencyMs = settings.latencyMs;
+  if (settings.next !== undefined) out.next = settings.next;
   return out;
 }

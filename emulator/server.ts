@@ -6,7 +6,6 @@ import { SERVICE_API_VERSIONS } from "./adr";
 import { authenticate, authenticateAdmin, requireRight } from "./auth";
 import { clip, DpsError, ErrorCodes, sendError } from "./errors";
 import type { PeerChains } from "./device/peer";
-import { decideFault } from "./faults";
 import { checkContentType, parseJson, readBody, sendReply, type Reply } from "./http";
 import { match, type Route, type RouteRequest } from "./router";
 import { adminRoutes } from "./routes/admin";
@@ -110,7 +109,7 @@ export function createDispatcher(rt: Runtime): (req: IncomingMessage, res: Serve
       match(dps, req.method ?? "GET", url.pathname) ?? match(devices, req.method ?? "GET", url.pathname);
     if (found && "route" in found && found.route.operation) stats.operations[found.route.operation] += 1;
     if (rt.faults.latencyMs > 0) await sleep(rt.faults.latencyMs);
-    const fault = decideFault(rt.faults);
+    const fault = rt.takeFault();
     if (fault === "drop") {
       stats.dropped += 1;
       req.socket.destroy();

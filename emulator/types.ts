@@ -45,4 +45,13 @@ export interface FaultOptions {
   dropRate?: number;
   /** Delay added before every DPS request is handled, in milliseconds. */
   latencyMs?: number;
+  /**
+   * Faults for the next DPS requests, one each, in order, before the rates apply again: a test that
+   * must see a given fault sets it here rather than hoping a random draw picks it. Setting it
+   * replaces what is left of the previous sequence; `[]` clears it.
+   */
+  next?: readonly InjectedFault[];
 }
+
+/** A fault the emulator can inject into one DPS request. */
+export type InjectedFault = "drop" | "500" | "503";

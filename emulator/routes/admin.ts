@@ -16,6 +16,13 @@ function settingsFrom(body: Json): RuntimeSettings {
       throw new DpsError(400, ErrorCodes.malformedBody, `'${key}' must be a number.`);
     out[key] = v;
   }
+  const next = body.next;
+  if (next !== undefined) {
+    if (!Array.isArray(next) || !next.every((f) => typeof f === "string")) {
+      throw new DpsError(400, ErrorCodes.malformedBody, "'next' must be a list of faults: drop, 500 or 503.");
+    }
+    out.next = next as RuntimeSettings["next"];
+  }
   const ops = body.opsPerMinute;
   if (ops !== undefined) {
     if (ops !== null && typeof ops !== "number") {

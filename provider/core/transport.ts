@@ -70,6 +70,9 @@ class EndpointAgent extends Agent {
 
 const agents = new Map<string, Agent>();
 
+/** How long a pooled connection may stay idle when the server announces no keep-alive timeout. */
+export const IDLE_SOCKET_MS = 30_000;
+
 /**
  * Certificates from `NODE_EXTRA_CA_CERTS`: Node adds them to its default trust, but an explicit `ca`
  * replaces that default, so they are added back (corporate proxies rely on them).
@@ -102,7 +105,11 @@ export function agentFor(endpoint?: string, caCertificate?: string): Agent {
   const key = `${endpoint ?? ""}|${pem ? createHash("sha256").update(pem).digest("hex") : ""}`;
   let agent = agents.get(key);
   if (agent) return agent;
-  const options: AgentOptions = { keepAlive: true };
+  // An idle pooled socket is closed by the agent before the server closes it: a request written as the
+  // server's keep-alive timer fires is reset (ECONNRESET) and would cost a retry. With a timeout set,
+  // Node honours the server's `Keep-Alive: timeout=N` hint (closing a second earlier); without a hint
+  // (Azure's front ends keep idle connections for minutes), IDLE_SOCKET_MS applies.
+  const options: AgentOptions = { keepAlive: true, timeout: IDLE_SOCKET_MS };
   if (pem) options.ca = [...rootCertificates, ...extraCaCertificates(), pem];
   if (endpoint) {
     const url = new URL(endpoint);

@@ -13,7 +13,9 @@ describe("emulator: rate limit, fault injection and the admin API", () => {
     client = clientFor(emu);
     await putEnrollment(client, { registrationId: "f-1", attestation: { type: "symmetricKey" } });
   });
-  afterEach(() => emu.setFaults({ rate500: 0, rate503: 0, dropRate: 0, latencyMs: 0, opsPerMinute: null }));
+  afterEach(() =>
+    emu.setFaults({ rate500: 0, rate503: 0, dropRate: 0, latencyMs: 0, next: [], opsPerMinute: null }),
+  );
   after(() => emu.stop());
 
   it("429 with an integer Retry-After once the bucket is empty", async () => {
@@ -65,6 +67,30 @@ describe("emulator: rate limit, fault injection and the admin API", () => {
     assert.equal((await client.getIndividualEnrollment("f-1")).responseBody.registrationId, "f-1");
   });
 
+  it("injects the faults of `next` into the next requests, in order, then none", async () => {
+    const set = await raw(emu, "/_emulator/faults", {
+      method: "POST",
+      authorization: adminAuth(emu),
+      body: JSON.stringify({ next: ["503", "drop", "500"] }),
+    });
+    assert.deepEqual((set.json() as { next: string[] }).next, ["503", "drop", "500"]);
+    emu.resetStats();
+    await expectDpsError(client.getIndividualEnrollment("f-1"), 503, 503001, /Injected fault/);
+    await assert.rejects(client.getIndividualEnrollment("f-1"), (e: ClientError) => e.response === undefined);
+    await expectDpsError(client.getIndividualEnrollment("f-1"), 500, 500001, /Injected fault/);
+    for (let i = 0; i < 3; i++) await client.getIndividualEnrollment("f-1");
+    const stats = emu.stats();
+    assert.equal(stats.responses["5xx"], 2);
+    assert.equal(stats.dropped, 1);
+    const bad = await raw(emu, "/_emulator/faults", {
+      method: "POST",
+      authorization: adminAuth(emu),
+      body: JSON.stringify({ next: ["500", "404"] }),
+    });
+    assert.equal(bad.status, 400);
+    assert.match(bad.text, /next\[1\] must be one of drop, 500, 503/);
+  });
+
   it("adds latency", async () => {
     emu.setFaults({ latencyMs: 150 });
     const t = Date.now();
@@ -81,7 +107,14 @@ describe("emulator: rate limit, fault injection and the admin API", () => {
       body: JSON.stringify({ rate503: 1, latencyMs: 0 }),
     });
     assert.equal(set.status, 200);
-    assert.deepEqual(set.json(), { rate500: 0, rate503: 1, dropRate: 0, latencyMs: 0, opsPerMinute: null });
+    assert.deepEqual(set.json(), {
+      rate500: 0,
+      rate503: 1,
+      dropRate: 0,
+      latencyMs: 0,
+      next: [],
+      opsPerMinute: null,
+    });
     await expectDpsError(client.getIndividualEnrollment("f-1"), 503, 503001);
     await raw(emu, "/_emulator/faults", {
       method: "POST",

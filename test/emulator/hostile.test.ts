@@ -220,6 +220,8 @@ describe("emulator: the control API requires credentials and bounds its values",
       });
     expectRawError(await post({ latencyMs: 2 ** 31 }), 400, 400002, /latencyMs must be between 0 and 30000/);
     expectRawError(await post({ dropRate: 1.5 }), 400, 400002, /dropRate must be between 0 and 1/);
+    expectRawError(await post({ next: "drop" }), 400, 400002, /'next' must be a list/);
+    expectRawError(await post({ next: Array(1001).fill("drop") }), 400, 400002, /at most 1000 faults/);
     expectRawError(
       await post({ opsPerMinute: 1e-9 }),
       400,
@@ -232,6 +234,7 @@ describe("emulator: the control API requires credentials and bounds its values",
       rate503: 0,
       dropRate: 0,
       latencyMs: 0,
+      next: [],
       opsPerMinute: null,
     });
     assert.equal((await post({ opsPerMinute: 1 })).status, 200);

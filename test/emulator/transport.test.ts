@@ -35,6 +35,31 @@ describe("transport: createServiceClient", () => {
     assert.equal(free[0]?.remotePort, emu.port);
   });
 
+  it("closes an idle pooled connection before the server's keep-alive timeout, so none is reused as it closes", async function () {
+    this.timeout(15_000);
+    const client = createServiceClient({
+      connectionString: emu.connectionString,
+      endpoint: emu.endpoint,
+      caCertificate: emu.caCertificate,
+    });
+    const agent = agentFor(emu.endpoint, emu.caCertificate);
+    const res = await client.getIndividualEnrollment("t-1");
+    // The emulator (a Node server) announces its keep-alive timeout; the agent closes a second earlier.
+    const hint = /timeout=(\d+)/.exec(String(res.httpResponse.headers["keep-alive"]))?.[1];
+    assert.ok(hint, "the emulator announces Keep-Alive: timeout=N");
+    const [socket] = Object.values(agent.freeSockets).flat();
+    assert.ok(socket, "one idle keep-alive socket");
+    const closed = new Promise<number>((ok) => socket.once("close", () => ok(Date.now())));
+    const idleSince = Date.now();
+    const closedAt = await closed;
+    assert.ok(
+      closedAt - idleSince < Number(hint) * 1000 - 500,
+      `closed after ${closedAt - idleSince} ms of ${hint} s: by the server, not the agent`,
+    );
+    assert.equal(Object.values(agent.freeSockets).flat().length, 0);
+    assert.equal((await client.getIndividualEnrollment("t-1")).responseBody.registrationId, "t-1");
+  });
+
   it("reaches the endpoint by DNS name too (SNI and certificate name localhost)", async () => {
     const client = createServiceClient({
       connectionString: emu.connectionString,
