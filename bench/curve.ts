@@ -80,6 +80,8 @@ export interface CurveResult extends CurvePoint {
   attestation?: BenchAttestation;
   /** Service calls (measured runs). */
   calls?: number;
+  /** The calls by operation, and how many of them were answered 429 (measured enrollment runs). */
+  callKinds?: Record<string, number>;
   /** 1-minute load average before and after the run (the machine is shared). */
   load?: [number, number];
   /** Seconds from the first to the last service request (measured enrollment runs). */
@@ -299,6 +301,7 @@ async function curveRun(
         programPeakRssMB: programPeak / 2 ** 20,
         attestation: config.noop ? undefined : o.attestation,
         calls: stats?.total,
+        callKinds: stats && { ...stats.operations, throttled: stats.responses["429"] },
         load: [before, os.loadavg()[0]],
         serviceSeconds,
         connection: config.noop ? undefined : o.connection,

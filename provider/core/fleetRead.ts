@@ -1,10 +1,15 @@
 /**
  * Refresh of a large fleet: when many records of one DPS are read in one plugin process, they are
  * served from the pages of one query (`POST .../query`, {@link QUERY_PAGE_SIZE} records a call)
- * instead of one GET each. A page is fetched only once the reads seen so far pay for it (one page per
- * {@link READS_PER_PAGE} reads), so a small stack in a large DPS keeps paying about one GET per
- * record. The engine sends few reads at a time (`--parallel`), so the pages are kept for the rest of
- * the run (at most {@link SNAPSHOT_MAX_AGE_MS}) rather than batched over a window.
+ * instead of one GET each. A page is fetched only once it is paid for: by the reads seen so far (one
+ * page per {@link READS_PER_PAGE} reads), or by the pages before it (each held a record the run
+ * reads, served from it or read before it came, so a read they miss fetches the next page rather
+ * than GET). A small stack in a large DPS thus keeps
+ * paying about one GET per record, while a fleet whose reads come in another order than the pages
+ * (the engine's order is the program's, the pages' the service's) is read from pages, not by GETs
+ * until the listing is complete. The engine sends few reads at a time (`--parallel`), so the pages
+ * are kept for the rest of the run (at most {@link SNAPSHOT_MAX_AGE_MS}) rather than batched over a
+ * window.
  */
 import type { QueryPage, WireEnrollment } from "./wire";
 
@@ -31,6 +36,10 @@ export class FleetReader {
   /** Written by this process since the pages were read: the pages are stale for them. */
   private written = new Set<string>();
   private reads = 0;
+  /** Ids read so far (lowercased). */
+  private readIds = new Set<string>();
+  /** Records of the pages fetched that this run reads: served from a page, or read before it came. */
+  private useful = 0;
   private pages = 0;
   private token: string | undefined;
   private complete = false;
@@ -54,15 +63,25 @@ export class FleetReader {
     this.expire();
     this.reads += 1;
     const key = id.toLowerCase();
+    const first = !this.readIds.has(key);
+    this.readIds.add(key);
     while (!this.written.has(key)) {
       const record = this.records.get(key);
-      // A copy: callers add the keys to what they are given.
-      if (record) return structuredClone(record);
+      if (record) {
+        if (first) this.useful += 1;
+        // A copy: callers add the keys to what they are given.
+        return structuredClone(record);
+      }
       // Not in a complete listing: deleted, or created since; a GET tells which.
-      if (this.complete || this.failed || (this.pages + 1) * READS_PER_PAGE > this.reads) break;
+      if (this.complete || this.failed || !this.pagePaidFor()) break;
       await this.nextPage();
     }
     return this.source.get(id);
+  }
+
+  /** A next page costs no more calls than the GETs it may save (see the module). */
+  private pagePaidFor(): boolean {
+    return (this.pages + 1) * READS_PER_PAGE <= this.reads || (this.pages > 0 && this.useful >= this.pages);
   }
 
   /** Marks `id` as written by this process: later reads of it GET it. */
@@ -76,6 +95,8 @@ export class FleetReader {
     this.records = new Map();
     this.written = new Set();
     this.reads = 0;
+    this.readIds = new Set();
+    this.useful = 0;
     this.pages = 0;
     this.token = undefined;
     this.complete = false;
@@ -91,7 +112,9 @@ export class FleetReader {
         this.pages += 1;
         for (const record of page.items) {
           const id = this.idOf(record);
-          if (id !== undefined) this.records.set(id.toLowerCase(), record);
+          if (id === undefined) continue;
+          this.records.set(id.toLowerCase(), record);
+          if (this.readIds.has(id.toLowerCase())) this.useful += 1;
         }
         this.token = page.token;
         this.complete = page.token === undefined;

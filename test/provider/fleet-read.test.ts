@@ -52,6 +52,25 @@ describe("fleet reader (pure)", () => {
     assert.equal(calls.get, before + 1);
   });
 
+  it("reads a fleet from pages even when it reads in another order than the pages list", async () => {
+    // Pages list ids as the service orders them (here: lexicographic r-0, r-1, r-10, r-100, ...);
+    // the engine reads them in the program's order (r-0, r-1, r-2, ...).
+    const { calls, source, records } = dps(2000, 100);
+    records.sort((a, b) => a.registrationId.localeCompare(b.registrationId));
+    const reader = new FleetReader(source, idOf);
+    for (let i = 0; i < 2000; i++) assert.equal((await reader.read(`r-${i}`))?.registrationId, `r-${i}`);
+    assert.equal(calls.page, 20);
+    assert.ok(calls.get <= 2 * READS_PER_PAGE, `${calls.get} GETs`);
+  });
+
+  it("a small stack in a large DPS pays at most one call per read, and a page for the reads that paid it", async () => {
+    const { calls, source } = dps(10_000, 100);
+    const reader = new FleetReader(source, idOf);
+    const ids = Array.from({ length: 30 }, (_, i) => `r-${i * 333}`);
+    for (const id of ids) assert.equal((await reader.read(id))?.registrationId, id);
+    assert.ok(calls.get + calls.page <= ids.length * (1 + 1 / READS_PER_PAGE) + 1, JSON.stringify(calls));
+  });
+
   it("reads by GET what this process wrote, and everything when the query fails", async () => {
     const { calls, source, records } = dps(100, 100);
     const reader = new FleetReader(source, idOf);
