@@ -27,9 +27,28 @@ export interface CurveLine {
 }
 
 const W = 760;
-const H = 460;
-const M = { left: 64, right: 16, top: 36, bottom: 150 };
-const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"];
+/** Where the plot ends; the axis labels and the legend (two entries a row) come below. */
+const PLOT_BOTTOM = 310;
+const M = { left: 64, right: 16, top: 36 };
+// Distinct colours for up to 16 lines (the floors are grey).
+const COLORS = [
+  "#1f77b4",
+  "#d62728",
+  "#2ca02c",
+  "#9467bd",
+  "#ff7f0e",
+  "#8c564b",
+  "#e377c2",
+  "#17becf",
+  "#bcbd22",
+  "#aec7e8",
+  "#ff9896",
+  "#98df8a",
+  "#c5b0d5",
+  "#ffbb78",
+  "#c49c94",
+  "#f7b6d2",
+];
 
 function escape(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
@@ -38,12 +57,13 @@ function escape(text: string): string {
 /** The SVG of `lines` (log-scaled seconds against N), titled `title`. */
 export function curveSvg(title: string, lines: CurveLine[]): string {
   const all = lines.flatMap((l) => l.points);
+  const H = PLOT_BOTTOM + 48 + Math.ceil(lines.length / 2) * 15 + 16;
   const maxN = Math.max(...all.map((p) => p.n), 1);
   const lo = Math.floor(Math.log10(Math.max(Math.min(...all.map((p) => p.seconds)), 0.1)));
   const hi = Math.ceil(Math.log10(Math.max(...all.map((p) => p.seconds), 1)));
   const x = (n: number) => M.left + (n / maxN) * (W - M.left - M.right);
   const y = (s: number) =>
-    M.top + (1 - (Math.log10(Math.max(s, 10 ** lo)) - lo) / Math.max(hi - lo, 1)) * (H - M.top - M.bottom);
+    M.top + (1 - (Math.log10(Math.max(s, 10 ** lo)) - lo) / Math.max(hi - lo, 1)) * (PLOT_BOTTOM - M.top);
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
@@ -57,13 +77,11 @@ export function curveSvg(title: string, lines: CurveLine[]): string {
   const ns = [...new Set(all.map((p) => p.n))].sort((a, b) => a - b);
   for (const n of ns) {
     const xx = x(n).toFixed(1);
-    out.push(`<line x1="${xx}" x2="${xx}" y1="${M.top}" y2="${H - M.bottom}" stroke="#eee"/>`);
-    out.push(
-      `<text x="${xx}" y="${H - M.bottom + 14}" text-anchor="middle">${n.toLocaleString("en")}</text>`,
-    );
+    out.push(`<line x1="${xx}" x2="${xx}" y1="${M.top}" y2="${PLOT_BOTTOM}" stroke="#eee"/>`);
+    out.push(`<text x="${xx}" y="${PLOT_BOTTOM + 14}" text-anchor="middle">${n.toLocaleString("en")}</text>`);
   }
   out.push(
-    `<text x="${(M.left + W - M.right) / 2}" y="${H - M.bottom + 30}" text-anchor="middle">N (enrollments)</text>`,
+    `<text x="${(M.left + W - M.right) / 2}" y="${PLOT_BOTTOM + 30}" text-anchor="middle">N (enrollments)</text>`,
   );
   lines.forEach((line, i) => {
     const color = line.floor ? "#555" : COLORS[i % COLORS.length];
@@ -83,7 +101,7 @@ export function curveSvg(title: string, lines: CurveLine[]): string {
         );
       }
     }
-    const ly = H - M.bottom + 48 + Math.floor(i / 2) * 15;
+    const ly = PLOT_BOTTOM + 48 + Math.floor(i / 2) * 15;
     const lx = i % 2 === 0 ? M.left : W / 2 + 8;
     const dash = line.floor ? ` stroke-dasharray="2 3"` : "";
     out.push(
@@ -91,7 +109,7 @@ export function curveSvg(title: string, lines: CurveLine[]): string {
     );
     out.push(`<text x="${lx + 30}" y="${ly}">${escape(line.label)}</text>`);
   });
-  const noteY = H - M.bottom + 48 + Math.ceil(lines.length / 2) * 15 + 4;
+  const noteY = PLOT_BOTTOM + 48 + Math.ceil(lines.length / 2) * 15 + 4;
   out.push(
     `<text x="${M.left}" y="${noteY}" fill="#555">Filled: measured. Hollow on a dashed segment: projected from the measured points.</text>`,
   );

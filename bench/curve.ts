@@ -14,6 +14,7 @@ import { startAzuriteBackend, type AzuriteBackend } from "./azurite";
 import { emulatorConnection, emulatorStackConfig } from "../test/support/service";
 import { curveSvg, type CurveLine, type CurvePoint } from "./chart";
 import {
+  BENCH_ATTESTATIONS,
   enrollments,
   log,
   noops,
@@ -142,7 +143,7 @@ export interface CurveOptions {
   connection: "stack" | "resource";
   /** The enrollment program yields to the event loop after every so many declarations (0: never). */
   yieldEvery: number;
-  /** The enrollments' attestation: symmetric keys (generated) or TPM. */
+  /** The enrollments' attestation (see {@link BenchAttestation}). */
   attestation: BenchAttestation;
   /** The state backend. */
   backend: CurveBackend;
@@ -329,16 +330,24 @@ function attestationOf(r: CurveResult): BenchAttestation | undefined {
   return r.attestation ?? "symmetricKey";
 }
 
+const KIND_LABELS: Record<BenchAttestation, string> = {
+  symmetricKey: "keys generated",
+  symmetricKeyGiven: "keys given",
+  tpm: "TPM",
+  x509: "X.509",
+};
+
 /** The chart's lines: one per configuration, attestation and operation, and the quota floors. */
 export function chartLines(results: CurveResult[], ns: number[]): CurveLine[] {
   const lines: CurveLine[] = [];
   for (const config of CURVE_CONFIGS) {
-    for (const attestation of [undefined, "symmetricKey", "tpm"] as const) {
+    for (const attestation of [undefined, ...BENCH_ATTESTATIONS]) {
       for (const op of ["create", "update"] as const) {
         const points = results.filter(
           (r) => r.config === config.id && r.op === op && attestationOf(r) === attestation,
         );
-        const kind = attestation === "tpm" ? " (TPM)" : "";
+        const kind =
+          attestation === undefined || attestation === "symmetricKey" ? "" : ` (${KIND_LABELS[attestation]})`;
         const what = op === "create" ? "create" : "Set-style change";
         if (points.length) lines.push({ label: `${config.label}${kind}: ${what}`, points });
       }

@@ -35,6 +35,7 @@ import { cmdletSetTags, startArmStub } from "./cmdlet";
 import { CURVE_CONFIGS, curveSection, type CurveBackend, type CurveOptions } from "./curve";
 import { emulatorConnection } from "../test/support/service";
 import {
+  BENCH_ATTESTATIONS,
   enrollments,
   log,
   noops,
@@ -123,10 +124,11 @@ function parseOptions(argv: string[]): BenchOptions {
   };
 }
 
-/** `--curve-attestation`: `symmetricKey` (keys generated) or `tpm`. */
+/** `--curve-attestation`: one of {@link BENCH_ATTESTATIONS}. */
 function curveAttestation(text: string): BenchAttestation {
-  if (text === "symmetricKey" || text === "tpm") return text;
-  throw new Error(`--curve-attestation expects 'symmetricKey' or 'tpm', got '${text}'`);
+  const found = BENCH_ATTESTATIONS.find((a) => a === text);
+  if (found) return found;
+  throw new Error(`--curve-attestation expects one of ${BENCH_ATTESTATIONS.join(", ")}, got '${text}'`);
 }
 
 /** `--backend`: where the curve's stacks keep their state, `file` or `azblob` (Azurite). */
