@@ -57,7 +57,8 @@ function escape(text: string): string {
 /** The SVG of `lines` (log-scaled seconds against N), titled `title`. */
 export function curveSvg(title: string, lines: CurveLine[]): string {
   const all = lines.flatMap((l) => l.points);
-  const H = PLOT_BOTTOM + 48 + Math.ceil(lines.length / 2) * 15 + 16;
+  const legendEnd = PLOT_BOTTOM + 48 + Math.ceil(lines.length / 2) * 15;
+  const H = legendEnd + 16;
   const maxN = Math.max(...all.map((p) => p.n), 1);
   const lo = Math.floor(Math.log10(Math.max(Math.min(...all.map((p) => p.seconds)), 0.1)));
   const hi = Math.ceil(Math.log10(Math.max(...all.map((p) => p.seconds), 1)));
@@ -109,7 +110,7 @@ export function curveSvg(title: string, lines: CurveLine[]): string {
     );
     out.push(`<text x="${lx + 30}" y="${ly}">${escape(line.label)}</text>`);
   });
-  const noteY = PLOT_BOTTOM + 48 + Math.ceil(lines.length / 2) * 15 + 4;
+  const noteY = legendEnd + 4;
   out.push(
     `<text x="${M.left}" y="${noteY}" fill="#555">Filled: measured. Hollow on a dashed segment: projected from the measured points.</text>`,
   );

@@ -33,7 +33,7 @@ export const BENCH_ATTESTATIONS: readonly BenchAttestation[] = [
 ];
 
 /** The attestation input of enrollment `id`. */
-function attestationOf(kind: BenchAttestation, id: string): Attestation {
+function attestationInput(kind: BenchAttestation, id: string): Attestation {
   switch (kind) {
     case "tpm":
       return { type: "tpm", endorsementKey: BENCH_EK };
@@ -69,7 +69,7 @@ export function enrollments(
       new IndividualEnrollment(`e${i}`, {
         connection,
         registrationId: `${prefix}-${i}`,
-        attestation: attestationOf(attestation, `${prefix}-${i}`),
+        attestation: attestationInput(attestation, `${prefix}-${i}`),
         tags: { env: version, fleet: "bench" },
       });
       if (yieldEvery > 0 && (i + 1) % yieldEvery === 0) await new Promise((resolve) => setImmediate(resolve));

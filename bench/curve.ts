@@ -330,8 +330,9 @@ function attestationOf(r: CurveResult): BenchAttestation | undefined {
   return r.attestation ?? "symmetricKey";
 }
 
+/** What a chart label adds for an attestation (none for generated keys, as before the others came). */
 const KIND_LABELS: Record<BenchAttestation, string> = {
-  symmetricKey: "keys generated",
+  symmetricKey: "",
   symmetricKeyGiven: "keys given",
   tpm: "TPM",
   x509: "X.509",
@@ -346,8 +347,8 @@ export function chartLines(results: CurveResult[], ns: number[]): CurveLine[] {
         const points = results.filter(
           (r) => r.config === config.id && r.op === op && attestationOf(r) === attestation,
         );
-        const kind =
-          attestation === undefined || attestation === "symmetricKey" ? "" : ` (${KIND_LABELS[attestation]})`;
+        const label = attestation && KIND_LABELS[attestation];
+        const kind = label ? ` (${label})` : "";
         const what = op === "create" ? "create" : "Set-style change";
         if (points.length) lines.push({ label: `${config.label}${kind}: ${what}`, points });
       }

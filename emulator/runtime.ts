@@ -87,10 +87,10 @@ export class Runtime {
 
   /** The fault for the request at hand: the first of `next`, which is used up, else a random draw. */
   takeFault(): FaultDecision {
-    const [first, ...rest] = this.faults.next;
-    if (first === undefined) return decideFault(this.faults);
-    this.faults = { ...this.faults, next: rest };
-    return first;
+    const { next } = this.faults;
+    if (next.length === 0) return decideFault(this.faults);
+    this.faults = { ...this.faults, next: next.slice(1) };
+    return next[0];
   }
 
   /** Current faults and rate limit. */

@@ -113,8 +113,9 @@ export class FleetReader {
         for (const record of page.items) {
           const id = this.idOf(record);
           if (id === undefined) continue;
-          this.records.set(id.toLowerCase(), record);
-          if (this.readIds.has(id.toLowerCase())) this.useful += 1;
+          const key = id.toLowerCase();
+          this.records.set(key, record);
+          if (this.readIds.has(key)) this.useful += 1;
         }
         this.token = page.token;
         this.complete = page.token === undefined;

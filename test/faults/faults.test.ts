@@ -13,6 +13,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
+import { failureInfo } from "../../provider/core/retry";
 import { createServiceClient } from "../../provider/core/transport";
 import { readEnrollment } from "../support/service";
 import { EngineStack, findPulumi, type UpdateOutcome } from "../support/engine";
@@ -155,10 +156,9 @@ describe("fault tolerance (real Pulumi engine + emulator fault injection)", func
           written.set(id, round);
           return;
         } catch (err) {
-          // 412: Pulumi wrote in between. A reused keep-alive socket the server closed: try again.
-          const failure = err as { response?: { statusCode?: number }; code?: string; message?: string };
-          const reset = failure.code === "ECONNRESET" || /socket hang up/.test(failure.message ?? "");
-          if (failure.response?.statusCode !== 412 && !reset) throw err;
+          // 412: Pulumi wrote in between. A connection lost on the way: try again, as the provider does.
+          const failure = failureInfo(err);
+          if (failure.status !== 412 && !failure.network) throw err;
         }
       }
     }
