@@ -3,13 +3,14 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Agent, type AgentOptions, type RequestOptions } from "node:https";
-import { createRequire } from "node:module";
 import { isIP } from "node:net";
 import type { Duplex } from "node:stream";
 import { rootCertificates } from "node:tls";
 import type { TokenCredential } from "@azure/core-auth";
-import type { RestApiClient } from "azure-iot-http-base";
-import type { ConnectionString, SharedAccessSignature } from "azure-iot-common";
+// The REST layer under the official client: direct dependencies pinned to the versions the client
+// is built against (the overrides in package.json keep one copy).
+import * as common from "azure-iot-common";
+import * as httpBase from "azure-iot-http-base";
 import { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import type { DpsConnection } from "./connection";
 import { DataPlaneClient } from "./dataPlane";
@@ -23,15 +24,12 @@ export interface ServiceClientOptions {
   credential?: TokenCredential;
 }
 
-// The REST layer is a dependency of azure-iot-provisioning-service, not of this package: load it from
-// there, so the copy (and version) the client was built against is the one used.
-const clientRequire = createRequire(require.resolve("azure-iot-provisioning-service"));
-const httpBase = clientRequire("azure-iot-http-base") as { RestApiClient: typeof RestApiClient };
-const common = clientRequire("azure-iot-common") as {
-  ConnectionString: typeof ConnectionString;
-  SharedAccessSignature: typeof SharedAccessSignature;
+// The client's own name and version, for the user agent of its REST layer.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const clientPackage = require("azure-iot-provisioning-service/package.json") as {
+  name: string;
+  version: string;
 };
-const clientPackage = clientRequire("./package.json") as { name: string; version: string };
 
 /**
  * An `https.Agent` that sends every connection to a fixed host and port, whatever host the request
@@ -155,9 +153,9 @@ function tokenCredential(
 export function createRestClient(
   connection: DpsConnection,
   options: ServiceClientOptions = {},
-): { rest: RestApiClient; config: RestApiClient.TransportConfig } {
+): { rest: httpBase.RestApiClient; config: httpBase.RestApiClient.TransportConfig } {
   const credential = tokenCredential(connection, options);
-  let config: RestApiClient.TransportConfig;
+  let config: httpBase.RestApiClient.TransportConfig;
   if (credential) {
     if (!connection.hostName) throw new Error("hostName is required to authenticate with a token credential");
     config = { host: connection.hostName, tokenCredential: credential, tokenScope: DPS_TOKEN_SCOPE };
@@ -177,7 +175,8 @@ export function createRestClient(
     );
     config = {
       host: cn.HostName as string,
-      sharedAccessSignature: sas as unknown as RestApiClient.TransportConfig["sharedAccessSignature"],
+      sharedAccessSignature:
+        sas as unknown as httpBase.RestApiClient.TransportConfig["sharedAccessSignature"],
     };
   } else {
     throw new Error("A DPS connection needs a connectionString, or a hostName with a credential");

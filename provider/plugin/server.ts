@@ -24,7 +24,7 @@ import {
 } from "../core/lifecycle";
 import { previewCreate, previewUpdate } from "../core/preview";
 import type { EnrollmentConnection, EnrollmentOutputs } from "../core/types";
-import { deriveDeviceKey } from "../group/deviceKey";
+import { deriveDeviceKey } from "../group/deviceKeyRule";
 import { checkConfig, connectionFromConfig, noConnectionFailure } from "./configure";
 import { detailedDiff, type PropertyChange } from "./diff";
 import { DERIVE_DEVICE_KEY_TOKEN, kindOf } from "./kinds";
