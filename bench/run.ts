@@ -6,6 +6,7 @@
  * ```
  * npm run bench -- --n 100,1000 --parallel 8 --ops-per-minute 600 --quota-n 100
  * npm run bench -- --only curve --curve-n 1000,2000,5000,10000 --curve-limit 1800
+ * npm run bench -- --only plugin-startup --startup-runs 21   (after `npm run dist`)
  * ```
  *
  * The `curve` section (see `curve.ts`) times creates and a Set-style change of N up to 10,000 with and
@@ -32,6 +33,7 @@ import { BURST_SECONDS } from "../emulator/ratelimit";
 import { createServiceClient } from "../provider/core/transport";
 import { EngineStack, REPO_ROOT } from "../test/support/engine";
 import { cmdletSetTags, startArmStub } from "./cmdlet";
+import { pluginStartupSection } from "./pluginStartup";
 import { CURVE_CONFIGS, curveSection, type CurveBackend, type CurveOptions } from "./curve";
 import { emulatorConnection } from "../test/support/service";
 import {
@@ -67,6 +69,8 @@ export interface BenchOptions {
   json: string;
   /** The fleet curve (section `curve`). */
   curve: CurveOptions;
+  /** The plugin's start-up (section `plugin-startup`): launches per form, entry point on Node. */
+  startup: { runs: number; entry?: string };
 }
 
 function parseOptions(argv: string[]): BenchOptions {
@@ -90,6 +94,8 @@ function parseOptions(argv: string[]): BenchOptions {
       "curve-yield": { type: "string", default: "100" },
       "curve-attestation": { type: "string", default: "symmetricKey" },
       backend: { type: "string", default: "file" },
+      "startup-runs": { type: "string", default: "21" },
+      "startup-entry": { type: "string" },
     },
   });
   const positive = (text: string, flag: string): number => {
@@ -108,6 +114,10 @@ function parseOptions(argv: string[]): BenchOptions {
     ops: new Set(values.ops.split(",").map((x) => x.trim())),
     sections: new Set(values.only.split(",").map((x) => x.trim())),
     json: values.json ?? path.join(REPO_ROOT, "bench", "results", `bench-${stamp}.json`),
+    startup: {
+      runs: positive(values["startup-runs"], "--startup-runs"),
+      entry: values["startup-entry"] && path.resolve(values["startup-entry"]),
+    },
     curve: {
       ns: values["curve-n"].split(",").map((x) => positive(x.trim(), "--curve-n")),
       configs: new Set(values["curve-configs"].split(",").map((x) => x.trim())),
@@ -457,6 +467,7 @@ async function main(): Promise<void> {
       out.quota = quota.quota;
     }
     if (o.sections.has("curve")) tables.push(await curveSection(o.curve, out));
+    if (o.sections.has("plugin-startup")) tables.push(await pluginStartupSection(o.startup, out));
   } finally {
     await emu.stop();
   }

@@ -15,12 +15,21 @@ import { FleetReader, QUERY_PAGE_SIZE } from "./fleetRead";
 import type { QueryPage } from "./wire";
 import { failureInfo, isTransient, withRetries, type RetryOptions } from "./retry";
 import { resolveConnection } from "./stackConnection";
-import { createDataPlaneClient } from "./transport";
+import type * as Transport from "./transport";
 
 /** A PUT that failed after an earlier attempt may already have been applied (a dropped answer). */
 export class AmbiguousWriteError extends DpsServiceError {
   /** True: an earlier attempt of this write failed in a way that does not prove it was not applied. */
   readonly retried = true;
+}
+
+/**
+ * The HTTP stack (the official client and its REST layer), loaded on the first call to a DPS rather
+ * than at start-up: the plugin answers schema, checks and diffs without it.
+ */
+function transport(): typeof Transport {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require("./transport") as typeof Transport;
 }
 
 const clients = new Map<string, DataPlaneClient>();
@@ -95,7 +104,7 @@ export class EnrollmentService {
     ]);
     let client = clients.get(key);
     if (!client) {
-      client = createDataPlaneClient(connection);
+      client = transport().createDataPlaneClient(connection);
       clients.set(key, client);
     }
     const policyKey = connection.connectionString

@@ -1,13 +1,15 @@
 // End to end through the plugin from Go: a program written with the generated Go SDK (sdk/go), run
 // as the Go Automation API's inline program (no Go language host) by test/engine/go, which
 // `npm run ensure-go-engine` builds into .tools/engine-go. Each step of the shared story
-// (test/support/pluginStory.ts) runs that binary once; the real CLI, the plugin bin and the emulator.
+// (test/support/pluginStory.ts) runs that binary once; the real CLI, the emulator, and the standalone
+// plugin as a Go team installs it: its tarball (`npm run dist`) installed with
+// `pulumi plugin install --file`, no Node on PATH.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { runCommand } from "../support/commands";
-import { PLUGIN_DIR } from "../support/cliProject";
 import { REPO_ROOT, findPulumi, offlineEngineEnv } from "../support/engine";
+import { installPluginFile, pathWithoutNode } from "../support/pluginDist";
 import { pluginStory, type StoryDriver, type StoryProgram, type StoryResult } from "../support/pluginStory";
 
 /** The binary `scripts/ensure-go-engine` builds. */
@@ -27,8 +29,11 @@ describe("The plugin from a Go program (generated Go SDK, Go Automation API, rea
     const workDir = path.join(root, "work");
     fs.mkdirSync(workDir);
     fs.mkdirSync(path.join(root, "state"));
+    const pulumiHome = path.join(root, "home");
+    await installPluginFile(path.join(pulumi.binDir, "pulumi"), pulumiHome);
     const env: NodeJS.ProcessEnv = {
-      PULUMI_HOME: path.join(root, "home"),
+      PATH: pathWithoutNode([pulumi.binDir]),
+      PULUMI_HOME: pulumiHome,
       ...offlineEngineEnv(path.join(root, "state")),
       NO_COLOR: "1",
     };
@@ -41,7 +46,7 @@ describe("The plugin from a Go program (generated Go SDK, Go Automation API, rea
           op,
           workDir,
           pulumiRoot: path.dirname(pulumi.binDir),
-          pluginDir: PLUGIN_DIR,
+          pluginDir: "",
           program: program ?? { registrationId: "go-unused", tags: {} },
           ...extra,
         }),

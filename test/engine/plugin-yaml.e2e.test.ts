@@ -1,7 +1,8 @@
-// End to end through the plugin: a Pulumi YAML program (the real CLI, pulumi-language-yaml and the
-// plugin bin/pulumi-resource-dps-enrollments found through `plugins.providers`) against the local
-// emulator, which the official service client reads and changes out of band. One stack, one story:
-// the steps depend on each other and run in order. Needs `npm run ensure-pulumi` and `npm run ensure-yaml`.
+// End to end through the plugin as a YAML team installs it: the standalone plugin's tarball installed
+// with `pulumi plugin install resource dps-enrollments <version> --file <tarball>`, no Node on PATH; a
+// Pulumi YAML program (the real CLI and pulumi-language-yaml) against the local emulator, which the
+// official service client reads and changes out of band. One stack, one story: the steps depend on
+// each other and run in order. Needs `npm run ensure-pulumi`, `npm run ensure-yaml` and `npm run dist`.
 import { strict as assert } from "assert";
 import { createHmac } from "node:crypto";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
@@ -54,7 +55,7 @@ describe("The plugin from a Pulumi YAML program (real CLI + emulator)", function
     const yamlHost = findYamlHost();
     emu = await startEmulator({ port: 0 });
     client = emulatorClient(emu);
-    project = await CliProject.create("plugin-yaml", "yaml", [yamlHost]);
+    project = await CliProject.create("plugin-yaml", "yaml", [yamlHost], { plugin: "installed" });
     await project.configureEmulator(emu);
   });
 
@@ -267,7 +268,7 @@ describe("The plugin from Pulumi YAML: groups, deriveDeviceKey, a second DPS, pr
     second = await startEmulator({ port: 0 });
     client = emulatorClient(emu);
     secondClient = emulatorClient(second);
-    project = await CliProject.create("plugin-yaml-more", "yaml", [yamlHost]);
+    project = await CliProject.create("plugin-yaml-more", "yaml", [yamlHost], { plugin: "installed" });
     await project.configureEmulator(emu);
     await project.configureEmulator(second, "plugin-yaml-more");
   });

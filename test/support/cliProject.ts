@@ -1,14 +1,16 @@
 /**
  * A Pulumi project on disk driven through the real `pulumi` CLI, for programs the Automation API's
- * inline mode cannot run (Pulumi YAML): its own directory, `PULUMI_HOME` and file backend, the
- * plugin found through `plugins.providers` in Pulumi.yaml, every command run with the CLI, the
- * language host and Node 22 on PATH. {@link CliProject.dispose} destroys what is left and removes it.
+ * inline mode cannot run (Pulumi YAML): its own directory, `PULUMI_HOME` and file backend, every
+ * command run with the CLI and the language host on PATH. The plugin is this repository's (through
+ * `plugins.providers`, Node 22 on PATH), or the standalone one installed from its tarball or
+ * downloaded by the engine (no Node on PATH). {@link CliProject.dispose} destroys what is left and removes it.
  */
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { REPO_ROOT, findPulumi, offlineEngineEnv } from "./engine";
+import { installPluginFile, pathWithoutNode } from "./pluginDist";
 import { emulatorConnection, type EmulatorAddress } from "./service";
 
 /** What a CLI command printed, and how it ended. */
@@ -38,6 +40,21 @@ export function findYamlHost(): string {
   throw new Error("No pulumi-language-yaml on PATH or in .tools/yaml/bin: run `npm run ensure-yaml`.");
 }
 
+/** How a {@link CliProject} gets the plugin and what its commands see. */
+export interface CliProjectOptions {
+  /**
+   * `repository`: this repository's bin/ through `plugins.providers` (the default; Node on PATH);
+   * `installed`: whatever the project's `PULUMI_HOME` holds, the tarball installed with
+   * `pulumi plugin install --file` unless {@link acquire} (no `plugins.providers`, no Node on PATH).
+   */
+  plugin?: "repository" | "installed";
+  /**
+   * With `plugin: "installed"`: install nothing and leave automatic plugin acquisition on, so the
+   * engine downloads the plugin the program names (what a user's first `pulumi up` does).
+   */
+  acquire?: boolean;
+}
+
 /** A project directory with one stack, on a file backend of its own. */
 export class CliProject {
   private constructor(
@@ -45,40 +62,64 @@ export class CliProject {
     readonly dir: string,
     private readonly env: NodeJS.ProcessEnv,
     private readonly pulumi: string,
+    private readonly pluginPath: boolean,
   ) {}
+
+  /** The project's PULUMI_HOME (its plugins, its credentials). */
+  get pulumiHome(): string {
+    return this.env.PULUMI_HOME as string;
+  }
 
   /**
    * A new project `name` of `runtime` with one stack `dev`, the dps-enrollments plugin from this repository.
    * @param name - project name
    * @param runtime - `yaml`
    * @param binDirs - extra directories for PATH (the language host)
+   * @param opts - where the plugin comes from
    */
-  static async create(name: string, runtime: string, binDirs: string[]): Promise<CliProject> {
+  static async create(
+    name: string,
+    runtime: string,
+    binDirs: string[],
+    opts: CliProjectOptions = {},
+  ): Promise<CliProject> {
     const pulumi = await findPulumi();
     const root = fs.mkdtempSync(path.join(os.tmpdir(), `dps-cli-${name}-`));
     const dir = path.join(root, "project");
     fs.mkdirSync(dir);
     fs.mkdirSync(path.join(root, "state"));
+    const installed = opts.plugin === "installed";
+    const pulumiHome = path.join(root, "home");
+    const engineEnv: Record<string, string> = offlineEngineEnv(path.join(root, "state"));
+    if (opts.acquire) delete engineEnv.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION;
     const env: NodeJS.ProcessEnv = {
       ...process.env,
-      PATH: [pulumi.binDir, ...binDirs, path.dirname(process.execPath), process.env.PATH ?? ""].join(
-        path.delimiter,
-      ),
-      PULUMI_HOME: path.join(root, "home"),
-      ...offlineEngineEnv(path.join(root, "state")),
+      PATH: installed
+        ? pathWithoutNode([pulumi.binDir, ...binDirs])
+        : [pulumi.binDir, ...binDirs, path.dirname(process.execPath), process.env.PATH ?? ""].join(
+            path.delimiter,
+          ),
+      PULUMI_HOME: pulumiHome,
+      ...engineEnv,
       NO_COLOR: "1",
     };
-    const project = new CliProject(dir, env, path.join(pulumi.binDir, "pulumi"));
+    if (installed && !opts.acquire) await installPluginFile(path.join(pulumi.binDir, "pulumi"), pulumiHome);
+    const project = new CliProject(dir, env, path.join(pulumi.binDir, "pulumi"), !installed);
     project.writeProgram(name, runtime, "");
     await project.ok("stack", "init", "dev");
     return project;
   }
 
-  /** Writes Pulumi.yaml: the project, its runtime, the plugin's path, and `body` (a YAML program's sections). */
+  /**
+   * Writes Pulumi.yaml: the project, its runtime, the plugin's path (with the repository's plugin),
+   * and `body` (a YAML program's sections).
+   */
   writeProgram(name: string, runtime: string, body: string): void {
     const head =
       `name: ${name}\nruntime: ${runtime}\n` +
-      `plugins:\n  providers:\n    - name: dps-enrollments\n      path: ${JSON.stringify(PLUGIN_DIR)}\n`;
+      (this.pluginPath
+        ? `plugins:\n  providers:\n    - name: dps-enrollments\n      path: ${JSON.stringify(PLUGIN_DIR)}\n`
+        : "");
     fs.writeFileSync(path.join(this.dir, "Pulumi.yaml"), head + body);
   }
 

@@ -5,7 +5,7 @@
 //	engine-go REQUEST.json
 //
 // The request names the operation (init, up, preview, refresh, destroy), the stack's work
-// directory, the CLI's root, the plugin's directory, the stack config and the program's values.
+// directory, the CLI's root, the plugin's directory (none: the one installed in PULUMI_HOME), the stack config and the program's values.
 // The operation's output goes to stdout; a failure's message to stderr with exit status 1.
 package main
 
@@ -85,9 +85,12 @@ func stack(ctx context.Context, req request) (auto.Stack, error) {
 	project := workspace.Project{
 		Name:    tokens.PackageName("plugin-go"),
 		Runtime: workspace.NewProjectRuntimeInfo("go", nil),
-		Plugins: &workspace.Plugins{
+	}
+	// With no plugin directory the engine uses the plugin installed in PULUMI_HOME.
+	if req.PluginDir != "" {
+		project.Plugins = &workspace.Plugins{
 			Providers: []workspace.PluginOptions{{Name: "dps-enrollments", Path: req.PluginDir}},
-		},
+		}
 	}
 	s, err := auto.UpsertStackInlineSource(ctx, "dev", "plugin-go", req.Program.run,
 		auto.Pulumi(cli), auto.WorkDir(req.WorkDir), auto.Project(project))
