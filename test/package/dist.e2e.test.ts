@@ -1,6 +1,6 @@
 // The standalone plugin's tarballs as `npm run dist` leaves them for a release: every platform's,
 // listed with the right hash in SHA256SUMS, each holding the executable at its root (Node with this
-// plugin injected) and the LICENSE; and this machine's executable, run with an empty environment (no
+// plugin injected, Node's code signature removed rather than left broken) and the LICENSE; and this machine's executable, run with an empty environment (no
 // Node, no PATH), serving Pulumi's provider protocol with the package's version built in.
 import { strict as assert } from "assert";
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
@@ -9,6 +9,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
+import { unsign } from "macho-unsign";
+import { signatureGet } from "portable-executable-signature";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import * as provrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
@@ -65,6 +67,10 @@ describe("The standalone plugin's tarballs (npm run dist)", function () {
       const bytes = fs.readFileSync(path.join(dir, exe));
       assert.ok(bytes.includes(INJECTED_FUSE), "a single-executable blob is injected");
       assert.ok(bytes.includes("pulumi-resource-dps-enrollments: "), "the blob is this plugin");
+      // Node's signature would no longer match: it is removed, not left broken.
+      if (platform.startsWith("darwin")) assert.equal(unsign(bytes), null, "no Mach-O code signature");
+      if (platform.startsWith("windows"))
+        assert.equal(signatureGet(bytes), null, "no Authenticode signature");
       fs.rmSync(dir, { recursive: true, force: true });
     });
   }
