@@ -94,9 +94,12 @@ export function sendError(res: ServerResponse, err: DpsError): void {
     err.message.length <= MAX_MESSAGE_CHARACTERS
       ? err.message
       : `${err.message.slice(0, MAX_MESSAGE_CHARACTERS)}... (cut at ${MAX_MESSAGE_CHARACTERS} characters)`;
+  // The service repeats the tracking id in x-ms-request-id (device API answers pasted in
+  // Azure/azure-iot-sdk-python#177 and microsoft/vscode-iot-workbench#534).
+  const trackingId = randomUUID();
   const body = JSON.stringify({
     errorCode: err.errorCode,
-    trackingId: randomUUID(),
+    trackingId,
     message,
     timestampUtc: new Date().toISOString(),
   });
@@ -104,6 +107,7 @@ export function sendError(res: ServerResponse, err: DpsError): void {
     "content-type": "application/json; charset=utf-8",
     "content-length": Buffer.byteLength(body),
     "x-ms-error-code": String(err.errorCode),
+    "x-ms-request-id": trackingId,
     ...err.headers,
   });
   res.end(body);

@@ -158,6 +158,7 @@ export function expectRawError(res: RawResponse, status: number, errorCode: numb
   const body = res.json() as DpsErrorBody;
   // The recorded error body of the real DPS: these four fields, in this order, and no `info`.
   assert.deepEqual(Object.keys(body), ["errorCode", "trackingId", "message", "timestampUtc"]);
+  assert.equal(res.headers["x-ms-request-id"], body.trackingId);
   assert.equal(body.errorCode, errorCode);
   assert.equal(res.headers["x-ms-error-code"], String(errorCode));
   if (message) assert.match(body.message, message);
