@@ -3,7 +3,11 @@
 // through the official Node client for the operations it offers. Each answer must match the recorded
 // one in status, the headers clients read, body field names, value types and enum spellings.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { createHmac } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import type {
   BulkEnrollmentOperation,
@@ -12,6 +16,7 @@ import type {
 } from "azure-iot-provisioning-service/dist/interfaces";
 import type { EmulatorHandle } from "../../emulator";
 import { registerDevice } from "../support/devices";
+import { REPO_ROOT } from "../support/engine";
 import {
   headerDifferences,
   isExchange,
@@ -289,6 +294,80 @@ describe("emulator: the real DPS's recorded exchanges", function () {
       assert.match(r.source.commit, /^[0-9a-f]{40}$/);
       assert.equal(r.source.license, "MIT");
       for (const step of r.steps) if (isExchange(step)) assert.doesNotMatch(step.path, /oauth2|openid/);
+    }
+  });
+
+  it("the comparison sees missing and extra fields, other types, enum spellings and list lengths", () => {
+    const recorded = { etag: "x", provisioningStatus: null, attestation: { type: "symmetricKey" } };
+    assert.deepEqual(shapeDifferences(recorded, { ...recorded, etag: "y" }), []);
+    assert.deepEqual(
+      shapeDifferences(recorded, {
+        etag: 1,
+        provisioningStatus: "enabled",
+        attestation: { type: "symmetrickey", symmetricKey: {} },
+      }),
+      [
+        "body.etag: number where the service answers string",
+        "body.provisioningStatus: string where the service answers null",
+        'body.attestation.type: "symmetrickey" where the service answers "symmetricKey"',
+        "body.attestation.symmetricKey: not in the service's answer",
+      ],
+    );
+    assert.deepEqual(shapeDifferences([{ registrationId: "a" }], []), [
+      "body: 0 items where the service answers 1",
+    ]);
+    assert.deepEqual(headerDifferences({ "content-type": "application/json; charset=utf-8" }, {}), [
+      "content-type: undefined where the service answers application/json; charset=utf-8",
+    ]);
+  });
+
+  it("scripts/recordings/refresh.mjs derives a fixture from a recording file", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "recordings-"));
+    try {
+      const dps = "https://x.azure-devices-provisioning.net";
+      const recording = {
+        Entries: [
+          { RequestUri: "https://login.microsoftonline.com/t/oauth2/v2.0/token", RequestMethod: "POST" },
+          {
+            RequestUri: `${dps}/enrollmentGroups/g1?api-version=2021-10-01`,
+            RequestMethod: "PUT",
+            RequestHeaders: { "If-Match": "IjEi", "User-Agent": "python", "x-ms-max-item-count": "5" },
+            RequestBody: {
+              attestation: { x509: { signingCertificates: { primary: { certificate: "certificate" } } } },
+            },
+            StatusCode: 200,
+            ResponseHeaders: { "Content-Type": "application/json", Date: "today", "x-ms-continuation": "c" },
+            ResponseBody: { attestation: { x509: { signingCertificates: { primary: {}, secondary: {} } } } },
+          },
+          {
+            RequestUri: `${dps}/registrations/g1/query?api-version=2021-10-01`,
+            RequestMethod: "POST",
+            StatusCode: 200,
+            ResponseHeaders: {},
+            ResponseBody: '[{"registrationId":"dev-1"}]',
+          },
+        ],
+      };
+      writeFileSync(path.join(dir, "t.json"), JSON.stringify(recording));
+      const script = path.join(REPO_ROOT, "scripts", "recordings", "refresh.mjs");
+      execFileSync(process.execPath, [script, dir, "--commit", "a".repeat(40), "--out", dir]);
+      const fixture = JSON.parse(readFileSync(path.join(dir, "t.json"), "utf8")) as RecordedTest;
+      assert.equal(fixture.source.commit, "a".repeat(40));
+      assert.equal(fixture.steps.length, 3, "the token request is left out; the device step is added");
+      const [put, device, query] = fixture.steps;
+      assert.ok(isExchange(put) && isExchange(query));
+      assert.deepEqual(put.requestHeaders, { "if-match": "IjEi", "x-ms-max-item-count": "5" });
+      assert.deepEqual(put.responseHeaders, { "content-type": "application/json", "x-ms-continuation": "c" });
+      assert.deepEqual(
+        (put.requestBody as { attestation: { x509: { signingCertificates: object } } }).attestation.x509
+          .signingCertificates,
+        { primary: { certificate: "certificate" }, secondary: { certificate: "certificate" } },
+      );
+      assert.deepEqual(device, { deviceRegisters: "dev-1" });
+      assert.deepEqual(query.responseBody, [{ registrationId: "dev-1" }]);
+      assert.equal(query.requestBody, null);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
