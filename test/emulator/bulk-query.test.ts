@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import type { IndividualEnrollment } from "azure-iot-provisioning-service/dist/interfaces";
 import type { EmulatorHandle } from "../../emulator";
+import { parseCli } from "../../emulator/cli";
 import { clientFor, expectDpsError, expectRawError, putEnrollment, raw, runBulk, start } from "./helpers";
 
 function enrollment(registrationId: string, extra: object = {}): IndividualEnrollment {
@@ -127,6 +128,38 @@ describe("emulator: bulk operations", () => {
       ],
     );
     await expectDpsError(client.getIndividualEnrollment("bulk-new"), 404, 404201);
+  });
+
+  it("the switches come from the command line as on|off; the defaults are as recorded", async () => {
+    assert.deepEqual(parseCli([]).bulkQuirks, {
+      updateRefusesExisting: undefined,
+      updateIfMatchETagRefusesExisting: undefined,
+    });
+    assert.deepEqual(
+      parseCli([
+        "--bulk-update-refuses-existing",
+        "off",
+        "--bulk-update-if-match-etag-refuses-existing",
+        "on",
+      ]).bulkQuirks,
+      { updateRefusesExisting: false, updateIfMatchETagRefusesExisting: true },
+    );
+    assert.throws(
+      () => parseCli(["--bulk-update-refuses-existing", "yes"]),
+      /--bulk-update-refuses-existing expects on or off, got 'yes'/,
+    );
+    const started = await start({ bulkQuirks: { updateIfMatchETagRefusesExisting: true } });
+    try {
+      const res = await raw(started, "/_emulator/faults", { authorization: `Bearer ${started.adminToken}` });
+      const settings = res.json() as {
+        updateRefusesExisting: boolean;
+        updateIfMatchETagRefusesExisting: boolean;
+      };
+      assert.equal(settings.updateRefusesExisting, true);
+      assert.equal(settings.updateIfMatchETagRefusesExisting, true);
+    } finally {
+      await started.stop();
+    }
   });
 
   it("accepts the REST spec's spelling updateIfMatchETag too", async () => {
