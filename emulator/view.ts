@@ -9,10 +9,11 @@ import { isObject } from "./types";
  */
 export type ViewPurpose = "write" | "read" | "query";
 
-/** Field order of the service's IndividualEnrollment. */
+/** Field order of the service's IndividualEnrollment, as its answers are recorded. */
 const ORDER = [
   "registrationId",
   "deviceId",
+  "optionalDeviceInformation",
   "namespaceName",
   "certificateAuthorityName",
   "certificatePolicyName",
@@ -29,7 +30,6 @@ const ORDER = [
   "allocationPolicy",
   "iotHubs",
   "customAllocationDefinition",
-  "optionalDeviceInformation",
 ];
 
 /** Field order of the service's EnrollmentGroup: the enrollment's, without the device's own fields. */

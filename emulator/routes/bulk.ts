@@ -98,7 +98,7 @@ export function bulkRoutes(rt: Runtime, kind: RouteKind): Route[] {
             counted[err.status] = (counted[err.status] ?? 0) + 1;
           }
         }
-        return { status: 200, body: { isSuccessful: errors.length === 0, errors } };
+        return { status: 200, body: { errors, isSuccessful: errors.length === 0 } };
       },
     },
   ];
