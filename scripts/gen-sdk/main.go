@@ -79,7 +79,12 @@ func bind(raw []byte) (*schema.Package, error) {
 // generators write one language each, as file path -> content.
 var generators = map[string]func(pkg *schema.Package) (map[string][]byte, error){
 	"nodejs": func(pkg *schema.Package) (map[string][]byte, error) {
-		return nodejs.GeneratePackage(tool, pkg, nil, nil, false, noLoader{})
+		files, err := nodejs.GeneratePackage(tool, pkg, nil, nil, false, noLoader{})
+		if err != nil {
+			return nil, err
+		}
+		files["package.json"], err = withEntryPoints(files["package.json"])
+		return files, err
 	},
 	"python": func(pkg *schema.Package) (map[string][]byte, error) {
 		return python.GeneratePackage(tool, pkg, nil, noLoader{})
@@ -95,6 +100,30 @@ var generators = map[string]func(pkg *schema.Package) (map[string][]byte, error)
 	"dotnet": func(pkg *schema.Package) (map[string][]byte, error) {
 		return dotnet.GeneratePackage(tool, pkg, nil, nil)
 	},
+}
+
+// withEntryPoints gives the Node SDK's package.json the entry points of its build (`npm run build`,
+// tsc into bin/) and publishes only that build: the generator leaves both to a provider's Makefile.
+func withEntryPoints(packageJSON []byte) ([]byte, error) {
+	var manifest map[string]any
+	if err := json.Unmarshal(packageJSON, &manifest); err != nil {
+		return nil, fmt.Errorf("reading the Node SDK's package.json: %w", err)
+	}
+	manifest["main"] = "bin/index.js"
+	manifest["types"] = "bin/index.d.ts"
+	manifest["files"] = []string{"bin/**/*.js", "bin/**/*.d.ts", "README.md"}
+	// Built before it is packed: `npm pack` and `npm publish` ship bin/ from the sources.
+	scripts, _ := manifest["scripts"].(map[string]any)
+	if scripts == nil {
+		scripts = map[string]any{}
+	}
+	scripts["prepack"] = "tsc"
+	manifest["scripts"] = scripts
+	out, err := json.MarshalIndent(manifest, "", "    ")
+	if err != nil {
+		return nil, err
+	}
+	return append(out, '\n'), nil
 }
 
 // goSDK is the module of Pulumi's Go SDK.
