@@ -38,6 +38,16 @@ export function findYamlHost(): string {
   throw new Error("No pulumi-language-yaml on PATH or in .tools/yaml/bin: run `npm run ensure-yaml`.");
 }
 
+/** A project's runtime: its name, or its name and options (`binary` for Java, say). */
+export type ProjectRuntime = string | { name: string; options: Record<string, string> };
+
+/** The `runtime:` lines of Pulumi.yaml. */
+function runtimeYaml(runtime: ProjectRuntime): string {
+  if (typeof runtime === "string") return `runtime: ${runtime}\n`;
+  const options = Object.entries(runtime.options).map(([k, v]) => `    ${k}: ${JSON.stringify(v)}\n`);
+  return `runtime:\n  name: ${runtime.name}\n  options:\n${options.join("")}`;
+}
+
 /** A project directory with one stack, on a file backend of its own. */
 export class CliProject {
   private constructor(
@@ -50,10 +60,10 @@ export class CliProject {
   /**
    * A new project `name` of `runtime` with one stack `dev`, the dps-enrollments plugin from this repository.
    * @param name - project name
-   * @param runtime - `yaml`
+   * @param runtime - `yaml`, or a runtime with options
    * @param binDirs - extra directories for PATH (the language host)
    */
-  static async create(name: string, runtime: string, binDirs: string[]): Promise<CliProject> {
+  static async create(name: string, runtime: ProjectRuntime, binDirs: string[]): Promise<CliProject> {
     const pulumi = await findPulumi();
     const root = fs.mkdtempSync(path.join(os.tmpdir(), `dps-cli-${name}-`));
     const dir = path.join(root, "project");
@@ -75,9 +85,9 @@ export class CliProject {
   }
 
   /** Writes Pulumi.yaml: the project, its runtime, the plugin's path, and `body` (a YAML program's sections). */
-  writeProgram(name: string, runtime: string, body: string): void {
+  writeProgram(name: string, runtime: ProjectRuntime, body: string): void {
     const head =
-      `name: ${name}\nruntime: ${runtime}\n` +
+      `name: ${name}\n${runtimeYaml(runtime)}` +
       `plugins:\n  providers:\n    - name: dps-enrollments\n      path: ${JSON.stringify(PLUGIN_DIR)}\n`;
     fs.writeFileSync(path.join(this.dir, "Pulumi.yaml"), head + body);
   }
