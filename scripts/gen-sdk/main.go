@@ -102,8 +102,10 @@ var generators = map[string]func(pkg *schema.Package) (map[string][]byte, error)
 	},
 }
 
-// withEntryPoints gives the Node SDK's package.json the entry points of its build (`npm run build`,
-// tsc into bin/) and publishes only that build: the generator leaves both to a provider's Makefile.
+// withEntryPoints gives the Node SDK's package.json the entry points of its build and publishes only
+// that build: the generator leaves both to a provider's Makefile. `npm run build` compiles into bin/
+// and copies package.json there too (the generated code reads its version from ./package.json beside
+// it); `npm pack` and `npm publish` build first.
 func withEntryPoints(packageJSON []byte) ([]byte, error) {
 	var manifest map[string]any
 	if err := json.Unmarshal(packageJSON, &manifest); err != nil {
@@ -111,13 +113,13 @@ func withEntryPoints(packageJSON []byte) ([]byte, error) {
 	}
 	manifest["main"] = "bin/index.js"
 	manifest["types"] = "bin/index.d.ts"
-	manifest["files"] = []string{"bin/**/*.js", "bin/**/*.d.ts", "README.md"}
-	// Built before it is packed: `npm pack` and `npm publish` ship bin/ from the sources.
+	manifest["files"] = []string{"bin/**/*.js", "bin/**/*.d.ts", "bin/package.json", "README.md"}
 	scripts, _ := manifest["scripts"].(map[string]any)
 	if scripts == nil {
 		scripts = map[string]any{}
 	}
-	scripts["prepack"] = "tsc"
+	scripts["build"] = `tsc && node -e "require('fs').copyFileSync('package.json', 'bin/package.json')"`
+	scripts["prepack"] = "npm run build"
 	manifest["scripts"] = scripts
 	out, err := json.MarshalIndent(manifest, "", "    ")
 	if err != nil {
