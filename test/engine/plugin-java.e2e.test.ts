@@ -3,6 +3,7 @@
 // (test/engine/java) built into a jar, run by pulumi-language-java (`npm run ensure-java-host`)
 // through the real CLI with the plugin found through `plugins.providers`: the shared story of
 // test/support/pluginStory.ts against the emulator. Maven's downloads are kept in .tools/m2.
+import { strict as assert } from "assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -10,6 +11,7 @@ import { CliProject } from "../support/cliProject";
 import { runOk } from "../support/commands";
 import { REPO_ROOT } from "../support/engine";
 import { pluginStory, type StoryResult } from "../support/pluginStory";
+import { readmeInstallLines } from "../support/readmeInstall";
 
 /** Maven's local repository: Maven Central's artifacts and the SDK's build. */
 const MAVEN_REPO = path.join(REPO_ROOT, ".tools", "m2");
@@ -45,14 +47,21 @@ describe("The plugin from a Java program (Java SDK built with Maven, pulumi-lang
 
   pluginStory("java", async (connection) => {
     const host = findJavaHost();
-    const { version } = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as {
-      version: string;
-    };
+    // The program depends on the README's coordinate, which the SDK's build installs.
+    const coordinate = readmeInstallLines().find((l) => l.language === "Java")?.coordinate;
+    const [groupId, artifactId, version] = coordinate?.split(":") ?? [];
+    assert.ok(groupId && artifactId && version, `the README's Java line: ${coordinate}`);
     await installSdk();
     const runtime = { name: "java", options: { binary: "target/app.jar" } };
     const project = await CliProject.create("plugin-java", runtime, [host]);
     fs.cpSync(PROGRAM, project.dir, { recursive: true });
-    await maven(project.dir, "package", `-Dsdk.version=${version}`);
+    await maven(
+      project.dir,
+      "package",
+      `-Dsdk.groupId=${groupId}`,
+      `-Dsdk.artifactId=${artifactId}`,
+      `-Dsdk.version=${version}`,
+    );
     await project.configureEmulator(connection);
     const run = async (...args: string[]): Promise<StoryResult> => {
       const r = await project.run(...args);

@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { runOk } from "../support/commands";
 import { REPO_ROOT } from "../support/engine";
 import { pluginStory } from "../support/pluginStory";
+import { readmeInstallLines } from "../support/readmeInstall";
 import { openRequestDriver } from "../support/requestDriver";
 
 const VENV = path.join(REPO_ROOT, ".tools", "python-venv");
@@ -24,7 +25,8 @@ function findVenvPython(): string {
 
 /**
  * Builds the SDK's wheel from a copy of sdk/python (the build writes beside its sources) and
- * installs it into the venv, its requirements met by what is there (`pip check`).
+ * installs it into the venv by the README's install line, the wheel's folder standing in for PyPI;
+ * its requirements are met by what is there (`pip check`).
  * @returns the wheel's file name
  */
 async function installWheel(python: string): Promise<string> {
@@ -36,15 +38,10 @@ async function installWheel(python: string): Promise<string> {
     await runOk(python, ["-m", "build", "--wheel", "--outdir", dist, source], { timeoutMs: 600_000 });
     const wheels = fs.readdirSync(dist).filter((f) => f.endsWith(".whl"));
     assert.equal(wheels.length, 1, `one wheel: ${wheels.join(", ")}`);
-    await runOk(python, [
-      "-m",
-      "pip",
-      "install",
-      "--quiet",
-      "--force-reinstall",
-      "--no-deps",
-      path.join(dist, wheels[0]),
-    ]);
+    const line = readmeInstallLines().find((l) => l.language === "Python")?.command ?? "";
+    assert.ok(line.startsWith("pip install "), `the README's Python line: ${line}`);
+    const local = ["--no-index", "--find-links", dist, "--force-reinstall", "--no-deps", "--quiet"];
+    await runOk(python, ["-m", ...line.split(" "), ...local]);
     await runOk(python, ["-m", "pip", "check"]);
     return wheels[0];
   } finally {
