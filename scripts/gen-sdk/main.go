@@ -87,7 +87,18 @@ var generators = map[string]func(pkg *schema.Package) (map[string][]byte, error)
 		return files, err
 	},
 	"python": func(pkg *schema.Package) (map[string][]byte, error) {
-		return python.GeneratePackage(tool, pkg, nil, noLoader{})
+		files, err := python.GeneratePackage(tool, pkg, nil, noLoader{})
+		if err != nil {
+			return nil, err
+		}
+		// pyproject.toml's `readme` is README.md beside it (the wheel's description on PyPI); the
+		// generator writes it into the package folder only.
+		readme, ok := files["pulumi_dps_enrollments/README.md"]
+		if !ok {
+			return nil, errors.New("the Python generator wrote no pulumi_dps_enrollments/README.md")
+		}
+		files["README.md"] = readme
+		return files, nil
 	},
 	"go": func(pkg *schema.Package) (map[string][]byte, error) {
 		files, err := gogen.GeneratePackage(tool, pkg, nil)

@@ -139,6 +139,8 @@ describe("The generated SDKs (sdk/)", function () {
   it("carry package.json's version, each in its own package manifest", () => {
     const read = (file: string) => fs.readFileSync(path.join(SDK, file), "utf8");
     assert.equal((JSON.parse(read("nodejs/package.json")) as { version: string }).version, VERSION);
+    const readme = /^\s*readme = "([^"]+)"$/m.exec(read("python/pyproject.toml"))?.[1] ?? "";
+    assert.ok(fs.existsSync(path.join(SDK, "python", readme)), `pyproject.toml's readme ${readme} is there`);
     assert.match(read("python/pyproject.toml"), new RegExp(`^\\s*version = "${VERSION}"$`, "m"));
     assert.match(
       read("java/pom.xml"),
