@@ -87,6 +87,16 @@ func pom(info javagen.PackageInfo, pkg *schema.Package) []byte {
 	return []byte(b.String())
 }
 
+// pluginJSON is the SDK's plugin.json: the resource plugin, its version and download URL.
+func pluginJSON(pkg *schema.Package) ([]byte, error) {
+	info := map[string]any{"resource": true, "name": pkg.Name, "version": pkg.Version.String()}
+	if pkg.PluginDownloadURL != "" {
+		info["server"] = pkg.PluginDownloadURL
+	}
+	out, err := json.MarshalIndent(info, "", "  ")
+	return append(out, '\n'), err
+}
+
 func run(schemaPath, outDir string) error {
 	raw, err := os.ReadFile(schemaPath)
 	if err != nil {
@@ -116,6 +126,23 @@ func run(schemaPath, outDir string) error {
 	files, err := javagen.GeneratePackage(tool, pkg, map[string][]byte{"pom.xml": pom(info, pkg)}, nil, false, false)
 	if err != nil {
 		return fmt.Errorf("generating the Java SDK: %w", err)
+	}
+	// plugin.json, what pulumi-java's Gradle build writes beside version.txt: the language host reads
+	// it (`com.pulumi.bootstrap.internal.Main packages`) to tell the engine which plugin the program
+	// needs and where to download it. The host finds only resources under com/ (its pattern is
+	// `com/<namespace>/<name>/plugin.json`), so a base package outside com.* gets it under com/.
+	for name := range files {
+		if strings.HasSuffix(name, "/version.txt") {
+			info, err := pluginJSON(pkg)
+			if err != nil {
+				return err
+			}
+			dir := strings.TrimPrefix(strings.TrimSuffix(name, "version.txt"), "src/main/resources/")
+			if !strings.HasPrefix(dir, "com/") {
+				dir = "com/" + dir
+			}
+			files["src/main/resources/"+dir+"plugin.json"] = info
+		}
 	}
 	if err := os.RemoveAll(outDir); err != nil {
 		return err

@@ -62,6 +62,22 @@ describe("The plugin from a Java program (Java SDK built with Maven, pulumi-lang
       `-Dsdk.artifactId=${artifactId}`,
       `-Dsdk.version=${version}`,
     );
+    // What pulumi-language-java tells the engine the program needs: the plugin, its version, and
+    // where to download it (the SDK's plugin.json, found on the program's classpath).
+    const { stdout } = await runOk(
+      "java",
+      ["-cp", path.join("target", "app.jar"), "com.pulumi.bootstrap.internal.Main", "packages"],
+      { cwd: project.dir },
+    );
+    const packages = Object.values(JSON.parse(stdout) as Record<string, Record<string, unknown>>);
+    const schema = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "schema.json"), "utf8")) as {
+      pluginDownloadURL: string;
+    };
+    assert.deepEqual(
+      packages.map((p) => [p.name, p.version, p.server]),
+      [["dps-enrollments", version, schema.pluginDownloadURL]],
+      stdout,
+    );
     await project.configureEmulator(connection);
     const run = async (...args: string[]): Promise<StoryResult> => {
       const r = await project.run(...args);

@@ -112,6 +112,7 @@ describe("The generated SDKs (sdk/)", function () {
         "go/dpsenrollments/pulumi-plugin.json",
         "dotnet/pulumi-plugin.json",
         "java/src/main/java/io/github/dpsenrollments/dpsenrollments/IndividualEnrollment.java",
+        "java/src/main/resources/com/io/github/dpsenrollments/dps-enrollments/plugin.json",
       ]) {
         assert.ok(
           fs.readFileSync(path.join(sdk, file), "utf8").includes(server),
