@@ -6,6 +6,7 @@ import { strict as assert } from "assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { EXAMPLE_LANGUAGES, INDIVIDUAL_DOC } from "../../provider/plugin/examples";
+import { packageSchema } from "../../provider/plugin/schema";
 import { REPO_ROOT } from "../support/engine";
 import { readmeInstallLines } from "../support/readmeInstall";
 
@@ -35,6 +36,16 @@ describe("Registry documentation", () => {
     assert.equal(schema.displayName, "Azure DPS Enrollments");
     assert.ok(schema.keywords.includes("category/infrastructure") && schema.keywords.includes("azure"));
     assert.equal(schema.pluginDownloadURL, "github://api.github.com/dps-enrollments/pulumi-dps-enrollments");
+  });
+
+  it("a publishing location that is not a GitHub repository fails, saying what to give", () => {
+    assert.throws(
+      () => packageSchema("0.1.0", { repository: "https://gitlab.com/acme/pulumi-dps-enrollments" }),
+      /"https:\/\/gitlab\.com\/acme\/pulumi-dps-enrollments" is not a GitHub repository URL; give https:\/\/github\.com\/OWNER\/NAME/,
+    );
+    const schemaOf = packageSchema("0.1.0", { repository: "https://github.com/acme/dps.git" });
+    assert.equal(schemaOf.pluginDownloadURL, "github://api.github.com/acme/dps");
+    assert.equal(schemaOf.language.go.importBasePath, "github.com/acme/dps/sdk/go/dpsenrollments");
   });
 
   for (const token of [
