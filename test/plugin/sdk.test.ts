@@ -10,6 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { runOk } from "../support/commands";
 import { REPO_ROOT } from "../support/engine";
+import { readmeInstallLines } from "../support/readmeInstall";
 
 const SDK = path.join(REPO_ROOT, "sdk");
 const LANGUAGES = ["dotnet", "go", "java", "nodejs", "python"];
@@ -174,6 +175,82 @@ describe("The generated SDKs (sdk/)", function () {
       compareGo(goDirective(gomod), goDirective(pulumiGoMod)) <= 0,
       `go ${goDirective(gomod)} in sdk/go/go.mod is no newer than the Pulumi Go SDK's go ${goDirective(pulumiGoMod)}`,
     );
+  });
+
+  it("the README's Go line (`go get`) installs the SDK from a module proxy, a local one standing in", async () => {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "dps-sdk-goget-"));
+    const cleanups: (() => void)[] = [];
+    try {
+      const gomod = fs.readFileSync(path.join(SDK, "go", "go.mod"), "utf8");
+      const module = /^module (\S+)$/m.exec(gomod)?.[1] ?? "";
+      // The proxy's layout (go help goproxy): list, .info, .mod and a .zip of module@version/ files.
+      const version = `v${VERSION}`;
+      const dir = path.join(work, "proxy", module, "@v");
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, "list"), `${version}\n`);
+      fs.writeFileSync(
+        path.join(dir, `${version}.info`),
+        JSON.stringify({ Version: version, Time: "2026-01-01T00:00:00Z" }),
+      );
+      fs.writeFileSync(path.join(dir, `${version}.mod`), gomod);
+      await runOk("python3", [
+        "-c",
+        "import os, sys, zipfile\n" +
+          "src, prefix, out = sys.argv[1:]\n" +
+          "with zipfile.ZipFile(out, 'w') as z:\n" +
+          "    for root, _, files in os.walk(src):\n" +
+          "        for f in files:\n" +
+          "            p = os.path.join(root, f)\n" +
+          "            z.write(p, prefix + '/' + os.path.relpath(p, src))\n",
+        path.join(SDK, "go"),
+        `${module}@${version}`,
+        path.join(dir, `${version}.zip`),
+      ]);
+      // The module cache would serve an earlier run's copy: the SDK as it is now is what gets installed.
+      const cache = (await runOk("go", ["env", "GOMODCACHE"])).stdout.trim();
+      const cached = [
+        path.join(cache, `${module}@${version}`),
+        path.join(cache, "cache", "download", module, "@v"),
+      ];
+      const forget = () =>
+        cached.forEach((p) => {
+          if (!fs.existsSync(p)) return;
+          for (const entry of fs.readdirSync(p, { recursive: true, withFileTypes: true }) as fs.Dirent[]) {
+            if (entry.isDirectory()) fs.chmodSync(path.join(entry.parentPath, entry.name), 0o755);
+          }
+          fs.chmodSync(p, 0o755);
+          fs.rmSync(p, { recursive: true, force: true });
+        });
+      forget();
+      cleanups.push(forget);
+      const program = path.join(work, "program");
+      fs.mkdirSync(program);
+      const env = {
+        GOPROXY: `file://${path.join(work, "proxy")},https://proxy.golang.org`,
+        GONOSUMDB: module,
+        GOFLAGS: "-buildvcs=false",
+      };
+      await runOk("go", ["mod", "init", "example.com/program"], { cwd: program, env });
+      const line = readmeInstallLines().find((l) => l.language === "Go")?.command ?? "";
+      assert.ok(line.startsWith("go get "), `the README's Go line: ${line}`);
+      const [go, ...args] = line.split(" ");
+      await runOk(go, args, { cwd: program, env });
+      fs.writeFileSync(
+        path.join(program, "main.go"),
+        `package main\n\nimport (\n\t"${module}/dpsenrollments"\n\t"github.com/pulumi/pulumi/sdk/v3/go/pulumi"\n)\n\n` +
+          "func main() {\n\tpulumi.Run(func(ctx *pulumi.Context) error {\n" +
+          '\t\t_, err := dpsenrollments.NewIndividualEnrollment(ctx, "d", &dpsenrollments.IndividualEnrollmentArgs{\n' +
+          '\t\t\tRegistrationId: pulumi.String("d"),\n' +
+          '\t\t\tAttestation:    dpsenrollments.AttestationArgs{Type: pulumi.String("symmetricKey")},\n' +
+          "\t\t})\n\t\treturn err\n\t})\n}\n",
+      );
+      await runOk("go", ["mod", "tidy"], { cwd: program, env });
+      await runOk("go", ["build", "./..."], { cwd: program, env });
+      assert.match(fs.readFileSync(path.join(program, "go.mod"), "utf8"), new RegExp(`${module} ${version}`));
+    } finally {
+      cleanups.forEach((cleanup) => cleanup());
+      fs.rmSync(work, { recursive: true, force: true });
+    }
   });
 
   it("the Node SDK builds to the `main` and `types` its package.json names, which load", async () => {
