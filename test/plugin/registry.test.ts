@@ -1,7 +1,8 @@
 // What the Pulumi Registry and the package registries show: the schema's resource descriptions (an
 // example per language, an `## Import` section), docs/_index.md and docs/installation-configuration.md
 // (the Registry's front matter, the same example, every configuration key), and the README's install
-// lines, each against the SDK manifest it names (the Python and Java engine suites install by them).
+// lines, each against the SDK manifest it names (sdk.test.ts installs by the Go line, the Python and
+// Java engine suites by theirs).
 import { strict as assert } from "assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
