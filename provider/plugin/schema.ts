@@ -3,6 +3,7 @@
  * description the code itself uses), never written by hand beside them.
  */
 import { RECORD_PROPERTIES } from "../core/types";
+import { describeResource, GROUP_DOC, INDIVIDUAL_DOC } from "./examples";
 import { GROUP_TOKEN, INDIVIDUAL_TOKEN, DERIVE_DEVICE_KEY_TOKEN } from "./kinds";
 import {
   ATTESTATION_FIELDS,
@@ -24,8 +25,14 @@ export interface PackageSchema {
   name: string;
   /** The plugin's version. */
   version: string;
+  /** The package's name in the Pulumi Registry. */
+  displayName: string;
   /** One line about the package. */
   description: string;
+  /** Registry keywords (`category/...` and `kind/...` among them). */
+  keywords: string[];
+  /** Where the engine downloads the plugin when it is not installed. */
+  pluginDownloadURL: string;
   /** The provider's configuration. */
   config: { variables: Record<string, PropertySpec> };
   /** The explicit provider resource. */
@@ -47,7 +54,15 @@ export interface PackageSchema {
   /** Package-wide settings for the generators. */
   meta: { supportPack: boolean };
   /** Per-language settings. */
-  language: typeof SDK_NAMES;
+  language: ReturnType<typeof sdkLanguages>;
+}
+
+/** Where the package is published: set when the SDKs are generated (scripts/generate-sdk). */
+export interface Publishing {
+  /** The GitHub repository, `https://github.com/OWNER/NAME`: links, the Go module path, plugin downloads. */
+  repository: string;
+  /** Where the engine downloads the plugin; default: the repository's GitHub releases. */
+  pluginDownloadURL?: string;
 }
 
 /** An object type. */
@@ -102,13 +117,21 @@ function outputsOf(inputs: Record<string, PropertySpec>, extra: Record<string, P
 /** The outputs every record has: the properties read back with defaults, and the service's etag. */
 const ALWAYS = [...RECORD_PROPERTIES, "etag"];
 
-/** The schema of the plugin at `version`. */
-export function packageSchema(version: string): PackageSchema {
+/**
+ * The schema of the plugin at `version`.
+ * @param publishing - where the package is published; default {@link PUBLISHING}
+ */
+export function packageSchema(version: string, publishing: Publishing = PUBLISHING): PackageSchema {
+  const repository = githubRepository(publishing.repository);
   return {
     name: PACKAGE,
     version,
+    displayName: "Azure DPS Enrollments",
     description:
       "Azure IoT Hub Device Provisioning Service enrollments and enrollment groups with the Set semantics of the Az cmdlets.",
+    keywords: ["azure", "iot", "dps", "device provisioning", "category/infrastructure", "kind/native"],
+    pluginDownloadURL:
+      publishing.pluginDownloadURL ?? `github://api.github.com/${repository.owner}/${repository.name}`,
     config: { variables: CONFIG },
     provider: {
       description: "A DPS: a connection string, or a host name with a Microsoft Entra credential.",
@@ -143,16 +166,14 @@ export function packageSchema(version: string): PackageSchema {
     },
     resources: {
       [INDIVIDUAL_TOKEN]: {
-        description:
-          "An individual enrollment, managed with the Set semantics of `Set-AzIoTDeviceProvisioningServiceEnrollment`.",
+        description: describeResource(INDIVIDUAL_DOC),
         inputProperties: INDIVIDUAL_INPUTS,
         requiredInputs: ["registrationId", "attestation"],
         properties: outputsOf(INDIVIDUAL_INPUTS, { ...SHARED_OUTPUTS, ...INDIVIDUAL_OUTPUTS }),
         required: ["registrationId", ...ALWAYS],
       },
       [GROUP_TOKEN]: {
-        description:
-          "An enrollment group, managed with the Set semantics of `Set-AzIoTDeviceProvisioningServiceEnrollmentGroup`.",
+        description: describeResource(GROUP_DOC),
         inputProperties: GROUP_INPUTS,
         requiredInputs: ["enrollmentGroupId", "attestation"],
         properties: outputsOf(GROUP_INPUTS, SHARED_OUTPUTS),
@@ -186,34 +207,53 @@ export function packageSchema(version: string): PackageSchema {
         },
       },
     },
-    repository: REPOSITORY,
-    homepage: REPOSITORY,
+    repository: repository.url,
+    homepage: repository.url,
     license: "Apache-2.0",
     publisher: "dps-enrollments",
     // Pack-style SDKs: the Go SDK is its own module (sdk/go/go.mod), and every SDK carries the
     // schema's version.
     meta: { supportPack: true },
-    language: SDK_NAMES,
+    language: sdkLanguages(repository.url),
   };
 }
 
 /**
- * Where the repository is published: the Go SDK's module path and the SDKs' `repository` link
- * follow from it. Change it here (and regenerate with `npm run gen-sdk`) when it moves.
+ * Where the package is published by default. `scripts/generate-sdk` takes another at build time
+ * (`DPS_ENROLLMENTS_REPOSITORY`, `DPS_ENROLLMENTS_PLUGIN_DOWNLOAD_URL`); the SDKs in sdk/ are
+ * generated with this one.
  */
-export const REPOSITORY = "https://github.com/dps-enrollments/pulumi-dps-enrollments";
+export const PUBLISHING: Publishing = {
+  repository: "https://github.com/dps-enrollments/pulumi-dps-enrollments",
+};
+
+/** The owner and name of a GitHub repository URL, and the URL without a trailing `.git` or slash. */
+function githubRepository(url: string): { owner: string; name: string; url: string } {
+  const match = /^https:\/\/github\.com\/([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+?)(?:\.git)?\/?$/.exec(url);
+  if (!match) {
+    throw new Error(
+      `The repository "${url}" is not a GitHub repository URL; give https://github.com/OWNER/NAME.`,
+    );
+  }
+  const [, owner, name] = match;
+  return { owner, name, url: `https://github.com/${owner}/${name}` };
+}
 
 /**
- * The package names of the generated SDKs (docs/plugin.md says why these). One publisher,
- * `dps-enrollments`, everywhere: its npm scope, its GitHub owner, its .NET root namespace (never
- * `Pulumi.*`, a NuGet prefix Pulumi reserves); Python has no scopes, so `pulumi_dps_enrollments`,
- * the name Pulumi's Python generator gives a package `dps-enrollments` by default.
+ * The package names and build settings of the generated SDKs (docs/plugin.md says why these). One
+ * publisher, `dps-enrollments`: its npm scope, its .NET root namespace (never `Pulumi.*`, a NuGet
+ * prefix Pulumi reserves), its Java base package (never `com.pulumi`, Pulumi's own); Python has no
+ * scopes, so `pulumi_dps_enrollments`, the name Pulumi's Python generator gives `dps-enrollments`.
+ * The Go module path follows from the repository (`<repository>/sdk/go`).
  */
-export const SDK_NAMES = {
-  nodejs: { packageName: "@dps-enrollments/pulumi" },
-  python: { packageName: "pulumi_dps_enrollments" },
-  go: {
-    importBasePath: "github.com/dps-enrollments/pulumi-dps-enrollments/sdk/go/dpsenrollments",
-  },
-  csharp: { rootNamespace: "DpsEnrollments", namespaces: { "dps-enrollments": "Pulumi" } },
-} as const;
+export function sdkLanguages(repositoryUrl: string) {
+  return {
+    nodejs: { packageName: "@dps-enrollments/pulumi", typescriptVersion: "^5.9.3" },
+    python: { packageName: "pulumi_dps_enrollments", pyproject: { enabled: true } },
+    go: {
+      importBasePath: `${repositoryUrl.replace(/^https:\/\//, "")}/sdk/go/dpsenrollments`,
+    },
+    csharp: { rootNamespace: "DpsEnrollments", namespaces: { "dps-enrollments": "Pulumi" } },
+    java: { basePackage: "io.github.dpsenrollments" },
+  } as const;
+}

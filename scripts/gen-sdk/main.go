@@ -79,10 +79,26 @@ func bind(raw []byte) (*schema.Package, error) {
 // generators write one language each, as file path -> content.
 var generators = map[string]func(pkg *schema.Package) (map[string][]byte, error){
 	"nodejs": func(pkg *schema.Package) (map[string][]byte, error) {
-		return nodejs.GeneratePackage(tool, pkg, nil, nil, false, noLoader{})
+		files, err := nodejs.GeneratePackage(tool, pkg, nil, nil, false, noLoader{})
+		if err != nil {
+			return nil, err
+		}
+		files["package.json"], err = withEntryPoints(files["package.json"])
+		return files, err
 	},
 	"python": func(pkg *schema.Package) (map[string][]byte, error) {
-		return python.GeneratePackage(tool, pkg, nil, noLoader{})
+		files, err := python.GeneratePackage(tool, pkg, nil, noLoader{})
+		if err != nil {
+			return nil, err
+		}
+		// pyproject.toml's `readme` is README.md beside it (the wheel's description on PyPI); the
+		// generator writes it into the package folder only.
+		readme, ok := files["pulumi_dps_enrollments/README.md"]
+		if !ok {
+			return nil, errors.New("the Python generator wrote no pulumi_dps_enrollments/README.md")
+		}
+		files["README.md"] = readme
+		return files, nil
 	},
 	"go": func(pkg *schema.Package) (map[string][]byte, error) {
 		files, err := gogen.GeneratePackage(tool, pkg, nil)
@@ -95,6 +111,32 @@ var generators = map[string]func(pkg *schema.Package) (map[string][]byte, error)
 	"dotnet": func(pkg *schema.Package) (map[string][]byte, error) {
 		return dotnet.GeneratePackage(tool, pkg, nil, nil)
 	},
+}
+
+// withEntryPoints gives the Node SDK's package.json the entry points of its build and publishes only
+// that build: the generator leaves both to a provider's Makefile. `npm run build` compiles into bin/
+// and copies package.json there too (the generated code reads its version from ./package.json beside
+// it); `npm pack` and `npm publish` build first.
+func withEntryPoints(packageJSON []byte) ([]byte, error) {
+	var manifest map[string]any
+	if err := json.Unmarshal(packageJSON, &manifest); err != nil {
+		return nil, fmt.Errorf("reading the Node SDK's package.json: %w", err)
+	}
+	manifest["main"] = "bin/index.js"
+	manifest["types"] = "bin/index.d.ts"
+	manifest["files"] = []string{"bin/**/*.js", "bin/**/*.d.ts", "bin/package.json", "README.md"}
+	scripts, _ := manifest["scripts"].(map[string]any)
+	if scripts == nil {
+		scripts = map[string]any{}
+	}
+	scripts["build"] = `tsc && node -e "require('fs').copyFileSync('package.json', 'bin/package.json')"`
+	scripts["prepack"] = "npm run build"
+	manifest["scripts"] = scripts
+	out, err := json.MarshalIndent(manifest, "", "    ")
+	if err != nil {
+		return nil, err
+	}
+	return append(out, '\n'), nil
 }
 
 // goSDK is the module of Pulumi's Go SDK.

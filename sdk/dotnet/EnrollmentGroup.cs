@@ -11,7 +11,36 @@ using Pulumi;
 namespace DpsEnrollments.Pulumi
 {
     /// <summary>
-    /// An enrollment group, managed with the Set semantics of `Set-AzIoTDeviceProvisioningServiceEnrollmentGroup`.
+    /// An enrollment group, managed with the Set semantics of `Set-AzIoTDeviceProvisioningServiceEnrollmentGroup`: an update writes what the program gives and keeps every other field of the record, its keys among them.
+    /// 
+    /// ## Example Usage
+    /// ### A symmetric-key enrollment group on two hubs
+    /// ```csharp
+    /// using System.Collections.Generic;
+    /// using Pulumi;
+    /// using Dps = DpsEnrollments.Pulumi;
+    /// 
+    /// return await Deployment.RunAsync(() =&gt;
+    /// {
+    ///     var fleet = new Dps.EnrollmentGroup("fleet", new()
+    ///     {
+    ///         EnrollmentGroupId = "fleet",
+    ///         Attestation = new Dps.Inputs.GroupAttestationArgs { Type = "symmetricKey" },
+    ///         AllocationPolicy = "Hashed",
+    ///         IotHubs = { "hub-1.azure-devices.net", "hub-2.azure-devices.net" },
+    ///     });
+    /// 
+    ///     return new Dictionary&lt;string, object?&gt; { ["etag"] = fleet.Etag };
+    /// });
+    /// ```
+    /// 
+    /// ## Import
+    /// 
+    /// An enrollment group is imported by its enrollment group id; the import reads the record and writes nothing.
+    /// 
+    /// ```sh
+    ///  $ pulumi import dps-enrollments:index:EnrollmentGroup fleet fleet
+    /// ```
     /// </summary>
     [PulumiResourceType("dps-enrollments:index:EnrollmentGroup")]
     public partial class EnrollmentGroup : global::Pulumi.CustomResource
@@ -159,6 +188,7 @@ namespace DpsEnrollments.Pulumi
             var defaultOptions = new CustomResourceOptions
             {
                 Version = Utilities.Version,
+                PluginDownloadURL = "github://api.github.com/dps-enrollments/pulumi-dps-enrollments",
             };
             var merged = CustomResourceOptions.Merge(defaultOptions, options);
             // Override the ID if one was specified for consistency with other language SDKs.

@@ -11,7 +11,36 @@ using Pulumi;
 namespace DpsEnrollments.Pulumi
 {
     /// <summary>
-    /// An individual enrollment, managed with the Set semantics of `Set-AzIoTDeviceProvisioningServiceEnrollment`.
+    /// An individual enrollment, managed with the Set semantics of `Set-AzIoTDeviceProvisioningServiceEnrollment`: an update writes what the program gives and keeps every other field of the record, its keys among them.
+    /// 
+    /// ## Example Usage
+    /// ### A symmetric-key device with initial twin tags
+    /// ```csharp
+    /// using System.Collections.Generic;
+    /// using Pulumi;
+    /// using Dps = DpsEnrollments.Pulumi;
+    /// 
+    /// return await Deployment.RunAsync(() =&gt;
+    /// {
+    ///     var device = new Dps.IndividualEnrollment("device", new()
+    ///     {
+    ///         RegistrationId = "device-1",
+    ///         Attestation = new Dps.Inputs.AttestationArgs { Type = "symmetricKey" },
+    ///         Tags = { { "env", "prod" } },
+    ///         ProvisioningStatus = "Enabled",
+    ///     });
+    /// 
+    ///     return new Dictionary&lt;string, object?&gt; { ["etag"] = device.Etag };
+    /// });
+    /// ```
+    /// 
+    /// ## Import
+    /// 
+    /// An individual enrollment is imported by its registration id; the import reads the record and writes nothing.
+    /// 
+    /// ```sh
+    ///  $ pulumi import dps-enrollments:index:IndividualEnrollment device device-1
+    /// ```
     /// </summary>
     [PulumiResourceType("dps-enrollments:index:IndividualEnrollment")]
     public partial class IndividualEnrollment : global::Pulumi.CustomResource
@@ -177,6 +206,7 @@ namespace DpsEnrollments.Pulumi
             var defaultOptions = new CustomResourceOptions
             {
                 Version = Utilities.Version,
+                PluginDownloadURL = "github://api.github.com/dps-enrollments/pulumi-dps-enrollments",
             };
             var merged = CustomResourceOptions.Merge(defaultOptions, options);
             // Override the ID if one was specified for consistency with other language SDKs.

@@ -7,7 +7,31 @@ import * as outputs from "./types/output";
 import * as utilities from "./utilities";
 
 /**
- * An enrollment group, managed with the Set semantics of `Set-AzIoTDeviceProvisioningServiceEnrollmentGroup`.
+ * An enrollment group, managed with the Set semantics of `Set-AzIoTDeviceProvisioningServiceEnrollmentGroup`: an update writes what the program gives and keeps every other field of the record, its keys among them.
+ *
+ * ## Example Usage
+ * ### A symmetric-key enrollment group on two hubs
+ *
+ * ```typescript
+ * import * as dps from "@dps-enrollments/pulumi";
+ *
+ * const fleet = new dps.EnrollmentGroup("fleet", {
+ *     enrollmentGroupId: "fleet",
+ *     attestation: { type: "symmetricKey" },
+ *     allocationPolicy: "Hashed",
+ *     iotHubs: ["hub-1.azure-devices.net", "hub-2.azure-devices.net"],
+ * });
+ *
+ * export const etag = fleet.etag;
+ * ```
+ *
+ * ## Import
+ *
+ * An enrollment group is imported by its enrollment group id; the import reads the record and writes nothing.
+ *
+ * ```sh
+ *  $ pulumi import dps-enrollments:index:EnrollmentGroup fleet fleet
+ * ```
  */
 export class EnrollmentGroup extends pulumi.CustomResource {
     /**

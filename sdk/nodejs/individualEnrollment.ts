@@ -7,7 +7,31 @@ import * as outputs from "./types/output";
 import * as utilities from "./utilities";
 
 /**
- * An individual enrollment, managed with the Set semantics of `Set-AzIoTDeviceProvisioningServiceEnrollment`.
+ * An individual enrollment, managed with the Set semantics of `Set-AzIoTDeviceProvisioningServiceEnrollment`: an update writes what the program gives and keeps every other field of the record, its keys among them.
+ *
+ * ## Example Usage
+ * ### A symmetric-key device with initial twin tags
+ *
+ * ```typescript
+ * import * as dps from "@dps-enrollments/pulumi";
+ *
+ * const device = new dps.IndividualEnrollment("device", {
+ *     registrationId: "device-1",
+ *     attestation: { type: "symmetricKey" },
+ *     tags: { env: "prod" },
+ *     provisioningStatus: "Enabled",
+ * });
+ *
+ * export const etag = device.etag;
+ * ```
+ *
+ * ## Import
+ *
+ * An individual enrollment is imported by its registration id; the import reads the record and writes nothing.
+ *
+ * ```sh
+ *  $ pulumi import dps-enrollments:index:IndividualEnrollment device device-1
+ * ```
  */
 export class IndividualEnrollment extends pulumi.CustomResource {
     /**

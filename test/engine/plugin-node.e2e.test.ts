@@ -1,5 +1,6 @@
 // End to end through the plugin from TypeScript: a program written with the generated Node SDK
-// (sdk/nodejs, built as its own package.json says, `tsc`, into .tools/sdk-nodejs), run as an inline
+// (sdk/nodejs, built as its own package.json says, `npm run build`, in a copy at .tools/sdk-nodejs, and
+// loaded through its package.json's `main`), run as an inline
 // program of the Node Automation API (test/support/engine.ts) with the plugin bin on PATH; the
 // shared story of test/support/pluginStory.ts against the emulator.
 import * as fs from "node:fs";
@@ -30,14 +31,13 @@ interface NodeSdk {
   ) => { etag: pulumi.Output<string> };
 }
 
-/** Builds the Node SDK as a user would (`tsc` with its tsconfig, package.json beside the output). */
+/** Builds the Node SDK as its package.json says (`npm run build`, its tsc from this repository). */
 async function buildNodeSdk(): Promise<NodeSdk> {
-  const bin = path.join(SDK_BUILD, "bin");
   fs.rmSync(SDK_BUILD, { recursive: true, force: true });
-  const tsc = path.join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc");
-  await runOk(process.execPath, [tsc, "-p", path.join(SDK_SOURCE, "tsconfig.json"), "--outDir", bin]);
-  fs.copyFileSync(path.join(SDK_SOURCE, "package.json"), path.join(bin, "package.json"));
-  return (await import(bin)) as NodeSdk;
+  fs.cpSync(SDK_SOURCE, SDK_BUILD, { recursive: true });
+  fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(SDK_BUILD, "node_modules"));
+  await runOk("npm", ["run", "build"], { cwd: SDK_BUILD });
+  return (await import(SDK_BUILD)) as NodeSdk;
 }
 
 /** The operation's result as the story reads it; a failed operation with what the user saw. */

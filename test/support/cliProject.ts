@@ -55,6 +55,16 @@ export interface CliProjectOptions {
   acquire?: boolean;
 }
 
+/** A project's runtime: its name, or its name and options (`binary` for Java, say). */
+export type ProjectRuntime = string | { name: string; options: Record<string, string> };
+
+/** The `runtime:` lines of Pulumi.yaml. */
+function runtimeYaml(runtime: ProjectRuntime): string {
+  if (typeof runtime === "string") return `runtime: ${runtime}\n`;
+  const options = Object.entries(runtime.options).map(([k, v]) => `    ${k}: ${JSON.stringify(v)}\n`);
+  return `runtime:\n  name: ${runtime.name}\n  options:\n${options.join("")}`;
+}
+
 /** A project directory with one stack, on a file backend of its own. */
 export class CliProject {
   private constructor(
@@ -73,13 +83,13 @@ export class CliProject {
   /**
    * A new project `name` of `runtime` with one stack `dev`, the dps-enrollments plugin from this repository.
    * @param name - project name
-   * @param runtime - `yaml`
+   * @param runtime - `yaml`, or a runtime with options
    * @param binDirs - extra directories for PATH (the language host)
    * @param opts - where the plugin comes from
    */
   static async create(
     name: string,
-    runtime: string,
+    runtime: ProjectRuntime,
     binDirs: string[],
     opts: CliProjectOptions = {},
   ): Promise<CliProject> {
@@ -114,9 +124,9 @@ export class CliProject {
    * Writes Pulumi.yaml: the project, its runtime, the plugin's path (with the repository's plugin),
    * and `body` (a YAML program's sections).
    */
-  writeProgram(name: string, runtime: string, body: string): void {
+  writeProgram(name: string, runtime: ProjectRuntime, body: string): void {
     const head =
-      `name: ${name}\nruntime: ${runtime}\n` +
+      `name: ${name}\n${runtimeYaml(runtime)}` +
       (this.pluginPath
         ? `plugins:\n  providers:\n    - name: dps-enrollments\n      path: ${JSON.stringify(PLUGIN_DIR)}\n`
         : "");

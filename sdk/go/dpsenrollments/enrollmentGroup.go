@@ -12,7 +12,47 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// An enrollment group, managed with the Set semantics of `Set-AzIoTDeviceProvisioningServiceEnrollmentGroup`.
+// An enrollment group, managed with the Set semantics of `Set-AzIoTDeviceProvisioningServiceEnrollmentGroup`: an update writes what the program gives and keeps every other field of the record, its keys among them.
+//
+// ## Example Usage
+// ### A symmetric-key enrollment group on two hubs
+// ```go
+// package main
+//
+// import (
+//
+//	"github.com/dps-enrollments/pulumi-dps-enrollments/sdk/go/dpsenrollments"
+//	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+//
+// )
+//
+//	func main() {
+//		pulumi.Run(func(ctx *pulumi.Context) error {
+//			fleet, err := dpsenrollments.NewEnrollmentGroup(ctx, "fleet", &dpsenrollments.EnrollmentGroupArgs{
+//				EnrollmentGroupId: pulumi.String("fleet"),
+//				Attestation:       &dpsenrollments.GroupAttestationArgs{Type: pulumi.String("symmetricKey")},
+//				AllocationPolicy:  pulumi.String("Hashed"),
+//				IotHubs:           pulumi.StringArray{pulumi.String("hub-1.azure-devices.net"), pulumi.String("hub-2.azure-devices.net")},
+//			})
+//			if err != nil {
+//				return err
+//			}
+//			ctx.Export("etag", fleet.Etag)
+//			return nil
+//		})
+//	}
+//
+// ```
+//
+// ## Import
+//
+// An enrollment group is imported by its enrollment group id; the import reads the record and writes nothing.
+//
+// ```sh
+//
+//	$ pulumi import dps-enrollments:index:EnrollmentGroup fleet fleet
+//
+// ```
 type EnrollmentGroup struct {
 	pulumi.CustomResourceState
 

@@ -12,7 +12,47 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// An individual enrollment, managed with the Set semantics of `Set-AzIoTDeviceProvisioningServiceEnrollment`.
+// An individual enrollment, managed with the Set semantics of `Set-AzIoTDeviceProvisioningServiceEnrollment`: an update writes what the program gives and keeps every other field of the record, its keys among them.
+//
+// ## Example Usage
+// ### A symmetric-key device with initial twin tags
+// ```go
+// package main
+//
+// import (
+//
+//	"github.com/dps-enrollments/pulumi-dps-enrollments/sdk/go/dpsenrollments"
+//	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+//
+// )
+//
+//	func main() {
+//		pulumi.Run(func(ctx *pulumi.Context) error {
+//			device, err := dpsenrollments.NewIndividualEnrollment(ctx, "device", &dpsenrollments.IndividualEnrollmentArgs{
+//				RegistrationId:     pulumi.String("device-1"),
+//				Attestation:        &dpsenrollments.AttestationArgs{Type: pulumi.String("symmetricKey")},
+//				Tags:               pulumi.Map{"env": pulumi.String("prod")},
+//				ProvisioningStatus: pulumi.String("Enabled"),
+//			})
+//			if err != nil {
+//				return err
+//			}
+//			ctx.Export("etag", device.Etag)
+//			return nil
+//		})
+//	}
+//
+// ```
+//
+// ## Import
+//
+// An individual enrollment is imported by its registration id; the import reads the record and writes nothing.
+//
+// ```sh
+//
+//	$ pulumi import dps-enrollments:index:IndividualEnrollment device device-1
+//
+// ```
 type IndividualEnrollment struct {
 	pulumi.CustomResourceState
 

@@ -305,7 +305,31 @@ class EnrollmentGroup(pulumi.CustomResource):
                  webhook_url: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
-        An enrollment group, managed with the Set semantics of `Set-AzIoTDeviceProvisioningServiceEnrollmentGroup`.
+        An enrollment group, managed with the Set semantics of `Set-AzIoTDeviceProvisioningServiceEnrollmentGroup`: an update writes what the program gives and keeps every other field of the record, its keys among them.
+
+        ## Example Usage
+        ### A symmetric-key enrollment group on two hubs
+        ```python
+        import pulumi
+        import pulumi_dps_enrollments as dps
+
+        fleet = dps.EnrollmentGroup("fleet",
+            enrollment_group_id="fleet",
+            attestation={"type": "symmetricKey"},
+            allocation_policy="Hashed",
+            iot_hubs=["hub-1.azure-devices.net", "hub-2.azure-devices.net"])
+
+        pulumi.export("etag", fleet.etag)
+        ```
+
+        ## Import
+
+        An enrollment group is imported by its enrollment group id; the import reads the record and writes nothing.
+
+        ```sh
+         $ pulumi import dps-enrollments:index:EnrollmentGroup fleet fleet
+        ```
+
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
@@ -333,7 +357,31 @@ class EnrollmentGroup(pulumi.CustomResource):
                  args: EnrollmentGroupArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        An enrollment group, managed with the Set semantics of `Set-AzIoTDeviceProvisioningServiceEnrollmentGroup`.
+        An enrollment group, managed with the Set semantics of `Set-AzIoTDeviceProvisioningServiceEnrollmentGroup`: an update writes what the program gives and keeps every other field of the record, its keys among them.
+
+        ## Example Usage
+        ### A symmetric-key enrollment group on two hubs
+        ```python
+        import pulumi
+        import pulumi_dps_enrollments as dps
+
+        fleet = dps.EnrollmentGroup("fleet",
+            enrollment_group_id="fleet",
+            attestation={"type": "symmetricKey"},
+            allocation_policy="Hashed",
+            iot_hubs=["hub-1.azure-devices.net", "hub-2.azure-devices.net"])
+
+        pulumi.export("etag", fleet.etag)
+        ```
+
+        ## Import
+
+        An enrollment group is imported by its enrollment group id; the import reads the record and writes nothing.
+
+        ```sh
+         $ pulumi import dps-enrollments:index:EnrollmentGroup fleet fleet
+        ```
+
 
         :param str resource_name: The name of the resource.
         :param EnrollmentGroupArgs args: The arguments to use to populate this resource's properties.

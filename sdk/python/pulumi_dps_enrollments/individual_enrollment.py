@@ -339,7 +339,31 @@ class IndividualEnrollment(pulumi.CustomResource):
                  webhook_url: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
-        An individual enrollment, managed with the Set semantics of `Set-AzIoTDeviceProvisioningServiceEnrollment`.
+        An individual enrollment, managed with the Set semantics of `Set-AzIoTDeviceProvisioningServiceEnrollment`: an update writes what the program gives and keeps every other field of the record, its keys among them.
+
+        ## Example Usage
+        ### A symmetric-key device with initial twin tags
+        ```python
+        import pulumi
+        import pulumi_dps_enrollments as dps
+
+        device = dps.IndividualEnrollment("device",
+            registration_id="device-1",
+            attestation={"type": "symmetricKey"},
+            tags={"env": "prod"},
+            provisioning_status="Enabled")
+
+        pulumi.export("etag", device.etag)
+        ```
+
+        ## Import
+
+        An individual enrollment is imported by its registration id; the import reads the record and writes nothing.
+
+        ```sh
+         $ pulumi import dps-enrollments:index:IndividualEnrollment device device-1
+        ```
+
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
@@ -369,7 +393,31 @@ class IndividualEnrollment(pulumi.CustomResource):
                  args: IndividualEnrollmentArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        An individual enrollment, managed with the Set semantics of `Set-AzIoTDeviceProvisioningServiceEnrollment`.
+        An individual enrollment, managed with the Set semantics of `Set-AzIoTDeviceProvisioningServiceEnrollment`: an update writes what the program gives and keeps every other field of the record, its keys among them.
+
+        ## Example Usage
+        ### A symmetric-key device with initial twin tags
+        ```python
+        import pulumi
+        import pulumi_dps_enrollments as dps
+
+        device = dps.IndividualEnrollment("device",
+            registration_id="device-1",
+            attestation={"type": "symmetricKey"},
+            tags={"env": "prod"},
+            provisioning_status="Enabled")
+
+        pulumi.export("etag", device.etag)
+        ```
+
+        ## Import
+
+        An individual enrollment is imported by its registration id; the import reads the record and writes nothing.
+
+        ```sh
+         $ pulumi import dps-enrollments:index:IndividualEnrollment device device-1
+        ```
+
 
         :param str resource_name: The name of the resource.
         :param IndividualEnrollmentArgs args: The arguments to use to populate this resource's properties.
