@@ -32,7 +32,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** The attestation of an answer, checked: an object with a string `type`. */
 export function attestationAnswer(body: unknown): WireAttestation {
-  if (!isRecord(body) || typeof body.type !== "string") throw new DpsAnswerError("an attestation mechanism", body);
+  if (!isRecord(body) || typeof body.type !== "string")
+    throw new DpsAnswerError("an attestation mechanism", body);
   return body as unknown as WireAttestation;
 }
 
@@ -46,7 +47,10 @@ export function recordAnswer(body: unknown, idKey: "registrationId" | "enrollmen
 }
 
 /** A page of a query, checked: a list of records. */
-export function recordsAnswer(body: unknown, idKey: "registrationId" | "enrollmentGroupId"): WireEnrollment[] {
+export function recordsAnswer(
+  body: unknown,
+  idKey: "registrationId" | "enrollmentGroupId",
+): WireEnrollment[] {
   if (!Array.isArray(body)) throw new DpsAnswerError("a list of enrollment records", body);
   return body.map((item) => recordAnswer(item, idKey));
 }

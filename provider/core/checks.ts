@@ -318,7 +318,10 @@ function checkConnection(value: unknown, fail: Fail): void {
   }
   if (endpoint !== undefined && !isUnknown(endpoint)) {
     if (!isHttpsUrl(endpoint))
-      fail("connection.endpoint", "connection.endpoint must be an https:// URL (like https://127.0.0.1:8443).");
+      fail(
+        "connection.endpoint",
+        "connection.endpoint must be an https:// URL (like https://127.0.0.1:8443).",
+      );
   }
   if (linkedHubs !== undefined && !isUnknown(linkedHubs)) {
     if (!Array.isArray(linkedHubs) || !linkedHubs.every((h) => typeof h === "string")) {
@@ -470,7 +473,10 @@ function checkAllocation(raw: Record<string, unknown>, inputs: Record<string, un
   if (url !== undefined && !isUnknown(url)) {
     if (!isHttpsUrl(url))
       // Not repeated: a function URL carries its key (`?code=`).
-      fail("webhookUrl", "webhookUrl must be an https:// URL (the Azure Function's URL, as the portal shows it).");
+      fail(
+        "webhookUrl",
+        "webhookUrl must be an https:// URL (the Azure Function's URL, as the portal shows it).",
+      );
   }
   if (raw.apiVersion !== undefined && !isUnknown(raw.apiVersion) && typeof raw.apiVersion !== "string") {
     fail("apiVersion", 'apiVersion must be a string such as "2021-10-01".');

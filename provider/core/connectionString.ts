@@ -59,7 +59,9 @@ function problemOf(
   }
   const missing = NAMES.filter((name) => !parts.has(name));
   if (missing.length > 0) {
-    const misspelled = missing.filter((name) => [...parts.keys()].some((k) => k.trim().toLowerCase() === name.toLowerCase()));
+    const misspelled = missing.filter((name) =>
+      [...parts.keys()].some((k) => k.trim().toLowerCase() === name.toLowerCase()),
+    );
     const spelling =
       misspelled.length > 0
         ? ` (names are read case-sensitively and untrimmed: spell ${misspelled.join(", ")} exactly so)`

@@ -59,15 +59,28 @@ export class DataPlaneClient {
       options: string | RequestOptions,
       answer?: (res: IncomingMessage) => void,
     ): ClientRequest =>
-      httpsRequest({ ...(typeof options === "string" ? new URL(options) : options), signal: deadline.signal }, answer);
+      httpsRequest(
+        { ...(typeof options === "string" ? new URL(options) : options), signal: deadline.signal },
+        answer,
+      );
     return new Promise<{ body: T; headers: Record<string, unknown> }>((resolve, reject) => {
       // Also covers what precedes the request (a token credential that never answers).
-      deadline.signal.addEventListener("abort", () => reject(deadline.signal.reason as Error), { once: true });
-      if (deadline.signal.aborted) return reject(deadline.signal.reason as Error);
-      this.rest.executeApiCall(method, url, headers, body, undefined, { request }, (error, result, response) => {
-        if (error) reject(error);
-        else resolve({ body: result as T, headers: (response?.headers ?? {}) as Record<string, unknown> });
+      deadline.signal.addEventListener("abort", () => reject(deadline.signal.reason as Error), {
+        once: true,
       });
+      if (deadline.signal.aborted) return reject(deadline.signal.reason as Error);
+      this.rest.executeApiCall(
+        method,
+        url,
+        headers,
+        body,
+        undefined,
+        { request },
+        (error, result, response) => {
+          if (error) reject(error);
+          else resolve({ body: result as T, headers: (response?.headers ?? {}) as Record<string, unknown> });
+        },
+      );
     }).finally(deadline.done);
   }
 
@@ -127,13 +140,13 @@ export class DataPlaneClient {
   async query(collection: CollectionPath, pageSize: number, token: string | undefined): Promise<QueryPage> {
     const headers: Record<string, string | number> = { ...JSON_HEADERS, "x-ms-max-item-count": pageSize };
     if (token) headers["x-ms-continuation"] = token;
-    const { body, headers: answer } = await this.call<unknown>(
-      "POST",
-      `${collection}query`,
-      headers,
-      { query: "*" },
-    );
+    const { body, headers: answer } = await this.call<unknown>("POST", `${collection}query`, headers, {
+      query: "*",
+    });
     const next = answer["x-ms-continuation"];
-    return { items: recordsAnswer(body, idKeyOf(collection)), token: typeof next === "string" && next ? next : undefined };
+    return {
+      items: recordsAnswer(body, idKeyOf(collection)),
+      token: typeof next === "string" && next ? next : undefined,
+    };
   }
 }

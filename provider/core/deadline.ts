@@ -77,7 +77,10 @@ export async function withOperation<T>(timeoutSeconds: number | undefined, fn: (
   let timer: NodeJS.Timeout | undefined;
   if (timeoutSeconds !== undefined && timeoutSeconds > 0) {
     const expiry = new AbortController();
-    timer = setTimeout(() => expiry.abort(new DpsWaitError("operation", timeoutSeconds)), timeoutSeconds * 1000);
+    timer = setTimeout(
+      () => expiry.abort(new DpsWaitError("operation", timeoutSeconds)),
+      timeoutSeconds * 1000,
+    );
     signals.push(expiry.signal);
   }
   try {
@@ -95,7 +98,10 @@ export function operationSignal(): AbortSignal {
 /** One request's signal: aborted at its deadline or with its operation. Call `done` when it settles. */
 export function requestDeadline(timeoutSeconds: number): { signal: AbortSignal; done: () => void } {
   const expiry = new AbortController();
-  const timer = setTimeout(() => expiry.abort(new DpsWaitError("request", timeoutSeconds)), timeoutSeconds * 1000);
+  const timer = setTimeout(
+    () => expiry.abort(new DpsWaitError("request", timeoutSeconds)),
+    timeoutSeconds * 1000,
+  );
   return { signal: AbortSignal.any([operationSignal(), expiry.signal]), done: () => clearTimeout(timer) };
 }
 

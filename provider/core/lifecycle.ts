@@ -281,7 +281,10 @@ export async function createEnrollment(
   const view = createView(inputs, undefined, kind);
   try {
     const written = await service.put(toWire(view, undefined, kind));
-    return { id: answeredFor(kind, id, written, service.hostName), outs: outputs(fromWire(written, view.attestation, kind), inputs) };
+    return {
+      id: answeredFor(kind, id, written, service.hostName),
+      outs: outputs(fromWire(written, view.attestation, kind), inputs),
+    };
   } catch (error) {
     const status = error instanceof DpsServiceError ? error.status : undefined;
     if (status !== 409) throw error;

@@ -7,7 +7,14 @@ import { checkEnrollment, type CheckFailure } from "../core/checks";
 import type { EnrollmentConnection } from "../core/types";
 import { PACKAGE } from "./properties";
 
-const KEYS = ["connectionString", "hostName", "credential", "endpoint", "caCertificate", "requestTimeout"] as const;
+const KEYS = [
+  "connectionString",
+  "hostName",
+  "credential",
+  "endpoint",
+  "caCertificate",
+  "requestTimeout",
+] as const;
 
 /** A config value as the connection takes it: `requestTimeout` is a number (config gives text). */
 function configValue(key: (typeof KEYS)[number], value: unknown): unknown {
@@ -23,7 +30,10 @@ function configValue(key: (typeof KEYS)[number], value: unknown): unknown {
 export function connectionFromConfig(values: Record<string, unknown>): EnrollmentConnection | undefined {
   const connection: Record<string, string | number> = {};
   for (const key of KEYS) {
-    const value = configValue(key, values[key] ?? values[`${PACKAGE}:config:${key}`] ?? values[`${PACKAGE}:${key}`]);
+    const value = configValue(
+      key,
+      values[key] ?? values[`${PACKAGE}:config:${key}`] ?? values[`${PACKAGE}:${key}`],
+    );
     if ((typeof value === "string" && value !== "") || typeof value === "number") connection[key] = value;
   }
   if (connection.connectionString === undefined && connection.hostName === undefined) return undefined;

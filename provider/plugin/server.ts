@@ -183,7 +183,9 @@ export class PluginServer {
           return new provproto.CreateResponse().setProperties(toStruct(pluginState(outs)));
         }
         const inputs = this.checked(kind, plain(req.getProperties()));
-        const { id, outs } = await withOperation(req.getTimeout(), () => createEnrollment(kind, inputs, false));
+        const { id, outs } = await withOperation(req.getTimeout(), () =>
+          createEnrollment(kind, inputs, false),
+        );
         return new provproto.CreateResponse().setId(id).setProperties(toStruct(pluginState(outs)));
       }),
       read: this.unary<provproto.ReadRequest, provproto.ReadResponse>((req) => this.read(req)),
@@ -324,7 +326,10 @@ export class PluginServer {
       if (typeof args[key] !== "string") failures.push({ property: key, reason: `${key} must be a string.` });
     }
     if (args.registrationId === "") {
-      failures.push({ property: "registrationId", reason: "registrationId must not be empty: give the device's id." });
+      failures.push({
+        property: "registrationId",
+        reason: "registrationId must not be empty: give the device's id.",
+      });
     }
     const res = new provproto.InvokeResponse();
     if (failures.length > 0) return res.setFailuresList(failures.map(toFailure));

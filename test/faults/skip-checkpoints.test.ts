@@ -95,9 +95,10 @@ describe("PULUMI_SKIP_CHECKPOINTS: an up killed mid-way (real Pulumi engine + em
       await new Promise((r) => setTimeout(r, 20));
     }
     await child.kill();
+    const dir = s.dir;
     // A killed process takes a moment to leave the process table (its plugin too): waited for, bounded.
     assert.deepEqual(
-      await waitUntilGone(() => processesWorkingIn(s.dir), EXIT_BOUND_MS),
+      await waitUntilGone(() => processesWorkingIn(dir), EXIT_BOUND_MS),
       [],
       `a process of the killed engine still runs ${EXIT_BOUND_MS / 1000} s after the kill`,
     );
