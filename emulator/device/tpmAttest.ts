@@ -33,10 +33,7 @@ export class TpmKeys {
   /** A fresh 32-byte key for `registrationId`, bound to the endorsement key enrolled for it. */
   issue(registrationId: string, binding: string): Buffer {
     const id = registrationId.toLowerCase();
-    const keys = [
-      { key: randomBytes(32), registered: false, binding },
-      ...(this.byDevice.get(id) ?? []),
-    ];
+    const keys = [{ key: randomBytes(32), registered: false, binding }, ...(this.byDevice.get(id) ?? [])];
     this.byDevice.delete(id);
     this.byDevice.set(id, keys.slice(0, KEYS_PER_DEVICE));
     while (this.byDevice.size > MAX_TPM_DEVICES)
