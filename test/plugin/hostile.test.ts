@@ -4,6 +4,7 @@
 import { strict as assert } from "assert";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { DERIVE_DEVICE_KEY_TOKEN, GROUP_TOKEN } from "../../provider/plugin/kinds";
+import { DynamicProviderServer } from "../support/dynamicProvider";
 import { startFakeDps, startSilentServer, type FakeService } from "../support/fakeDps";
 import { PluginProcess, secret, urnOf, type Failure, type Props } from "../support/pluginServer";
 import { emulatorClient, emulatorConnection, readEnrollment } from "../support/service";
@@ -212,6 +213,18 @@ describe("plugin: hostile input and faulty services (issue 28)", function () {
       const message = await withPlugin({}, {}, (p) => rejection(p.create(URN, inputs, 1)));
       assert.match(message, /the operation's timeout of 1 s \(customTimeouts\) ran out/);
       assert.ok(Date.now() - started < 15_000, `took ${Date.now() - started} ms`);
+    });
+
+    it("the dynamic face: dps-enrollments:requestTimeout in stack config bounds its requests too", async () => {
+      const config: Record<string, string> = { "dps-enrollments:requestTimeout": "1" };
+      for (const [key, value] of Object.entries(silent.connection)) config[`dps-enrollments:${key}`] = value;
+      const server = await DynamicProviderServer.start(process.env, undefined, config);
+      try {
+        const message = await rejection(server.create(inputs));
+        assert.match(message, /did not answer in time \(no answer within 1 s/);
+      } finally {
+        await server.stop();
+      }
     });
 
     it("Cancel aborts the requests in flight", async () => {
