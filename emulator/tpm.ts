@@ -160,3 +160,18 @@ export function endorsementKeyProblem(text: string): string | undefined {
     return (err as TpmFormatError).message;
   }
 }
+
+/**
+ * Why `text` is not a TPM storage root key (a base64 TPM2B_PUBLIC of a restricted decryption key),
+ * or undefined when it is one. Never skipped later: what is stored is what registration compares.
+ */
+export function storageRootKeyProblem(text: string): string | undefined {
+  const problem = endorsementKeyProblem(text);
+  if (problem) return problem;
+  const key = parseTpmPublic(strictBase64(text) as Buffer);
+  const restrictedDecrypt = TpmaObject.restricted | TpmaObject.decrypt;
+  if ((key.attributes & restrictedDecrypt) !== restrictedDecrypt) {
+    return "it is not a restricted decryption (storage) key";
+  }
+  return undefined;
+}

@@ -3,7 +3,7 @@
 import { X509Certificate } from "node:crypto";
 import { clip, DpsError, ErrorCodes } from "./errors";
 import { checkTwinCollection } from "./limits";
-import { endorsementKeyProblem } from "./tpm";
+import { endorsementKeyProblem, storageRootKeyProblem } from "./tpm";
 import { isObject, type Json, type JsonObject } from "./types";
 
 const REGISTRATION_ID = /^[A-Za-z0-9](?:[A-Za-z0-9:._-]{0,126}[A-Za-z0-9])?$/;
@@ -82,7 +82,17 @@ function symmetricKeyValue(obj: JsonObject, field: string): string | undefined {
 function checkedCertificateInfo(text: string, path: string): JsonObject {
   const cert = parseCertificate(text);
   if (cert === undefined) throw invalid(`'${path}' is not an X.509 certificate (PEM or base64 DER).`);
+  // A date OpenSSL cannot print (a UTCTime month 13) would otherwise fail later as a 500.
+  if (isoDate(cert.validFrom) === undefined || isoDate(cert.validTo) === undefined) {
+    throw invalid(`'${path}' has a validity date (notBefore or notAfter) that is not a valid time.`);
+  }
   return certificateInfo(cert);
+}
+
+/** An X.509 date as ISO 8601, or undefined when it does not parse. */
+function isoDate(text: string): string | undefined {
+  const date = new Date(text);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }
 
 /** What the service reports about a certificate (`X509CertificateInfo`). */
@@ -92,8 +102,8 @@ export function certificateInfo(cert: X509Certificate): JsonObject {
     sha1Thumbprint: cert.fingerprint.replace(/:/g, ""),
     sha256Thumbprint: cert.fingerprint256.replace(/:/g, ""),
     issuerName: cert.issuer.replace(/\n/g, ", "),
-    notBeforeUtc: new Date(cert.validFrom).toISOString(),
-    notAfterUtc: new Date(cert.validTo).toISOString(),
+    notBeforeUtc: isoDate(cert.validFrom) ?? null,
+    notAfterUtc: isoDate(cert.validTo) ?? null,
     serialNumber: cert.serialNumber,
     version: 3,
   };
@@ -195,6 +205,12 @@ function attestation(body: JsonObject, group: boolean): JsonObject {
     }
     const result: JsonObject = { endorsementKey };
     const srk = optionalString(tpm, "storageRootKey", "attestation.tpm.storageRootKey");
+    const srkProblem = srk ? storageRootKeyProblem(srk) : undefined;
+    if (srkProblem) {
+      throw invalid(
+        `'attestation.tpm.storageRootKey' is not a valid TPM storage root key (${srkProblem}): give the base64 of the TPM's SRK public area (TPM2B_PUBLIC) on one line, or leave it out.`,
+      );
+    }
     if (srk) result.storageRootKey = srk;
     return { type, tpm: result };
   }

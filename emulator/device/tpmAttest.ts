@@ -16,6 +16,12 @@ export const KEYS_PER_DEVICE = 4;
 
 interface IssuedKey {
   key: Buffer;
+  /**
+   * The enrollment it was issued under (its endorsement key and creation time): it admits only while
+   * that enrollment stands, so neither another chip enrolled under the id later nor a deleted and
+   * re-created enrollment takes an old key.
+   */
+  binding: string;
   /** Set once a register request was admitted with it: the next register gets a new challenge. */
   registered: boolean;
 }
@@ -24,10 +30,10 @@ interface IssuedKey {
 export class TpmKeys {
   private readonly byDevice = new Map<string, IssuedKey[]>();
 
-  /** A fresh 32-byte key for `registrationId`. */
-  issue(registrationId: string): Buffer {
+  /** A fresh 32-byte key for `registrationId`, bound to the endorsement key enrolled for it. */
+  issue(registrationId: string, binding: string): Buffer {
     const id = registrationId.toLowerCase();
-    const keys = [{ key: randomBytes(32), registered: false }, ...(this.byDevice.get(id) ?? [])];
+    const keys = [{ key: randomBytes(32), registered: false, binding }, ...(this.byDevice.get(id) ?? [])];
     this.byDevice.delete(id);
     this.byDevice.set(id, keys.slice(0, KEYS_PER_DEVICE));
     while (this.byDevice.size > MAX_TPM_DEVICES)
@@ -35,9 +41,9 @@ export class TpmKeys {
     return keys[0].key;
   }
 
-  /** The keys issued to `registrationId`, newest first. */
-  issued(registrationId: string): readonly IssuedKey[] {
-    return this.byDevice.get(registrationId.toLowerCase()) ?? [];
+  /** The keys issued to `registrationId` under the enrollment `binding` names, newest first. */
+  issued(registrationId: string, binding: string): readonly IssuedKey[] {
+    return (this.byDevice.get(registrationId.toLowerCase()) ?? []).filter((k) => k.binding === binding);
   }
 }
 
@@ -101,12 +107,18 @@ export function presentedKeys(tpm: Json): PresentedKeys {
   return { ek: ek.key, ekBytes: ek.bytes, srk: srk.key, srkBytes: srk.bytes };
 }
 
-/** The enrollment's `attestation.tpm` keys, decoded (undefined when absent or not base64). */
-function enrolledKey(record: JsonObject, field: "endorsementKey" | "storageRootKey"): Buffer | undefined {
+/** The enrollment's `attestation.tpm` key text (undefined when absent). */
+function enrolledText(record: JsonObject, field: "endorsementKey" | "storageRootKey"): string | undefined {
   const att = isObject(record.attestation) ? record.attestation : {};
   const tpm = isObject(att.tpm) ? att.tpm : {};
   const text = tpm[field];
-  return typeof text === "string" && text !== "" ? strictBase64(text) : undefined;
+  return typeof text === "string" && text !== "" ? text : undefined;
+}
+
+/** The enrollment's `attestation.tpm` keys, decoded (undefined when absent or not base64). */
+function enrolledKey(record: JsonObject, field: "endorsementKey" | "storageRootKey"): Buffer | undefined {
+  const text = enrolledText(record, field);
+  return text === undefined ? undefined : strictBase64(text);
 }
 
 /** The activation blob for `key`, base64; 400 when the presented keys cannot take it. */
@@ -149,15 +161,22 @@ export function admitTpm(store: EnrollmentStore, keys: TpmKeys, req: TpmRequest)
     const type = isObject(enrollment.attestation) ? String(enrollment.attestation.type) : "another";
     throw refused(`Unauthorized: the enrollment '${id}' uses ${type} attestation, not TPM.`);
   }
+  const enrolledEk = enrolledKey(enrollment, "endorsementKey");
+  if (!enrolledEk) throw refused(`Unauthorized: the enrollment '${id}' holds no usable endorsement key.`);
   if (presented) {
-    if (!enrolledKey(enrollment, "endorsementKey")?.equals(presented.ekBytes)) {
+    if (!enrolledEk.equals(presented.ekBytes)) {
       throw refused(`Unauthorized: the endorsement key presented is not the one enrolled for '${id}'.`);
     }
-    const srk = enrolledKey(enrollment, "storageRootKey");
-    if (srk && !srk.equals(presented.srkBytes)) {
-      throw refused(`Unauthorized: the storage root key presented is not the one enrolled for '${id}'.`);
+    // An enrolled SRK is compared, never skipped: one that does not decode admits nobody.
+    if (enrolledText(enrollment, "storageRootKey") !== undefined) {
+      const srk = enrolledKey(enrollment, "storageRootKey");
+      if (!srk?.equals(presented.srkBytes)) {
+        throw refused(`Unauthorized: the storage root key presented is not the one enrolled for '${id}'.`);
+      }
     }
   }
+  // Keys issued under another endorsement key or an earlier enrollment of this id admit nobody.
+  const binding = `${enrolledEk.toString("base64")}|${String(enrollment.createdDateTimeUtc)}`;
   const challenge = (): TpmOutcome => {
     if (!presented)
       throw refused(`Unauthorized: the enrollment '${id}' uses TPM; send 'tpm' to get a challenge.`);
@@ -165,13 +184,13 @@ export function admitTpm(store: EnrollmentStore, keys: TpmKeys, req: TpmRequest)
       challenge: {
         message:
           "Unauthorized: activate the authentication key in the TPM and sign a SharedAccessSignature with it.",
-        authenticationKey: blobFor(presented, keys.issue(id)),
+        authenticationKey: blobFor(presented, keys.issue(id, binding)),
         keyName: "registration",
       },
     };
   };
   if (!req.authorization) return challenge();
-  const issued = keys.issued(id);
+  const issued = keys.issued(id, binding);
   if (issued.length === 0) {
     throw refused(
       `Unauthorized: no authentication key is held for '${id}' (none issued, or forgotten on restart); ` +

@@ -61,6 +61,16 @@ function alreadyExists(kind: RouteKind): DpsError {
     : new DpsError(409, ErrorCodes.enrollmentGroupExists, "EnrollmentGroup already exists.");
 }
 
+/** Validates one item as {@link applyItem} will, without writing; throws the same errors. */
+function validateItem(rt: Runtime, kind: RouteKind, mode: Mode, item: Json, version: string | null): void {
+  const id = isObject(item) ? item[kind.idField] : undefined;
+  if (!isObject(item) || typeof id !== "string") {
+    throw new DpsError(400, ErrorCodes.invalidEnrollment, `'${kind.idField}' is required.`);
+  }
+  if (mode === "delete") validateRegistrationId(id);
+  else validateRecord(rt, kind, item, id, version);
+}
+
 /** The bulk route of `kind`. Items are applied in order and independently (not atomically). */
 export function bulkRoutes(rt: Runtime, kind: RouteKind): Route[] {
   return [
@@ -87,9 +97,23 @@ export function bulkRoutes(rt: Runtime, kind: RouteKind): Route[] {
           );
         }
         const errors: JsonObject[] = [];
-        for (const item of items) {
+        const version = query.get("api-version");
+        // Every item is validated before any is written: a call that fails on an item's input leaves
+        // no half of itself behind (a client retries such a call whole).
+        const refused = new Map<number, unknown>();
+        items.forEach((item, i) => {
           try {
-            applyItem(rt, kind, mode, item, query.get("api-version"));
+            validateItem(rt, kind, mode, item, version);
+          } catch (err) {
+            refused.set(i, err);
+          }
+        });
+        // An unexpected failure (a bug, not a refusal) answers before anything is written.
+        for (const err of refused.values()) if (!(err instanceof DpsError)) throw err;
+        for (const [i, item] of items.entries()) {
+          try {
+            if (refused.has(i)) throw refused.get(i);
+            applyItem(rt, kind, mode, item, version);
           } catch (err) {
             if (!(err instanceof DpsError)) throw err;
             const id = isObject(item) && typeof item[kind.idField] === "string" ? item[kind.idField] : null;

@@ -4,6 +4,7 @@
  * own rules through {@link CheckSpec}. Values unknown during preview are skipped, never reported.
  */
 import { parseConnectionString } from "./connectionString";
+import { isRequestTimeout, MAX_REQUEST_TIMEOUT_S } from "./deadline";
 import { ADR_PROPERTIES, ALLOCATION_PROPERTIES, RECORD_PROPERTIES } from "./types";
 import type {
   AllocationPolicy,
@@ -64,6 +65,11 @@ const ATTESTATION_TYPE: Record<string, AttestationType> = {
 };
 /** Registration and group ids: up to 128 of `A-Z a-z 0-9 : . _ -`, a letter or digit first and last. */
 const RECORD_ID = /^[A-Za-z0-9](?:[A-Za-z0-9:._-]{0,126}[A-Za-z0-9])?$/;
+
+/** Whether `value` is a valid registration or group id (see RECORD_ID). */
+export function isRecordId(value: unknown): value is string {
+  return typeof value === "string" && RECORD_ID.test(value);
+}
 const HOST_NAME =
   /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -260,7 +266,13 @@ function checkConnection(value: unknown, fail: Fail): void {
     );
     return;
   }
-  const { connectionString, hostName, credential, endpoint, linkedHubs } = value;
+  const { connectionString, hostName, credential, endpoint, linkedHubs, requestTimeout } = value;
+  if (requestTimeout !== undefined && !isUnknown(requestTimeout) && !isRequestTimeout(requestTimeout)) {
+    fail(
+      "connection.requestTimeout",
+      `connection.requestTimeout must be a number of seconds above 0 and at most ${MAX_REQUEST_TIMEOUT_S}.`,
+    );
+  }
   if (connectionString !== undefined && !isUnknown(connectionString)) {
     if (typeof connectionString !== "string") {
       fail("connection.connectionString", "connection.connectionString must be a string.");
@@ -298,11 +310,18 @@ function checkConnection(value: unknown, fail: Fail): void {
     !isUnknown(hostName) &&
     (typeof hostName !== "string" || !HOST_NAME.test(hostName))
   ) {
-    fail("connection.hostName", `connection.hostName ${JSON.stringify(hostName)} is not a host name.`);
+    // Never repeated: a configured value may be secret (see secretText.ts).
+    fail(
+      "connection.hostName",
+      "connection.hostName is not a host name (like my-dps.azure-devices-provisioning.net: no scheme, port, path or line break).",
+    );
   }
   if (endpoint !== undefined && !isUnknown(endpoint)) {
     if (!isHttpsUrl(endpoint))
-      fail("connection.endpoint", `connection.endpoint ${JSON.stringify(endpoint)} must be an https:// URL.`);
+      fail(
+        "connection.endpoint",
+        "connection.endpoint must be an https:// URL (like https://127.0.0.1:8443).",
+      );
   }
   if (linkedHubs !== undefined && !isUnknown(linkedHubs)) {
     if (!Array.isArray(linkedHubs) || !linkedHubs.every((h) => typeof h === "string")) {
@@ -453,7 +472,11 @@ function checkAllocation(raw: Record<string, unknown>, inputs: Record<string, un
   const url = raw.webhookUrl;
   if (url !== undefined && !isUnknown(url)) {
     if (!isHttpsUrl(url))
-      fail("webhookUrl", `webhookUrl ${JSON.stringify(url)} must be an https:// URL (the Azure Function).`);
+      // Not repeated: a function URL carries its key (`?code=`).
+      fail(
+        "webhookUrl",
+        "webhookUrl must be an https:// URL (the Azure Function's URL, as the portal shows it).",
+      );
   }
   if (raw.apiVersion !== undefined && !isUnknown(raw.apiVersion) && typeof raw.apiVersion !== "string") {
     fail("apiVersion", 'apiVersion must be a string such as "2021-10-01".');

@@ -17,6 +17,11 @@ export interface DpsConnection {
   endpoint?: string;
   /** PEM text, or a path to a PEM file, of a CA to trust in addition to the system's (the emulator's CA). */
   caCertificate?: string;
+  /**
+   * Seconds one DPS request may wait for its answer before it is abandoned; default 60, or
+   * `DPS_ENROLLMENTS_REQUEST_TIMEOUT` (see docs/provider.md).
+   */
+  requestTimeout?: number;
 }
 
 /**

@@ -7,7 +7,11 @@
  * Device Registry fields and whose writes would drop them. Why not a new client: none speaks
  * 2026-11-01 yet, and these calls are the client's own, one version later (same paths and headers).
  */
+import { request as httpsRequest, type RequestOptions } from "node:https";
+import type { ClientRequest, IncomingMessage } from "node:http";
 import type { RestApiClient } from "azure-iot-http-base";
+import { attestationAnswer, bulkAnswer, recordAnswer, recordsAnswer } from "./answers";
+import { DEFAULT_REQUEST_TIMEOUT_S, requestDeadline } from "./deadline";
 import type {
   BulkMode,
   BulkResult,
@@ -24,15 +28,22 @@ export const DATA_PLANE_API_VERSION = "2026-11-01";
 
 const JSON_HEADERS = { Accept: "application/json", "Content-Type": "application/json; charset=utf-8" };
 
+/** The id property of a collection's records. */
+function idKeyOf(collection: CollectionPath): "registrationId" | "enrollmentGroupId" {
+  return collection === "/enrollments/" ? "registrationId" : "enrollmentGroupId";
+}
+
 /** Calls on one DPS, by collection path, at {@link DATA_PLANE_API_VERSION}. */
 export class DataPlaneClient {
   /**
    * @param rest - The REST client (auth and transport), e.g. from {@link createRestClient}.
    * @param apiVersion - The api-version of every call.
+   * @param requestTimeoutSeconds - How long one request may wait for its answer (see deadline.ts).
    */
   constructor(
     private readonly rest: RestApiClient,
     readonly apiVersion: string = DATA_PLANE_API_VERSION,
+    readonly requestTimeoutSeconds: number = DEFAULT_REQUEST_TIMEOUT_S,
   ) {}
 
   private call<T>(
@@ -42,17 +53,40 @@ export class DataPlaneClient {
     body: unknown,
   ): Promise<{ body: T; headers: Record<string, unknown> }> {
     const url = `${path}?api-version=${this.apiVersion}`;
-    return new Promise((resolve, reject) => {
-      this.rest.executeApiCall(method, url, headers, body, (error, result, response) => {
-        if (error) reject(error);
-        else resolve({ body: result as T, headers: (response?.headers ?? {}) as Record<string, unknown> });
+    const deadline = requestDeadline(this.requestTimeoutSeconds);
+    // The REST layer's own request function, with the deadline's signal: an abort destroys the socket.
+    const request = (
+      options: string | RequestOptions,
+      answer?: (res: IncomingMessage) => void,
+    ): ClientRequest =>
+      httpsRequest(
+        { ...(typeof options === "string" ? new URL(options) : options), signal: deadline.signal },
+        answer,
+      );
+    return new Promise<{ body: T; headers: Record<string, unknown> }>((resolve, reject) => {
+      // Also covers what precedes the request (a token credential that never answers).
+      deadline.signal.addEventListener("abort", () => reject(deadline.signal.reason as Error), {
+        once: true,
       });
-    });
+      if (deadline.signal.aborted) return reject(deadline.signal.reason as Error);
+      this.rest.executeApiCall(
+        method,
+        url,
+        headers,
+        body,
+        undefined,
+        { request },
+        (error, result, response) => {
+          if (error) reject(error);
+          else resolve({ body: result as T, headers: (response?.headers ?? {}) as Record<string, unknown> });
+        },
+      );
+    }).finally(deadline.done);
   }
 
   /** GET `{collection}{id}`: the record, keys hidden. */
   async get(collection: CollectionPath, id: string): Promise<WireEnrollment> {
-    const { body } = await this.call<WireEnrollment>(
+    const { body } = await this.call<unknown>(
       "GET",
       collection + encodeURIComponent(id),
       {
@@ -60,27 +94,22 @@ export class DataPlaneClient {
       },
       null,
     );
-    return body;
+    return recordAnswer(body, idKeyOf(collection));
   }
 
   /** POST `{collection}{id}/attestationmechanism`: the attestation with its keys. */
   async attestation(collection: CollectionPath, id: string): Promise<WireAttestation> {
     const path = `${collection}${encodeURIComponent(id)}/attestationmechanism`;
-    const { body } = await this.call<WireAttestation>("POST", path, { ...JSON_HEADERS }, undefined);
-    return body;
+    const { body } = await this.call<unknown>("POST", path, { ...JSON_HEADERS }, undefined);
+    return attestationAnswer(body);
   }
 
   /** PUT the record; its `etag`, when set, is sent as `If-Match` (as the official client does). */
   async put(collection: CollectionPath, id: string, record: WireEnrollment): Promise<WireEnrollment> {
     const headers: Record<string, string> = { ...JSON_HEADERS };
     if (record.etag) headers["If-Match"] = record.etag;
-    const { body } = await this.call<WireEnrollment>(
-      "PUT",
-      collection + encodeURIComponent(id),
-      headers,
-      record,
-    );
-    return body;
+    const { body } = await this.call<unknown>("PUT", collection + encodeURIComponent(id), headers, record);
+    return recordAnswer(body, idKeyOf(collection));
   }
 
   /** DELETE the record. */
@@ -95,7 +124,7 @@ export class DataPlaneClient {
   async bulk(collection: CollectionPath, mode: BulkMode, records: WireEnrollment[]): Promise<BulkResult> {
     const list = collection === "/enrollments/" ? "enrollments" : "enrollmentGroups";
     // A copy: the REST client writes Content-Length into the headers it is given.
-    const { body } = await this.call<BulkResult>(
+    const { body } = await this.call<unknown>(
       "POST",
       collection.slice(0, -1),
       { ...JSON_HEADERS },
@@ -104,20 +133,20 @@ export class DataPlaneClient {
         [list]: records,
       },
     );
-    return body;
+    return bulkAnswer(body);
   }
 
   /** POST `{collection}query`: one page of every record, from the start when `token` is undefined. */
   async query(collection: CollectionPath, pageSize: number, token: string | undefined): Promise<QueryPage> {
     const headers: Record<string, string | number> = { ...JSON_HEADERS, "x-ms-max-item-count": pageSize };
     if (token) headers["x-ms-continuation"] = token;
-    const { body, headers: answer } = await this.call<WireEnrollment[]>(
-      "POST",
-      `${collection}query`,
-      headers,
-      { query: "*" },
-    );
+    const { body, headers: answer } = await this.call<unknown>("POST", `${collection}query`, headers, {
+      query: "*",
+    });
     const next = answer["x-ms-continuation"];
-    return { items: body, token: typeof next === "string" && next ? next : undefined };
+    return {
+      items: recordsAnswer(body, idKeyOf(collection)),
+      token: typeof next === "string" && next ? next : undefined,
+    };
   }
 }

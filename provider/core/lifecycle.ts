@@ -16,6 +16,7 @@ import { AmbiguousWriteError, EnrollmentService } from "./service";
 import type { AttestationState, EnrollmentInputs, EnrollmentOutputs, EnrollmentView } from "./types";
 import { isUnknown, type CheckFailure, type CheckOutcome } from "./checks";
 import type { EnrollmentConnection } from "./types";
+import { answeredFor, engineId } from "./identity";
 
 /** The state key of the api-version the stored view was read or written with (internal, like `__managed`). */
 export const DATA_PLANE_KEY = "__dataPlane" as const;
@@ -280,7 +281,10 @@ export async function createEnrollment(
   const view = createView(inputs, undefined, kind);
   try {
     const written = await service.put(toWire(view, undefined, kind));
-    return { id: idOf(kind, written), outs: outputs(fromWire(written, view.attestation, kind), inputs) };
+    return {
+      id: answeredFor(kind, id, written, service.hostName),
+      outs: outputs(fromWire(written, view.attestation, kind), inputs),
+    };
   } catch (error) {
     const status = error instanceof DpsServiceError ? error.status : undefined;
     if (status !== 409) throw error;
@@ -341,8 +345,9 @@ export async function readEnrollment(
   state: Partial<EnrollmentOutputs>,
   connection: EnrollmentOutputs["connection"],
 ): Promise<EnrollmentReadResult> {
+  // The engine's id names the record; state that names another fails before any call.
+  const recordId = engineId(kind, id, state);
   const service = EnrollmentService.for(connection, kind);
-  const recordId = state[kind.idKey] ?? id;
   // A refresh may be served from query pages (many records of one DPS); a read by id reads just one.
   const wire = state.etag === undefined ? await service.get(recordId) : await service.read(recordId);
   if (!wire && state.etag === undefined) {
@@ -358,6 +363,7 @@ export async function readEnrollment(
   }
   // A refresh: deleted out of band, so Pulumi forgets it.
   if (!wire) return { id: "", outs: {} as EnrollmentOutputs };
+  answeredFor(kind, recordId, wire, service.hostName);
   const known = state.attestation;
   // Keys are re-read only when the record changed since it was last seen (or they are unknown):
   // a refresh of an unchanged record stays one call.
@@ -429,10 +435,11 @@ export async function deleteEnrollment(
   props: Pick<EnrollmentOutputs, "connection" | "registrationId" | "enrollmentGroupId"> &
     Partial<EnrollmentOutputs>,
 ): Promise<void> {
+  const recordId = engineId(kind, id, props);
   const service = EnrollmentService.for(props.connection, kind);
   // The stored record lets deletes waiting together share a bulk call, which names each record whole.
   const record = props.attestation
     ? toWire({ ...props, attestation: props.attestation }, undefined, kind)
     : undefined;
-  await service.delete(props[kind.idKey] ?? id, record);
+  await service.delete(recordId, record);
 }

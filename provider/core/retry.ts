@@ -10,6 +10,8 @@
  * hammering it and sleeping in lock step.
  */
 
+import { abortableSleep } from "./deadline";
+
 /** Options of {@link withRetries}. */
 export interface RetryOptions {
   /** Attempts in all, the first included. Default 8. */
@@ -179,7 +181,8 @@ export function backoffDelay(attempt: number, info: FailureInfo, options: RetryO
   return Math.floor(random() * Math.min(max, base * 2 ** (attempt - 1)));
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+// A wait stops early when the operation is cancelled or its deadline passes (see deadline.ts).
+const defaultSleep = abortableSleep;
 
 /**
  * Runs `operation`, retrying transient failures; a failure that is not transient is rethrown as is,

@@ -285,7 +285,9 @@ export function createView(
   generateKey: (() => string) | undefined,
   form: WireForm,
 ): EnrollmentView {
-  const type = canonicalAttestationType(inputs.attestation.type) ?? "symmetricKey";
+  // No default kind: a create that skipped `check` must not write symmetric keys nobody asked for.
+  const type = canonicalAttestationType((inputs.attestation as { type?: unknown } | undefined)?.type);
+  if (!type) throw new Error('attestation.type is not valid; use "symmetricKey", "tpm" or "x509".');
   generateKey ??= generateSymmetricKey;
   const base = emptyView(inputs[form.idKey] ?? "", type, form);
   const view = applySet(base, inputs);

@@ -101,6 +101,7 @@ export class EnrollmentService {
       connection.credential,
       connection.endpoint,
       connection.caCertificate,
+      connection.requestTimeout,
     ]);
     let client = clients.get(key);
     if (!client) {

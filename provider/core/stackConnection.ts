@@ -11,7 +11,14 @@ import type { EnrollmentConnection } from "./types";
 export const CONFIG_NAMESPACE = "dps-enrollments";
 
 /** The config keys read, the fields of a connection. */
-const KEYS = ["connectionString", "hostName", "credential", "endpoint", "caCertificate"] as const;
+const KEYS = [
+  "connectionString",
+  "hostName",
+  "credential",
+  "endpoint",
+  "caCertificate",
+  "requestTimeout",
+] as const;
 
 /** How to set it, for messages. */
 const HOW =
@@ -26,15 +33,18 @@ let configured: EnrollmentConnection | undefined;
  * @param get reads a config value by its full key (`dps-enrollments:connectionString`)
  */
 export function configureStackConnection(get: (key: string) => string | undefined): void {
-  const connection: Record<string, string> = {};
+  const connection: Record<string, string | number> = {};
   for (const key of KEYS) {
     const value = readConfig(get, `${CONFIG_NAMESPACE}:${key}`);
-    if (value !== undefined && value !== "") connection[key] = value;
+    // Config is text; the deadline is seconds (a value that is not a number is refused by check).
+    if (value !== undefined && value !== "") {
+      connection[key] = key === "requestTimeout" && !Number.isNaN(Number(value)) ? Number(value) : value;
+    }
   }
   configured =
     connection.connectionString === undefined && connection.hostName === undefined
       ? undefined
-      : (connection as EnrollmentConnection);
+      : (connection as unknown as EnrollmentConnection);
 }
 
 /**

@@ -14,6 +14,7 @@ import * as httpBase from "azure-iot-http-base";
 import { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import type { DpsConnection } from "./connection";
 import { DataPlaneClient } from "./dataPlane";
+import { requestTimeoutSeconds } from "./deadline";
 
 /** Scope of DPS data-plane tokens. */
 export const DPS_TOKEN_SCOPE = "https://azure-devices-provisioning.net/.default";
@@ -206,5 +207,6 @@ export function createDataPlaneClient(
   connection: DpsConnection,
   options: ServiceClientOptions = {},
 ): DataPlaneClient {
-  return new DataPlaneClient(createRestClient(connection, options).rest);
+  const { rest } = createRestClient(connection, options);
+  return new DataPlaneClient(rest, undefined, requestTimeoutSeconds(connection.requestTimeout));
 }

@@ -8,6 +8,7 @@ import type { dynamic } from "@pulumi/pulumi";
 import { asInputs, isObject } from "../core/checks";
 import { diffEnrollment } from "../core/diff";
 import { reportedOnce } from "../core/errors";
+import { engineId } from "../core/identity";
 import { IMPORT_KEY } from "../core/importing";
 import type { EnrollmentKind } from "../core/kind";
 import {
@@ -93,10 +94,11 @@ export function createProvider(kind: EnrollmentKind): dynamic.ResourceProvider {
     },
 
     async update(
-      _id: string,
+      id: string,
       olds: EnrollmentOutputs,
       raw: Record<string, unknown>,
     ): Promise<dynamic.UpdateResult> {
+      engineId(kind, id, olds, raw);
       return { outs: await updateEnrollment(kind, olds, withConnection(asInputs(raw))) };
     },
 

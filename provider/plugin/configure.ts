@@ -7,25 +7,44 @@ import { checkEnrollment, type CheckFailure } from "../core/checks";
 import type { EnrollmentConnection } from "../core/types";
 import { PACKAGE } from "./properties";
 
-const KEYS = ["connectionString", "hostName", "credential", "endpoint", "caCertificate"] as const;
+const KEYS = [
+  "connectionString",
+  "hostName",
+  "credential",
+  "endpoint",
+  "caCertificate",
+  "requestTimeout",
+] as const;
+
+/** A config value as the connection takes it: `requestTimeout` is a number (config gives text). */
+function configValue(key: (typeof KEYS)[number], value: unknown): unknown {
+  if (key !== "requestTimeout" || typeof value !== "string" || value.trim() === "") return value;
+  const seconds = Number(value);
+  return Number.isNaN(seconds) ? value : seconds;
+}
 
 /**
  * The connection the configuration gives, from plain values keyed by name (`connectionString`) or by
  * the engine's variable names (`dps-enrollments:config:connectionString`); undefined when it gives none.
  */
 export function connectionFromConfig(values: Record<string, unknown>): EnrollmentConnection | undefined {
-  const connection: Record<string, string> = {};
+  const connection: Record<string, string | number> = {};
   for (const key of KEYS) {
-    const value = values[key] ?? values[`${PACKAGE}:config:${key}`] ?? values[`${PACKAGE}:${key}`];
-    if (typeof value === "string" && value !== "") connection[key] = value;
+    const value = configValue(
+      key,
+      values[key] ?? values[`${PACKAGE}:config:${key}`] ?? values[`${PACKAGE}:${key}`],
+    );
+    if ((typeof value === "string" && value !== "") || typeof value === "number") connection[key] = value;
   }
   if (connection.connectionString === undefined && connection.hostName === undefined) return undefined;
-  return connection as EnrollmentConnection;
+  return connection as unknown as EnrollmentConnection;
 }
 
 /** Failures of a configuration, named by config key; none when it gives no connection (yet). */
 export function checkConfig(values: Record<string, unknown>): CheckFailure[] {
-  const given = Object.fromEntries(KEYS.filter((k) => values[k] !== undefined).map((k) => [k, values[k]]));
+  const given = Object.fromEntries(
+    KEYS.filter((k) => values[k] !== undefined).map((k) => [k, configValue(k, values[k])]),
+  );
   if (Object.keys(given).length === 0) return [];
   // The shared rules, on a connection alone: only its failures concern the configuration.
   const { failures } = checkEnrollment(

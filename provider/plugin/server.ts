@@ -31,22 +31,46 @@ import { DERIVE_DEVICE_KEY_TOKEN, kindOf } from "./kinds";
 import { PACKAGE } from "./properties";
 import { packageSchema } from "./schema";
 import { isSecret, reveal, revealProps, secret } from "./values";
+import { allStrings, maskSecrets, secretStrings } from "./secretText";
+import { cancelOperations, withOperation } from "../core/deadline";
+import { engineId } from "../core/identity";
+import type { EnrollmentKind } from "../core/kind";
 
 type Call<Req> = grpc.ServerUnaryCall<Req, unknown>;
 type Handler<Req, Res> = (call: Call<Req>, callback: grpc.sendUnaryData<Res>) => void;
 
-/** A handler from an async function: a thrown error goes back to the engine as its message. */
-function unary<Req, Res>(fn: (req: Req) => Promise<Res> | Res): Handler<Req, Res> {
+/** The secrets of a request: every string the engine marked secret in any of its property bags. */
+function requestSecrets(req: unknown): Set<string> {
+  const found = new Set<string>();
+  const r = req as Record<string, unknown>;
+  for (const getter of ["getProperties", "getNews", "getOlds", "getArgs", "getInputs"]) {
+    const get = r[getter];
+    if (typeof get !== "function") continue;
+    const struct = (get as () => Struct | undefined).call(req);
+    secretStrings(struct?.toJavaScript(), found);
+  }
+  return found;
+}
+
+/**
+ * A handler from an async function: a thrown error goes back to the engine as its message, with
+ * every secret of the request and of `known()` (the configured connection) masked.
+ */
+function unary<Req, Res>(
+  fn: (req: Req) => Promise<Res> | Res,
+  known: () => Iterable<string> = () => [],
+): Handler<Req, Res> {
   return (call, callback) => {
     Promise.resolve()
       .then(() => fn(call.request))
       .then(
         (res) => callback(null, res),
-        (error: unknown) =>
-          callback({
-            code: grpc.status.UNKNOWN,
-            details: error instanceof Error ? error.message : String(error),
-          }),
+        (error: unknown) => {
+          const message = error instanceof Error ? error.message : String(error);
+          const secrets = requestSecrets(call.request);
+          for (const s of known()) secrets.add(s);
+          callback({ code: grpc.status.UNKNOWN, details: maskSecrets(message, secrets) });
+        },
       );
   };
 }
@@ -92,6 +116,8 @@ export function pluginState(outs: EnrollmentOutputs): Record<string, unknown> {
 /** The resource-provider service of one provider instance (one DPS). */
 export class PluginServer {
   private connection: EnrollmentConnection | undefined;
+  /** Strings of the configured connection that are secret (the connection string, whole). */
+  private connectionSecrets: Set<string> = new Set();
 
   /** @param version - what `GetPluginInfo` reports and the schema carries. */
   constructor(readonly version: string) {}
@@ -105,73 +131,111 @@ export class PluginServer {
     throw new Error(noConnectionFailure().reason);
   }
 
+  /** {@link unary}, masking the configured connection's secrets too. */
+  private unary<Req, Res>(fn: (req: Req) => Promise<Res> | Res): Handler<Req, Res> {
+    return unary(fn, () => this.connectionSecrets);
+  }
+
   /** The service implementation, for `grpc.Server.addService`. */
   implementation(): grpc.UntypedServiceImplementation {
     return {
-      getPluginInfo: unary<Empty, plugproto.PluginInfo>(() =>
+      getPluginInfo: this.unary<Empty, plugproto.PluginInfo>(() =>
         new plugproto.PluginInfo().setVersion(this.version),
       ),
-      getSchema: unary<provproto.GetSchemaRequest, provproto.GetSchemaResponse>(() =>
+      getSchema: this.unary<provproto.GetSchemaRequest, provproto.GetSchemaResponse>(() =>
         new provproto.GetSchemaResponse().setSchema(JSON.stringify(packageSchema(this.version))),
       ),
-      checkConfig: unary<provproto.CheckRequest, provproto.CheckResponse>((req) => {
-        const failures = checkConfig(plain(req.getNews()));
+      checkConfig: this.unary<provproto.CheckRequest, provproto.CheckResponse>((req) => {
+        const news = req.getNews()?.toJavaScript();
+        const secrets = secretStrings(news);
+        const values = plain(req.getNews());
+        // The connection string is secret whether or not it was set with --secret.
+        allStrings(values.connectionString ?? values[`${PACKAGE}:connectionString`], secrets);
+        const failures = checkConfig(values).map((f) => ({ ...f, reason: maskSecrets(f.reason, secrets) }));
         return new provproto.CheckResponse()
           .setInputs(req.getNews())
           .setFailuresList(failures.map(toFailure));
       }),
-      diffConfig: unary<provproto.DiffRequest, provproto.DiffResponse>((req) => {
+      diffConfig: this.unary<provproto.DiffRequest, provproto.DiffResponse>((req) => {
         const same = jsonEqual(plain(req.getOlds()), plain(req.getNews()));
         return new provproto.DiffResponse().setChanges(
           same ? provproto.DiffResponse.DiffChanges.DIFF_NONE : provproto.DiffResponse.DiffChanges.DIFF_SOME,
         );
       }),
-      configure: unary<provproto.ConfigureRequest, provproto.ConfigureResponse>((req) => {
+      configure: this.unary<provproto.ConfigureRequest, provproto.ConfigureResponse>((req) => {
         const args = req.getArgs()?.toJavaScript() ?? Object.fromEntries(req.getVariablesMap().toArray());
         this.connection = connectionFromConfig(revealProps(args as Record<string, unknown>));
+        this.connectionSecrets = secretStrings(args);
+        allStrings(this.connection?.connectionString, this.connectionSecrets);
         return new provproto.ConfigureResponse()
           .setAcceptsecrets(true)
           .setSupportspreview(true)
           .setAcceptresources(false)
           .setAcceptoutputs(false);
       }),
-      check: unary<provproto.CheckRequest, provproto.CheckResponse>((req) => this.check(req)),
-      diff: unary<provproto.DiffRequest, provproto.DiffResponse>((req) => this.diff(req)),
-      create: unary<provproto.CreateRequest, provproto.CreateResponse>(async (req) => {
+      check: this.unary<provproto.CheckRequest, provproto.CheckResponse>((req) => this.check(req)),
+      diff: this.unary<provproto.DiffRequest, provproto.DiffResponse>((req) => this.diff(req)),
+      create: this.unary<provproto.CreateRequest, provproto.CreateResponse>(async (req) => {
         const kind = kindOf(req.getUrn());
         if (req.getPreview()) {
           // A preview: what the create will leave, with no call (the connection is not needed).
           const outs = previewCreate(kind, asInputs({ ...plain(req.getProperties()), connection: {} }));
           return new provproto.CreateResponse().setProperties(toStruct(pluginState(outs)));
         }
-        const inputs = asInputs({ ...plain(req.getProperties()), connection: this.connectionOr() });
-        const { id, outs } = await createEnrollment(kind, inputs, false);
+        const inputs = this.checked(kind, plain(req.getProperties()));
+        const { id, outs } = await withOperation(req.getTimeout(), () =>
+          createEnrollment(kind, inputs, false),
+        );
         return new provproto.CreateResponse().setId(id).setProperties(toStruct(pluginState(outs)));
       }),
-      read: unary<provproto.ReadRequest, provproto.ReadResponse>((req) => this.read(req)),
-      update: unary<provproto.UpdateRequest, provproto.UpdateResponse>(async (req) => {
+      read: this.unary<provproto.ReadRequest, provproto.ReadResponse>((req) => this.read(req)),
+      update: this.unary<provproto.UpdateRequest, provproto.UpdateResponse>(async (req) => {
         const kind = kindOf(req.getUrn());
         const connection = req.getPreview() ? (this.connection ?? {}) : this.connectionOr();
         const olds = { ...plain(req.getOlds()), connection } as unknown as EnrollmentOutputs;
-        const inputs = asInputs({ ...plain(req.getNews()), connection });
+        // The engine's id is the record's: state or inputs naming another fail before any call.
+        engineId(kind, req.getId(), olds, plain(req.getNews()));
         // A preview: what the Set will keep and what the service will decide, with no call.
         const outs = req.getPreview()
-          ? previewUpdate(kind, olds, inputs)
-          : await updateEnrollment(kind, olds, inputs);
+          ? previewUpdate(kind, olds, asInputs({ ...plain(req.getNews()), connection }))
+          : await withOperation(req.getTimeout(), () =>
+              updateEnrollment(kind, olds, this.checked(kind, plain(req.getNews()))),
+            );
         return new provproto.UpdateResponse().setProperties(toStruct(pluginState(outs)));
       }),
-      delete: unary<provproto.DeleteRequest, Empty>(async (req) => {
+      delete: this.unary<provproto.DeleteRequest, Empty>(async (req) => {
         const props = plain(req.getProperties()) as Partial<EnrollmentOutputs>;
-        await deleteEnrollment(kindOf(req.getUrn()), req.getId(), {
-          ...props,
-          connection: this.connectionOr(),
-        });
+        const connection = this.connectionOr();
+        await withOperation(req.getTimeout(), () =>
+          deleteEnrollment(kindOf(req.getUrn()), req.getId(), { ...props, connection }),
+        );
         return new Empty();
       }),
-      invoke: unary<provproto.InvokeRequest, provproto.InvokeResponse>((req) => this.invoke(req)),
-      cancel: unary<Empty, Empty>(() => new Empty()),
-      attach: unary<unknown, Empty>(() => new Empty()),
+      invoke: this.unary<provproto.InvokeRequest, provproto.InvokeResponse>((req) => this.invoke(req)),
+      // Pulumi's Cancel: stop every request in flight, so the engine is not left waiting on the DPS.
+      cancel: this.unary<Empty, Empty>(() => {
+        cancelOperations();
+        return new Empty();
+      }),
+      attach: this.unary<unknown, Empty>(() => new Empty()),
     };
+  }
+
+  /**
+   * Inputs of a Create or Update checked as `Check` would (a caller may skip it), with the configured
+   * connection; throws naming every failure.
+   */
+  private checked(kind: EnrollmentKind, raw: Record<string, unknown>) {
+    const connection = this.connectionOr();
+    const { connection: _given, ...rest } = raw;
+    const { inputs, failures } = checkInputs(kind, rest, connection, `provider config ${PACKAGE}:*`);
+    if (failures.length > 0) {
+      throw new Error(
+        `${kind.resource} inputs are not valid (the engine's Check would have refused them): ` +
+          failures.map((f) => `${f.property}: ${f.reason}`).join(" "),
+      );
+    }
+    return asInputs({ ...inputs, connection });
   }
 
   private check(req: provproto.CheckRequest): provproto.CheckResponse {
@@ -197,6 +261,10 @@ export class PluginServer {
       const keep = isSecret(news[key]) || (key === "attestation" && holdsKeys(value));
       inputs[key] = keep ? secret(value) : value;
     }
+    // No secret in a failure: the rules avoid repeating values, and secrets are masked besides.
+    const secrets = secretStrings(news);
+    for (const s of this.connectionSecrets) secrets.add(s);
+    for (const f of failures) f.reason = maskSecrets(f.reason, secrets);
     return new provproto.CheckResponse().setInputs(toStruct(inputs)).setFailuresList(failures.map(toFailure));
   }
 
@@ -233,6 +301,7 @@ export class PluginServer {
     const kind = kindOf(req.getUrn());
     const state = plain(req.getProperties()) as Partial<EnrollmentOutputs>;
     const importing = Object.keys(state).length === 0;
+    engineId(kind, req.getId(), plain(req.getInputs()));
     const result = await readEnrollment(kind, req.getId(), state, this.connectionOr());
     const res = new provproto.ReadResponse().setId(result.id);
     if (!result.id) return res; // Deleted out of band: the engine forgets it.
@@ -256,6 +325,12 @@ export class PluginServer {
     for (const key of ["groupKey", "registrationId"]) {
       if (typeof args[key] !== "string") failures.push({ property: key, reason: `${key} must be a string.` });
     }
+    if (args.registrationId === "") {
+      failures.push({
+        property: "registrationId",
+        reason: "registrationId must not be empty: give the device's id.",
+      });
+    }
     const res = new provproto.InvokeResponse();
     if (failures.length > 0) return res.setFailuresList(failures.map(toFailure));
     try {
@@ -263,7 +338,8 @@ export class PluginServer {
       return res.setReturn(toStruct({ deviceKey: secret(deviceKey) }));
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      return res.setFailuresList([toFailure({ property: "groupKey", reason })]);
+      const property = reason.includes("registrationId") ? "registrationId" : "groupKey";
+      return res.setFailuresList([toFailure({ property, reason })]);
     }
   }
 }

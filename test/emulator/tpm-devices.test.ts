@@ -301,4 +301,43 @@ describe("emulator: TPM devices register with the device SDK and a software TPM"
     await refusedTpm(registerTpm(emu, { security: forger }), /signature is invalid/);
     await expectDpsError(client.getDeviceRegistrationState(enrolled.registrationId), 404, 404202);
   });
+
+  it("a challenge key admits nobody once its enrollment is gone: not after the id is enrolled for another chip, nor after it is deleted and enrolled again", async () => {
+    chip = await startChip();
+    const chipA = { ...(await identityOf()), registrationId: "tpm-decommissioned" };
+    await client.createOrUpdateIndividualEnrollment(tpmEnrollment(chipA));
+    // Chip A receives its key (activated in the chip) and can sign with it.
+    const security = new TpmSecurityClient();
+    try {
+      const blob = await challengeBlob(emu, chipA);
+      await call<void>((cb) => security.activateIdentityKey(blob, (err) => cb(err ?? null)));
+      /** A register request signed with chip A's key, without `tpm` (so no endorsement key to compare). */
+      const signedRegister = async (): Promise<RawResponse> => {
+        const se = Math.floor(Date.now() / 1000) + 3600;
+        const sr = encodeURIComponent(`${emu.idScope}/registrations/${chipA.registrationId}`);
+        const sig = await call<Buffer>((cb) => security.signWithIdentity(Buffer.from(`${sr}\n${se}`), cb));
+        return raw(
+          emu,
+          `/${emu.idScope}/registrations/${chipA.registrationId}/register?api-version=2019-03-31`,
+          {
+            method: "PUT",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ registrationId: chipA.registrationId }),
+            authorization: `SharedAccessSignature sr=${sr}&sig=${encodeURIComponent(sig.toString("base64"))}&se=${se}&skn=registration`,
+          },
+        );
+      };
+      // Decommissioned: the enrollment is deleted and the id enrolled for chip B.
+      await client.deleteIndividualEnrollment(chipA.registrationId);
+      await client.createOrUpdateIndividualEnrollment(tpmEnrollment({ ...chipA, endorsementKey: TPM_EK }));
+      expectRawError(await signedRegister(), 401, 401002, /no authentication key is held/);
+      // Deleted and enrolled again for chip A: a new enrollment, which issues its own keys.
+      await client.deleteIndividualEnrollment(chipA.registrationId);
+      await client.createOrUpdateIndividualEnrollment(tpmEnrollment(chipA));
+      expectRawError(await signedRegister(), 401, 401002, /no authentication key is held/);
+      await expectDpsError(client.getDeviceRegistrationState(chipA.registrationId), 404, 404202);
+    } finally {
+      closeTpm(security);
+    }
+  });
 });

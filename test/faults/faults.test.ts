@@ -17,7 +17,7 @@ import { failureInfo } from "../../provider/core/retry";
 import { createServiceClient } from "../../provider/core/transport";
 import { readEnrollment } from "../support/service";
 import { EngineStack, findPulumi, type UpdateOutcome } from "../support/engine";
-import { processesWorkingIn } from "../support/processes";
+import { EXIT_BOUND_MS, processesWorkingIn, waitUntilGone } from "../support/processes";
 import { fleetProgram, spawnUpChild, type ChildArgs } from "./upChild";
 
 interface ServiceEnrollment {
@@ -229,7 +229,12 @@ describe("fault tolerance (real Pulumi engine + emulator fault injection)", func
       await new Promise((r) => setTimeout(r, 50));
     }
     await child.kill();
-    assert.deepEqual(processesWorkingIn(s.dir), [], "a process of the killed engine is still running");
+    // A killed process takes a moment to leave the process table (its plugin too): waited for, bounded.
+    assert.deepEqual(
+      await waitUntilGone(() => processesWorkingIn(s.dir), EXIT_BOUND_MS),
+      [],
+      `a process of the killed engine still runs ${EXIT_BOUND_MS / 1000} s after the kill`,
+    );
     emulator().setFaults({ latencyMs: 0 });
     assert.ok(!child.output().includes("UP DONE"), "the update finished before the kill");
     const callsAtKill = writeCalls();

@@ -7,7 +7,7 @@ import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { createServiceClient } from "../../provider/core/transport";
 import { EngineStack, findPulumi } from "../support/engine";
-import { processesWorkingIn } from "../support/processes";
+import { EXIT_BOUND_MS, processesWorkingIn, waitUntilGone } from "../support/processes";
 import { fleetProgram, spawnUpChild, type ChildArgs } from "./upChild";
 
 const COUNT = 300;
@@ -95,7 +95,13 @@ describe("PULUMI_SKIP_CHECKPOINTS: an up killed mid-way (real Pulumi engine + em
       await new Promise((r) => setTimeout(r, 20));
     }
     await child.kill();
-    assert.deepEqual(processesWorkingIn(s.dir), [], "a process of the killed engine is still running");
+    const dir = s.dir;
+    // A killed process takes a moment to leave the process table (its plugin too): waited for, bounded.
+    assert.deepEqual(
+      await waitUntilGone(() => processesWorkingIn(dir), EXIT_BOUND_MS),
+      [],
+      `a process of the killed engine still runs ${EXIT_BOUND_MS / 1000} s after the kill`,
+    );
     assert.ok(!child.output().includes("UP DONE"), "the update finished before the kill");
     const before = await listed();
     assert.ok(before.length > 0 && before.length < COUNT, `${before.length} created before the kill`);

@@ -144,6 +144,42 @@ describe("provider: no secret in errors", function () {
     assert.match(inspect(rawError, { depth: 8 }), /SharedAccessSignature sr=/);
   });
 
+  it("the dynamic face's Check names a bad webhookUrl, hostName or endpoint without repeating it (issue 28)", async () => {
+    const server = await DynamicProviderServer.start();
+    const mark = "FUNCKEY7c1e";
+    try {
+      const base = { registrationId: "hook-1", attestation: { type: "symmetricKey" } };
+      const cases: [string, Props][] = [
+        [
+          "webhookUrl",
+          {
+            ...base,
+            connection: { connectionString: cs("owner", OWNER_KEY), endpoint: emu.endpoint },
+            allocationPolicy: "Custom",
+            apiVersion: "2021-10-01",
+            webhookUrl: `http://fn.example.net/api/alloc?code=${mark}`,
+          },
+        ],
+        ["connection.hostName", { ...base, connection: { hostName: `${mark}\r\nx`, credential: "default" } }],
+        [
+          "connection.endpoint",
+          { ...base, connection: { connectionString: cs("owner", OWNER_KEY), endpoint: `http://${mark}` } },
+        ],
+      ];
+      for (const [property, news] of cases) {
+        const { failures } = await server.check({}, news);
+        assert.ok(
+          failures.some((f) => f.property === property),
+          `${property}: ${JSON.stringify(failures)}`,
+        );
+        assert.ok(!JSON.stringify(failures).includes(mark), JSON.stringify(failures));
+        assert.ok(!server.stderr.join("").includes(mark), "not on stderr either");
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+
   it("the dynamic-provider gRPC server reports 401, 400 and retried faults without a secret", async () => {
     const server = await DynamicProviderServer.start();
     const connection = (keyName: string, key: string) => ({

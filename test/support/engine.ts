@@ -30,7 +30,7 @@ import {
   Stack,
   UpdateSummary,
 } from "@pulumi/pulumi/automation";
-import { killProcesses, processesWorkingIn, waitUntilGone } from "./processes";
+import { EXIT_BOUND_MS, killProcesses, processesWorkingIn, waitUntilGone } from "./processes";
 
 /** The Pulumi CLI version `scripts/ensure-pulumi` builds (the minimum accepted from PATH). */
 export const PINNED_PULUMI_VERSION = "3.274.1";
@@ -447,7 +447,7 @@ export class EngineStack {
    */
   async dispose(): Promise<void> {
     // The engine starts its plugins in the workspace; a CLI that exits ends them, a killed one does not.
-    const left = await waitUntilGone(() => processesWorkingIn(this.dir), 2_000);
+    const left = await waitUntilGone(() => processesWorkingIn(this.dir), EXIT_BOUND_MS);
     killProcesses(left);
     if (!this.opts.keep) fs.rmSync(this.dir, { recursive: true, force: true });
     if (left.length > 0) {

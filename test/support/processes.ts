@@ -103,6 +103,13 @@ export function killProcesses(processes: ProcessInfo[]): void {
   }
 }
 
+/**
+ * How long a killed process may take to be gone from the process table: SIGKILL is delivered at
+ * once, but on a loaded machine the exit (closing files, reaping) takes a moment. An assertion
+ * that processes are gone waits this long before it fails.
+ */
+export const EXIT_BOUND_MS = 15_000;
+
 /** Waits up to `ms` for `list()` to come back empty; returns what is left. */
 export async function waitUntilGone(list: () => ProcessInfo[], ms: number): Promise<ProcessInfo[]> {
   const deadline = Date.now() + ms;
