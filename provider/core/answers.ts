@@ -3,7 +3,7 @@
  * fails with a message that says the DPS answered wrongly, instead of a TypeError deep in the
  * provider. Pure; never repeats the body (it may hold keys).
  */
-import type { BulkResult, WireAttestation, WireEnrollment } from "./wire";
+import type { BulkResult, IdKey, WireAttestation, WireEnrollment } from "./wire";
 
 /** An answer of the DPS that is not what the API defines. */
 export class DpsAnswerError extends Error {
@@ -38,7 +38,7 @@ export function attestationAnswer(body: unknown): WireAttestation {
 }
 
 /** An enrollment record of an answer, checked: an object with a string id and an attestation. */
-export function recordAnswer(body: unknown, idKey: "registrationId" | "enrollmentGroupId"): WireEnrollment {
+export function recordAnswer(body: unknown, idKey: IdKey): WireEnrollment {
   if (!isRecord(body) || typeof body[idKey] !== "string" || !isRecord(body.attestation)) {
     throw new DpsAnswerError(`an enrollment record (with ${idKey} and attestation)`, body);
   }
@@ -47,10 +47,7 @@ export function recordAnswer(body: unknown, idKey: "registrationId" | "enrollmen
 }
 
 /** A page of a query, checked: a list of records. */
-export function recordsAnswer(
-  body: unknown,
-  idKey: "registrationId" | "enrollmentGroupId",
-): WireEnrollment[] {
+export function recordsAnswer(body: unknown, idKey: IdKey): WireEnrollment[] {
   if (!Array.isArray(body)) throw new DpsAnswerError("a list of enrollment records", body);
   return body.map((item) => recordAnswer(item, idKey));
 }

@@ -15,25 +15,21 @@ import { DEFAULT_REQUEST_TIMEOUT_S, requestDeadline } from "./deadline";
 import type {
   BulkMode,
   BulkResult,
-  CollectionPath,
   QueryPage,
   WireAttestation,
+  WireBulkBody,
+  WireCollection,
   WireEnrollment,
 } from "./wire";
 
-export type { CollectionPath } from "./wire";
+export type { CollectionPath, WireCollection } from "./wire";
 
 /** The data-plane api-version every call of the provider uses. */
 export const DATA_PLANE_API_VERSION = "2026-11-01";
 
 const JSON_HEADERS = { Accept: "application/json", "Content-Type": "application/json; charset=utf-8" };
 
-/** The id property of a collection's records. */
-function idKeyOf(collection: CollectionPath): "registrationId" | "enrollmentGroupId" {
-  return collection === "/enrollments/" ? "registrationId" : "enrollmentGroupId";
-}
-
-/** Calls on one DPS, by collection path, at {@link DATA_PLANE_API_VERSION}. */
+/** Calls on one DPS, by a kind's collection (its path, id key and bulk field), at {@link DATA_PLANE_API_VERSION}. */
 export class DataPlaneClient {
   /**
    * @param rest - The REST client (auth and transport), e.g. from {@link createRestClient}.
@@ -85,7 +81,7 @@ export class DataPlaneClient {
   }
 
   /** GET `{collection}{id}`: the record, keys hidden. */
-  async get(collection: CollectionPath, id: string): Promise<WireEnrollment> {
+  async get({ collection, idKey }: WireCollection, id: string): Promise<WireEnrollment> {
     const { body } = await this.call<unknown>(
       "GET",
       collection + encodeURIComponent(id),
@@ -94,50 +90,59 @@ export class DataPlaneClient {
       },
       null,
     );
-    return recordAnswer(body, idKeyOf(collection));
+    return recordAnswer(body, idKey);
   }
 
   /** POST `{collection}{id}/attestationmechanism`: the attestation with its keys. */
-  async attestation(collection: CollectionPath, id: string): Promise<WireAttestation> {
+  async attestation({ collection }: WireCollection, id: string): Promise<WireAttestation> {
     const path = `${collection}${encodeURIComponent(id)}/attestationmechanism`;
     const { body } = await this.call<unknown>("POST", path, { ...JSON_HEADERS }, undefined);
     return attestationAnswer(body);
   }
 
   /** PUT the record; its `etag`, when set, is sent as `If-Match` (as the official client does). */
-  async put(collection: CollectionPath, id: string, record: WireEnrollment): Promise<WireEnrollment> {
+  async put(
+    { collection, idKey }: WireCollection,
+    id: string,
+    record: WireEnrollment,
+  ): Promise<WireEnrollment> {
     const headers: Record<string, string> = { ...JSON_HEADERS };
     if (record.etag) headers["If-Match"] = record.etag;
     const { body } = await this.call<unknown>("PUT", collection + encodeURIComponent(id), headers, record);
-    return recordAnswer(body, idKeyOf(collection));
+    return recordAnswer(body, idKey);
   }
 
   /** DELETE the record. */
-  async delete(collection: CollectionPath, id: string): Promise<void> {
+  async delete({ collection }: WireCollection, id: string): Promise<void> {
     await this.call("DELETE", collection + encodeURIComponent(id), {}, null);
   }
 
   /**
    * POST `{collection}` without an id: one bulk operation of `mode` on up to 10 records, which the
-   * service counts as one operation. The body's list is `enrollments` or `enrollmentGroups`.
+   * service counts as one operation. The body's list is the kind's `bulkField`.
    */
-  async bulk(collection: CollectionPath, mode: BulkMode, records: WireEnrollment[]): Promise<BulkResult> {
-    const list = collection === "/enrollments/" ? "enrollments" : "enrollmentGroups";
+  async bulk(
+    { collection, bulkField }: WireCollection,
+    mode: BulkMode,
+    records: WireEnrollment[],
+  ): Promise<BulkResult> {
+    const body: WireBulkBody = { mode, [bulkField]: records };
     // A copy: the REST client writes Content-Length into the headers it is given.
-    const { body } = await this.call<unknown>(
+    const { body: answer } = await this.call<unknown>(
       "POST",
       collection.slice(0, -1),
       { ...JSON_HEADERS },
-      {
-        mode,
-        [list]: records,
-      },
+      body,
     );
-    return bulkAnswer(body);
+    return bulkAnswer(answer);
   }
 
   /** POST `{collection}query`: one page of every record, from the start when `token` is undefined. */
-  async query(collection: CollectionPath, pageSize: number, token: string | undefined): Promise<QueryPage> {
+  async query(
+    { collection, idKey }: WireCollection,
+    pageSize: number,
+    token: string | undefined,
+  ): Promise<QueryPage> {
     const headers: Record<string, string | number> = { ...JSON_HEADERS, "x-ms-max-item-count": pageSize };
     if (token) headers["x-ms-continuation"] = token;
     const { body, headers: answer } = await this.call<unknown>("POST", `${collection}query`, headers, {
@@ -145,7 +150,7 @@ export class DataPlaneClient {
     });
     const next = answer["x-ms-continuation"];
     return {
-      items: recordsAnswer(body, idKeyOf(collection)),
+      items: recordsAnswer(body, idKey),
       token: typeof next === "string" && next ? next : undefined,
     };
   }

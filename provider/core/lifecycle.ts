@@ -13,7 +13,7 @@ import type { EnrollmentKind } from "./kind";
 import { DATA_PLANE_API_VERSION } from "./dataPlane";
 import { applySet, createView, fromWire, toWire } from "./semantics";
 import { AmbiguousWriteError, EnrollmentService } from "./service";
-import type { AttestationState, EnrollmentInputs, EnrollmentOutputs, EnrollmentView } from "./types";
+import type { AttestationState, EnrollmentInputs, EnrollmentOutputs, EnrollmentView, IdKey } from "./types";
 import { isUnknown, type CheckFailure, type CheckOutcome } from "./checks";
 import type { EnrollmentConnection } from "./types";
 import { answeredFor, engineId } from "./identity";
@@ -432,8 +432,7 @@ export async function updateEnrollment(
 export async function deleteEnrollment(
   kind: EnrollmentKind,
   id: string,
-  props: Pick<EnrollmentOutputs, "connection" | "registrationId" | "enrollmentGroupId"> &
-    Partial<EnrollmentOutputs>,
+  props: Pick<EnrollmentOutputs, "connection" | IdKey> & Partial<EnrollmentOutputs>,
 ): Promise<void> {
   const recordId = engineId(kind, id, props);
   const service = EnrollmentService.for(props.connection, kind);

@@ -5,7 +5,7 @@
  */
 import { Coalescer, itemOutcomes, type ItemOutcome } from "./batch";
 import type { DataPlaneClient } from "./dataPlane";
-import type { BulkItemError, BulkMode, CollectionPath } from "./wire";
+import type { BulkItemError, BulkMode, WireCollection } from "./wire";
 import type { EnrollmentKind } from "./kind";
 import type { EnrollmentConnection } from "./types";
 import type { WireAttestation, WireEnrollment } from "./wire";
@@ -64,7 +64,7 @@ export class EnrollmentService {
   readonly hostName: string;
   private readonly retry: RetryOptions;
   private readonly noun: string;
-  private readonly collection: CollectionPath;
+  private readonly collection: WireCollection;
   private readonly idKey: EnrollmentKind["idKey"];
   private reader: FleetReader | undefined;
   private queues: WriteQueues | undefined;
@@ -77,14 +77,14 @@ export class EnrollmentService {
   constructor(
     private readonly client: DataPlaneClient,
     hostName: string,
-    kind: Pick<EnrollmentKind, "collection" | "noun" | "idKey">,
+    kind: Pick<EnrollmentKind, "collection" | "noun" | "idKey" | "bulkField">,
     retry: RetryOptions = {},
     private readonly secrets: readonly (string | undefined)[] = [],
   ) {
     this.hostName = hostName;
     this.retry = { ...retry, pacingKey: hostName.toLowerCase() };
     this.noun = kind.noun.toLowerCase();
-    this.collection = kind.collection;
+    this.collection = { collection: kind.collection, idKey: kind.idKey, bulkField: kind.bulkField };
     this.idKey = kind.idKey;
   }
 

@@ -5,7 +5,7 @@
  */
 import type { DpsConnection, DpsFacts } from "./connection";
 
-import type { JsonObject } from "./wire";
+import type { JsonObject, WireIds } from "./wire";
 
 export type { JsonObject, JsonValue } from "./wire";
 
@@ -198,16 +198,11 @@ export const ALLOCATION_PROPERTIES = [
   "apiVersion",
 ] as const satisfies readonly (keyof EnrollmentProperties)[];
 
-/** The property that names a record: an individual enrollment's or an enrollment group's id. */
-export type IdKey = "registrationId" | "enrollmentGroupId";
+/** The property that names a record (see wire.ts, which the list of kinds is checked against). */
+export type { IdKey } from "./wire";
 
 /** The id of a record under its kind's key (exactly one is set). */
-export interface RecordIds {
-  /** An individual enrollment's registration id. */
-  registrationId?: string;
-  /** An enrollment group's id. */
-  enrollmentGroupId?: string;
-}
+export type RecordIds = WireIds;
 
 /** Resolved inputs of an enrollment of any kind, as the dynamic provider receives them. */
 export interface EnrollmentInputs extends EnrollmentProperties, RecordIds {

@@ -9,8 +9,46 @@ export type JsonObject = { [key: string]: JsonValue };
 /** Any JSON value. */
 export type JsonValue = string | number | boolean | null | JsonObject | JsonValue[];
 
-/** The collection of a kind of record: `/enrollments/` or `/enrollmentGroups/`. */
-export type CollectionPath = "/enrollments/" | "/enrollmentGroups/";
+/**
+ * The record ids of the data plane, one per kind of record (REST: `IndividualEnrollment.registrationId`,
+ * `EnrollmentGroup.enrollmentGroupId`). The id keys and collections below derive from these two tables,
+ * and provider/kinds.ts checks at compile time that its list of kinds covers each exactly.
+ */
+export interface WireIds {
+  /** An individual enrollment's registration id. */
+  registrationId?: string;
+  /** An enrollment group's id. */
+  enrollmentGroupId?: string;
+}
+
+/** The property that names a record of a kind: a key of {@link WireIds}. */
+export type IdKey = keyof WireIds;
+
+/** The body of a bulk operation (`BulkEnrollmentOperation`, `BulkEnrollmentGroupOperation`). */
+export interface WireBulkBody {
+  /** What to do with the records. */
+  mode: BulkMode;
+  /** The records, individual enrollments. */
+  enrollments?: WireEnrollment[];
+  /** The records, enrollment groups. */
+  enrollmentGroups?: WireEnrollment[];
+}
+
+/** The field of a bulk body that carries a kind's records. */
+export type BulkField = Exclude<keyof WireBulkBody, "mode">;
+
+/** The collection of a kind of record (`/enrollments/`, `/enrollmentGroups/`): its bulk field as a path. */
+export type CollectionPath = `/${BulkField}/`;
+
+/** Where a kind's records live on the data plane and how they are named there. */
+export interface WireCollection {
+  /** The collection path, e.g. `/enrollments/`. */
+  collection: CollectionPath;
+  /** The id property of its records. */
+  idKey: IdKey;
+  /** The field of a bulk body that carries its records. */
+  bulkField: BulkField;
+}
 
 /** An X.509 certificate as the service takes it (`certificate`) and reports it (`info`). */
 export interface WireCertificate {
@@ -37,11 +75,7 @@ export interface WireAttestation {
 }
 
 /** An individual enrollment or enrollment group on the wire (api-version 2026-11-01: 2021-10-01 plus the ADR fields). */
-export interface WireEnrollment {
-  /** Registration id (individual enrollments). */
-  registrationId?: string;
-  /** Enrollment group id (groups). */
-  enrollmentGroupId?: string;
+export interface WireEnrollment extends WireIds {
   /** Device id. */
   deviceId?: string;
   /** Attestation. */
@@ -96,11 +130,7 @@ export type BulkMode = "create" | "update" | "updateIfMatchETag" | "delete";
  * the record's id under its kind's key, the six-digit DPS code (its first three digits are the HTTP
  * status a single call would have answered) and the service's text.
  */
-export interface BulkItemError {
-  /** The id, individual enrollments. */
-  registrationId?: string;
-  /** The id, enrollment groups. */
-  enrollmentGroupId?: string;
+export interface BulkItemError extends WireIds {
   /** Six-digit DPS error code, e.g. 409201. */
   errorCode: number;
   /** The service's text for the item. */

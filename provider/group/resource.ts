@@ -15,6 +15,7 @@ import {
   type SharedEnrollmentArgs,
 } from "../core/resource";
 import { deriveDeviceKeyOutput } from "./deviceKey";
+import { ENROLLMENT_GROUP } from "./kind";
 
 /**
  * `attestation` of {@link EnrollmentGroupArgs}: symmetric group keys (generated when absent), X.509
@@ -38,10 +39,10 @@ export interface EnrollmentGroupArgs extends SharedEnrollmentArgs {
 export type EnrollmentGroupGetArgs = EnrollmentGetArgs;
 
 /** The `__provider` of every `EnrollmentGroup` in state. @internal Exported for tests. */
-export const GROUP_PROVIDER_MODULE_TEXT = providerModuleText("enrollmentGroupProvider");
+export const GROUP_PROVIDER_MODULE_TEXT = providerModuleText(ENROLLMENT_GROUP.dynamic.runtimeExport);
 
 /** The type token of `EnrollmentGroup`, as `dynamic.Resource` would give it (module `dps`). */
-export const ENROLLMENT_GROUP_TYPE = "pulumi-nodejs:dynamic/dps:EnrollmentGroup";
+export const ENROLLMENT_GROUP_TYPE = ENROLLMENT_GROUP.dynamic.type;
 
 /**
  * An enrollment group of an Azure IoT Hub Device Provisioning Service, managed with the Set

@@ -15,6 +15,7 @@ import {
   type SharedEnrollmentArgs,
 } from "../core/resource";
 import type { JsonObject } from "../core/types";
+import { INDIVIDUAL_ENROLLMENT } from "./kind";
 
 export type { DpsConnectionArgs } from "../core/resource";
 
@@ -52,10 +53,10 @@ export type IndividualEnrollmentGetArgs = EnrollmentGetArgs;
  * would serialize a provider object as six wrapped closures, about 2 KB stored twice per resource.
  * @internal Exported for tests that drive the dynamic-provider gRPC server as the engine does.
  */
-export const PROVIDER_MODULE_TEXT = providerModuleText("enrollmentProvider");
+export const PROVIDER_MODULE_TEXT = providerModuleText(INDIVIDUAL_ENROLLMENT.dynamic.runtimeExport);
 
 /** The type token `dynamic.Resource` gives a resource with module `dps` and type `IndividualEnrollment`. */
-export const INDIVIDUAL_ENROLLMENT_TYPE = "pulumi-nodejs:dynamic/dps:IndividualEnrollment";
+export const INDIVIDUAL_ENROLLMENT_TYPE = INDIVIDUAL_ENROLLMENT.dynamic.type;
 
 /**
  * An individual enrollment of an Azure IoT Hub Device Provisioning Service, managed with the Set

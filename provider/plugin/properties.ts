@@ -1,13 +1,12 @@
 /**
- * The properties of each kind as the plugin describes them: one table per kind, typed against the
- * TypeScript argument types of the dynamic resources (`IndividualEnrollmentArgs`,
- * `EnrollmentGroupArgs`), so that a property added to one and not the other fails to compile. The
- * schema (schema.ts) is generated from these tables; the checks the core runs (`CheckSpec`) are
- * compared with them by test/plugin/schema.test.ts.
+ * The properties every kind shares as the plugin describes them, typed against the TypeScript argument
+ * types of the dynamic resources (`SharedEnrollmentArgs`), so that a property added to one and not the
+ * other fails to compile. Each kind's own table lives in its folder (`individual/properties.ts`) and is
+ * typed against its resource's arguments the same way. The schema (schema.ts) is generated from these
+ * tables; the checks the core runs (`CheckSpec`) are compared with them by test/plugin/schema.test.ts.
  */
 import type { DpsConnection } from "../core/connection";
-import type { EnrollmentGroupArgs, GroupAttestationArgs } from "../group/resource";
-import type { AttestationArgs, IndividualEnrollmentArgs } from "../individual/resource";
+import type { SharedAttestationArgs, SharedEnrollmentArgs } from "../core/resource";
 
 /** A property in Pulumi package-schema terms (the subset this package uses). */
 export interface PropertySpec {
@@ -32,14 +31,16 @@ export const PACKAGE = "dps-enrollments";
 /** The token of a type of this package. */
 export const typeRef = (name: string): string => `#/types/${PACKAGE}:index:${name}`;
 
-const JSON_OBJECT = { type: "object", additionalProperties: { $ref: "pulumi.json#/Any" } } as const;
-const text = (description: string): PropertySpec => ({ type: "string", description });
+/** A JSON object of any values (tags, desired properties). */
+export const JSON_OBJECT = { type: "object", additionalProperties: { $ref: "pulumi.json#/Any" } } as const;
+/** A string property. */
+export const text = (description: string): PropertySpec => ({ type: "string", description });
 
 /** An argument of the dynamic resource not taken by the plugin: the connection is provider config. */
-type PluginArgs<T> = Omit<T, "connection">;
+export type PluginArgs<T> = Omit<T, "connection">;
 
 /** The arguments both kinds take (`SharedEnrollmentArgs`, without `connection`). */
-const SHARED_INPUTS = {
+export const SHARED_INPUTS = {
   provisioningStatus: text("`-ProvisioningStatus`: `Enabled` or `Disabled` (any case)."),
   reprovisionPolicy: text(
     "`-ReprovisionPolicy`: `reprovisionandmigratedata`, `reprovisionandresetdata` or `never` (any case).",
@@ -56,44 +57,10 @@ const SHARED_INPUTS = {
   certificateAuthorityName: text("ADR certificate authority that owns the policy; with the other two."),
   certificatePolicyName: text("ADR certificate policy that issues device certificates; with the other two."),
   adopt: { type: "boolean", description: "Take over a record that already exists, with Set semantics." },
-} satisfies Record<
-  keyof Omit<
-    PluginArgs<IndividualEnrollmentArgs>,
-    "registrationId" | "attestation" | "deviceId" | "optionalDeviceInformation"
-  >,
-  PropertySpec
->;
+} satisfies Record<keyof PluginArgs<SharedEnrollmentArgs>, PropertySpec>;
 
-/** The inputs of `IndividualEnrollment`: exactly the keys of `IndividualEnrollmentArgs` but `connection`. */
-export const INDIVIDUAL_INPUTS = {
-  registrationId: {
-    ...text("`-RegistrationId`. Changing it replaces the enrollment."),
-    replaceOnChanges: true,
-  },
-  attestation: {
-    $ref: typeRef("Attestation"),
-    description:
-      "The attestation (`-AttestationType` and its keys or certificates). Its type cannot change in place.",
-  },
-  deviceId: text("`-DeviceId`."),
-  optionalDeviceInformation: { ...JSON_OBJECT, description: "The CLI's `--device-information`." },
-  ...SHARED_INPUTS,
-} satisfies Record<keyof PluginArgs<IndividualEnrollmentArgs>, PropertySpec>;
-
-/** The inputs of `EnrollmentGroup`: exactly the keys of `EnrollmentGroupArgs` but `connection`. */
-export const GROUP_INPUTS = {
-  enrollmentGroupId: {
-    ...text("`-Name`: the enrollment group id. Changing it replaces the group."),
-    replaceOnChanges: true,
-  },
-  attestation: {
-    $ref: typeRef("GroupAttestation"),
-    description: "The attestation (symmetric group keys, X.509 signing certificates or CA names).",
-  },
-  ...SHARED_INPUTS,
-} satisfies Record<keyof PluginArgs<EnrollmentGroupArgs>, PropertySpec>;
-
-const SHARED_ATTESTATION = {
+/** The attestation fields both kinds take. */
+export const SHARED_ATTESTATION = {
   type: text("`symmetricKey`, `tpm` or `x509` (any case). Changing it replaces the record."),
   primaryKey: {
     ...text("Symmetric key: primary key, base64 (both or neither; neither generates both)."),
@@ -104,21 +71,7 @@ const SHARED_ATTESTATION = {
   secondaryCertificate: text("X.509: secondary certificate."),
   primaryCaName: text("X.509: name of the primary CA certificate in the DPS (instead of certificates)."),
   secondaryCaName: text("X.509: name of the secondary CA certificate in the DPS."),
-} satisfies Record<keyof GroupAttestationArgs, PropertySpec>;
-
-/** `attestation` of an individual enrollment: the keys of `AttestationArgs`. */
-export const ATTESTATION_FIELDS = {
-  ...SHARED_ATTESTATION,
-  endorsementKey: text("TPM: endorsement key (required for TPM)."),
-  storageRootKey: text("TPM: storage root key."),
-  rootCertificate: {
-    type: "boolean",
-    description: "X.509: the certificates are signing (root/intermediate) certificates (`-RootCertificate`).",
-  },
-} satisfies Record<keyof AttestationArgs, PropertySpec>;
-
-/** `attestation` of an enrollment group: the keys of `GroupAttestationArgs`. */
-export const GROUP_ATTESTATION_FIELDS = SHARED_ATTESTATION;
+} satisfies Record<keyof SharedAttestationArgs | "type", PropertySpec>;
 
 /** What the service reports about an enrolled certificate (`CertificateSummary`). */
 export const CERTIFICATE_SUMMARY_FIELDS = {
@@ -137,11 +90,6 @@ export const SHARED_OUTPUTS = {
     $ref: typeRef("EnrolledCertificates"),
     description: "X.509 with certificates: what the service reports about them.",
   },
-} satisfies Record<string, PropertySpec>;
-
-/** Outputs only individual enrollments have. */
-export const INDIVIDUAL_OUTPUTS = {
-  registrationState: { ...JSON_OBJECT, description: "The device's registration state, once it registered." },
 } satisfies Record<string, PropertySpec>;
 
 /** The provider configuration: the names of the stack-config connection (`dps-enrollments:*`). */

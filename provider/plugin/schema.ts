@@ -1,18 +1,15 @@
 /**
- * The package schema `GetSchema` answers, generated from the property tables of properties.ts (the
- * description the code itself uses), never written by hand beside them.
+ * The package schema `GetSchema` answers, generated from the list of kinds (provider/kinds.ts) and
+ * the property tables (each kind's own and properties.ts's shared ones, the description the code
+ * itself uses), never written by hand beside them.
  */
 import { RECORD_PROPERTIES } from "../core/types";
-import { describeResource, GROUP_DOC, INDIVIDUAL_DOC } from "./examples";
-import { GROUP_TOKEN, INDIVIDUAL_TOKEN, DERIVE_DEVICE_KEY_TOKEN } from "./kinds";
+import { KINDS } from "../kinds";
+import { describeResource } from "./examples";
+import { DERIVE_DEVICE_KEY_TOKEN } from "./kinds";
 import {
-  ATTESTATION_FIELDS,
   CERTIFICATE_SUMMARY_FIELDS,
   CONFIG,
-  GROUP_ATTESTATION_FIELDS,
-  GROUP_INPUTS,
-  INDIVIDUAL_INPUTS,
-  INDIVIDUAL_OUTPUTS,
   PACKAGE,
   SHARED_OUTPUTS,
   typeRef,
@@ -138,18 +135,17 @@ export function packageSchema(version: string, publishing: Publishing = PUBLISHI
       inputProperties: CONFIG,
     },
     types: {
-      [`${PACKAGE}:index:Attestation`]: {
-        type: "object",
-        description: "How devices of an individual enrollment prove who they are.",
-        properties: ATTESTATION_FIELDS,
-        required: ["type"],
-      },
-      [`${PACKAGE}:index:GroupAttestation`]: {
-        type: "object",
-        description: "How devices of an enrollment group prove who they are (no TPM).",
-        properties: GROUP_ATTESTATION_FIELDS,
-        required: ["type"],
-      },
+      ...Object.fromEntries(
+        KINDS.map(({ plugin: { attestation } }): [string, ObjectSpec] => [
+          `${PACKAGE}:index:${attestation.name}`,
+          {
+            type: "object",
+            description: attestation.description,
+            properties: attestation.properties,
+            required: ["type"],
+          },
+        ]),
+      ),
       [`${PACKAGE}:index:CertificateSummary`]: {
         type: "object",
         description: "What the service reports about an enrolled X.509 certificate.",
@@ -164,22 +160,18 @@ export function packageSchema(version: string, publishing: Publishing = PUBLISHI
         },
       },
     },
-    resources: {
-      [INDIVIDUAL_TOKEN]: {
-        description: describeResource(INDIVIDUAL_DOC),
-        inputProperties: INDIVIDUAL_INPUTS,
-        requiredInputs: ["registrationId", "attestation"],
-        properties: outputsOf(INDIVIDUAL_INPUTS, { ...SHARED_OUTPUTS, ...INDIVIDUAL_OUTPUTS }),
-        required: ["registrationId", ...ALWAYS],
-      },
-      [GROUP_TOKEN]: {
-        description: describeResource(GROUP_DOC),
-        inputProperties: GROUP_INPUTS,
-        requiredInputs: ["enrollmentGroupId", "attestation"],
-        properties: outputsOf(GROUP_INPUTS, SHARED_OUTPUTS),
-        required: ["enrollmentGroupId", ...ALWAYS],
-      },
-    },
+    resources: Object.fromEntries(
+      KINDS.map(({ idKey, plugin }): [string, ResourceSpec] => [
+        plugin.token,
+        {
+          description: describeResource(plugin.doc),
+          inputProperties: plugin.inputs,
+          requiredInputs: [idKey, "attestation"],
+          properties: outputsOf(plugin.inputs, { ...SHARED_OUTPUTS, ...plugin.outputs }),
+          required: [idKey, ...ALWAYS],
+        },
+      ]),
+    ),
     functions: {
       [DERIVE_DEVICE_KEY_TOKEN]: {
         description:

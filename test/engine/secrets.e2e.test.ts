@@ -114,7 +114,7 @@ describe("the connection given once in stack config (real Pulumi engine + emulat
       .responseBody.symmetricKey;
     assert.ok(generated?.primaryKey && !text.includes(generated.primaryKey), "a generated key in clear");
     const { resources } = (JSON.parse(text) as { deployment: { resources: StateResource[] } }).deployment;
-    const types = [INDIVIDUAL_ENROLLMENT_TYPE, ENROLLMENT_GROUP_TYPE];
+    const types: string[] = [INDIVIDUAL_ENROLLMENT_TYPE, ENROLLMENT_GROUP_TYPE];
     const stored = resources.filter((x) => types.includes(x.type));
     assert.equal(stored.length, 2);
     for (const res of stored) {

@@ -1,4 +1,4 @@
-// The Registry examples of the resource descriptions (provider/plugin/examples.ts) compile against the
+// The Registry examples of the resource descriptions (each kind's examples.ts, e.g. provider/individual/examples.ts) compile against the
 // generated SDKs: TypeScript with tsc against the built Node SDK, Go with `go vet` against sdk/go, Java
 // with Maven against sdk/java (installed into .tools/m2, with com.pulumi:pulumi from Maven Central),
 // Python byte-compiled and its names checked against the SDK. C# is not compiled here (no dotnet SDK,
@@ -7,12 +7,13 @@ import { strict as assert } from "assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { GROUP_DOC, INDIVIDUAL_DOC, type Example } from "../../provider/plugin/examples";
+import { KINDS } from "../../provider/kinds";
+import type { Example } from "../../provider/plugin/examples";
 import { runOk } from "../support/commands";
 import { REPO_ROOT } from "../support/engine";
 
 const SDK = path.join(REPO_ROOT, "sdk");
-const EXAMPLES: Example[] = [...INDIVIDUAL_DOC.examples, ...GROUP_DOC.examples];
+const EXAMPLES: Example[] = KINDS.flatMap((kind) => kind.plugin.doc.examples);
 const MAVEN_REPO = path.join(REPO_ROOT, ".tools", "m2");
 
 describe("The Registry examples compile against the generated SDKs", function () {

@@ -6,7 +6,8 @@
 import { strict as assert } from "assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { EXAMPLE_LANGUAGES, INDIVIDUAL_DOC } from "../../provider/plugin/examples";
+import { INDIVIDUAL_DOC } from "../../provider/individual/examples";
+import { EXAMPLE_LANGUAGES } from "../../provider/plugin/examples";
 import { packageSchema } from "../../provider/plugin/schema";
 import { REPO_ROOT } from "../support/engine";
 import { readmeInstallLines } from "../support/readmeInstall";

@@ -1,28 +1,19 @@
 // The plugin's schema against the code it is generated from and the checks the core runs: a property
 // the schema offers must pass the kind's check, one the check takes must be in the schema, and the
 // schema the real CLI gets (`pulumi package get-schema` on the plugin) lists every cmdlet parameter.
-// The property tables are typed against the TypeScript Args (properties.ts `satisfies`), so a
+// The property tables are typed against the TypeScript Args (each kind's properties.ts `satisfies`), so a
 // property added to `IndividualEnrollmentArgs` alone stops this file from compiling: see the
 // type-level checks below.
 import { strict as assert } from "assert";
 import { execFile } from "node:child_process";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { GROUP_CHECKS } from "../../provider/group/check";
 import type { EnrollmentGroupArgs, GroupAttestationArgs } from "../../provider/group/resource";
-import { ENROLLMENT_GROUP } from "../../provider/group/kind";
-import { INDIVIDUAL_CHECKS } from "../../provider/individual/check";
 import type { AttestationArgs, IndividualEnrollmentArgs } from "../../provider/individual/resource";
-import { INDIVIDUAL_ENROLLMENT } from "../../provider/individual/kind";
-import type { EnrollmentKind } from "../../provider/core/kind";
-import type { CheckSpec } from "../../provider/core/checks";
-import { GROUP_TOKEN, INDIVIDUAL_TOKEN } from "../../provider/plugin/kinds";
-import {
-  ATTESTATION_FIELDS,
-  GROUP_ATTESTATION_FIELDS,
-  GROUP_INPUTS,
-  INDIVIDUAL_INPUTS,
-} from "../../provider/plugin/properties";
+import { KINDS } from "../../provider/kinds";
+import { INDIVIDUAL_TOKEN } from "../../provider/plugin/kinds";
+import { GROUP_ATTESTATION_FIELDS, GROUP_INPUTS } from "../../provider/group/properties";
+import { ATTESTATION_FIELDS, INDIVIDUAL_INPUTS } from "../../provider/individual/properties";
 import { packageSchema, type PackageSchema } from "../../provider/plugin/schema";
 import { findPulumi, REPO_ROOT } from "../support/engine";
 
@@ -38,10 +29,10 @@ sameKeys<SameKeys<typeof ATTESTATION_FIELDS, AttestationArgs>>(true);
 sameKeys<SameKeys<typeof GROUP_ATTESTATION_FIELDS, GroupAttestationArgs>>(true);
 
 const schema = packageSchema("0.0.0-test");
-const CASES: [string, string, EnrollmentKind, CheckSpec, string][] = [
-  [INDIVIDUAL_TOKEN, "registrationId", INDIVIDUAL_ENROLLMENT, INDIVIDUAL_CHECKS, "Attestation"],
-  [GROUP_TOKEN, "enrollmentGroupId", ENROLLMENT_GROUP, GROUP_CHECKS, "GroupAttestation"],
-];
+// One case per kind of the list (provider/kinds.ts): token, id key, the kind, its checks, its attestation type.
+const CASES = KINDS.map(
+  (kind) => [kind.plugin.token, kind.idKey, kind, kind.checks, kind.plugin.attestation.name] as const,
+);
 
 /** The fields of a type of the schema. */
 function fields(s: PackageSchema, name: string): string[] {
@@ -107,7 +98,7 @@ describe("plugin schema", () => {
       },
     );
     const got = JSON.parse(stdout) as PackageSchema;
-    assert.deepEqual(Object.keys(got.resources).sort(), [GROUP_TOKEN, INDIVIDUAL_TOKEN].sort());
+    assert.deepEqual(Object.keys(got.resources).sort(), KINDS.map((kind) => kind.plugin.token).sort());
     assert.ok(got.functions["dps-enrollments:index:deriveDeviceKey"], "deriveDeviceKey is a function");
     // Set-/Add-AzIoTDeviceProvisioningServiceEnrollment parameters, and where the schema has them.
     const cmdlet: Record<string, string> = {

@@ -1,0 +1,46 @@
+/**
+ * The properties of `IndividualEnrollment` as the plugin describes them, typed against the dynamic
+ * resource's arguments (`IndividualEnrollmentArgs`) so that the two faces cannot differ.
+ */
+import {
+  JSON_OBJECT,
+  SHARED_ATTESTATION,
+  SHARED_INPUTS,
+  text,
+  typeRef,
+  type PluginArgs,
+  type PropertySpec,
+} from "../plugin/properties";
+import type { AttestationArgs, IndividualEnrollmentArgs } from "./resource";
+
+/** The inputs of `IndividualEnrollment`: exactly the keys of `IndividualEnrollmentArgs` but `connection`. */
+export const INDIVIDUAL_INPUTS = {
+  registrationId: {
+    ...text("`-RegistrationId`. Changing it replaces the enrollment."),
+    replaceOnChanges: true,
+  },
+  attestation: {
+    $ref: typeRef("Attestation"),
+    description:
+      "The attestation (`-AttestationType` and its keys or certificates). Its type cannot change in place.",
+  },
+  deviceId: text("`-DeviceId`."),
+  optionalDeviceInformation: { ...JSON_OBJECT, description: "The CLI's `--device-information`." },
+  ...SHARED_INPUTS,
+} satisfies Record<keyof PluginArgs<IndividualEnrollmentArgs>, PropertySpec>;
+
+/** `attestation` of an individual enrollment: the keys of `AttestationArgs`. */
+export const ATTESTATION_FIELDS = {
+  ...SHARED_ATTESTATION,
+  endorsementKey: text("TPM: endorsement key (required for TPM)."),
+  storageRootKey: text("TPM: storage root key."),
+  rootCertificate: {
+    type: "boolean",
+    description: "X.509: the certificates are signing (root/intermediate) certificates (`-RootCertificate`).",
+  },
+} satisfies Record<keyof AttestationArgs, PropertySpec>;
+
+/** Outputs only individual enrollments have. */
+export const INDIVIDUAL_OUTPUTS = {
+  registrationState: { ...JSON_OBJECT, description: "The device's registration state, once it registered." },
+} satisfies Record<string, PropertySpec>;
