@@ -9,14 +9,14 @@
  *
  * - `enrollment`: `IndividualEnrollment`s as the bench's fleet program declares them.
  * - `eager`: a plain `CustomResource` with the same type and inputs, so every output is made at once
- *   (what an enrollment cost before provider/core/lazyOutputs.ts).
+ *   (what an enrollment cost before provider/dynamic/lazyOutputs.ts).
  * - `noop`: the no-op dynamic resource of the engine floor (`test/support/noop.ts`).
  *
  * @packageDocumentation
  */
 import * as pulumi from "@pulumi/pulumi";
 import { IndividualEnrollment } from "../provider";
-import { dynamicInputs, engineOptions } from "../provider/core/resource";
+import { dynamicInputs, engineOptions } from "../provider/dynamic/resource";
 import { INDIVIDUAL_ENROLLMENT_TYPE, PROVIDER_MODULE_TEXT } from "../provider/individual/resource";
 import { Noop } from "../test/support/noop";
 

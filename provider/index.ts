@@ -18,8 +18,8 @@ export type {
   SharedAttestationArgs,
   SharedEnrollmentArgs,
   EnrollmentGetArgs,
-} from "./core/resource";
-export { EnrollmentResource } from "./core/resource";
+} from "./dynamic/resource";
+export { EnrollmentResource } from "./dynamic/resource";
 export type { DpsConnection, DpsFacts } from "./core/connection";
 export type {
   Attestation,

@@ -1,6 +1,6 @@
 // Makes `require("pulumi-dps-enrollments/...")` resolve inside this repository, as it does in a
 // user's project where the package sits in node_modules. The serialized dynamic provider loads its
-// implementation by package name (see provider/core/resource.ts), so programs, examples and tests run from
+// implementation by package name (see provider/dynamic/resource.ts), so programs, examples and tests run from
 // this checkout need the link. Idempotent.
 const fs = require("fs");
 const path = require("path");

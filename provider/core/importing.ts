@@ -1,15 +1,10 @@
 /**
- * The `import` resource option, done by the provider: Pulumi's dynamic-provider plugin cannot serve
- * the engine's import step (its `read` gets no provider: pulumi/pulumi#16175), so
- * the resource classes pass the id on as the internal input {@link IMPORT_KEY} and `create`
- * takes the enrollment over with no write when the program matches it. Pure rules here.
+ * The `import` resource option, done by the provider with no write when the program matches the
+ * record (the dynamic face carries the id as an internal input: dynamic/keys.ts). Pure rules here.
  */
 import { diffEnrollment } from "./diff";
 import type { WireForm } from "./kind";
 import type { EnrollmentInputs, EnrollmentView } from "./types";
-
-/** The internal input carrying the `import` option's id (`__` keys are hidden from the engine's diff display). */
-export const IMPORT_KEY = "__import";
 
 const SECRET_FIELDS = new Set(["primaryKey", "secondaryKey"]);
 /** Fields the service may not return (Azure's GET gives a certificate's `info`, not the certificate). */

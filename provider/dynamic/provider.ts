@@ -9,7 +9,6 @@ import { asInputs, isObject } from "../core/checks";
 import { diffEnrollment } from "../core/diff";
 import { reportedOnce } from "../core/errors";
 import { engineId } from "../core/identity";
-import { IMPORT_KEY } from "../core/importing";
 import type { EnrollmentKind } from "../core/kind";
 import {
   checkImport,
@@ -28,6 +27,7 @@ import {
   stackReference,
 } from "../core/stackConnection";
 import type { EnrollmentInputs, EnrollmentOutputs } from "../core/types";
+import { IMPORT_KEY } from "./keys";
 
 /**
  * `inputs` with an absent connection (the stack config gives it) named by its reference

@@ -13,7 +13,7 @@ import {
   type EnrollmentGetArgs,
   type SharedAttestationArgs,
   type SharedEnrollmentArgs,
-} from "../core/resource";
+} from "../dynamic/resource";
 import { deriveDeviceKeyOutput } from "./deviceKey";
 import { ENROLLMENT_GROUP } from "./kind";
 

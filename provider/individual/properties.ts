@@ -1,6 +1,8 @@
 /**
- * The properties of `IndividualEnrollment` as the plugin describes them, typed against the dynamic
- * resource's arguments (`IndividualEnrollmentArgs`) so that the two faces cannot differ.
+ * The properties of `IndividualEnrollment` as the plugin describes them. test/plugin/schema.test.ts
+ * checks at compile time that their keys are the dynamic resource's (`IndividualEnrollmentArgs`,
+ * `AttestationArgs`), so that the two faces cannot differ (here that would be an import cycle:
+ * the resource class reads this kind's descriptor).
  */
 import {
   JSON_OBJECT,
@@ -8,10 +10,8 @@ import {
   SHARED_INPUTS,
   text,
   typeRef,
-  type PluginArgs,
   type PropertySpec,
 } from "../plugin/properties";
-import type { AttestationArgs, IndividualEnrollmentArgs } from "./resource";
 
 /** The inputs of `IndividualEnrollment`: exactly the keys of `IndividualEnrollmentArgs` but `connection`. */
 export const INDIVIDUAL_INPUTS = {
@@ -27,7 +27,7 @@ export const INDIVIDUAL_INPUTS = {
   deviceId: text("`-DeviceId`."),
   optionalDeviceInformation: { ...JSON_OBJECT, description: "The CLI's `--device-information`." },
   ...SHARED_INPUTS,
-} satisfies Record<keyof PluginArgs<IndividualEnrollmentArgs>, PropertySpec>;
+} satisfies Record<string, PropertySpec>;
 
 /** `attestation` of an individual enrollment: the keys of `AttestationArgs`. */
 export const ATTESTATION_FIELDS = {
@@ -38,7 +38,7 @@ export const ATTESTATION_FIELDS = {
     type: "boolean",
     description: "X.509: the certificates are signing (root/intermediate) certificates (`-RootCertificate`).",
   },
-} satisfies Record<keyof AttestationArgs, PropertySpec>;
+} satisfies Record<string, PropertySpec>;
 
 /** Outputs only individual enrollments have. */
 export const INDIVIDUAL_OUTPUTS = {

@@ -13,11 +13,11 @@ import {
   type EnrollmentGetArgs,
   type SharedAttestationArgs,
   type SharedEnrollmentArgs,
-} from "../core/resource";
+} from "../dynamic/resource";
 import type { JsonObject } from "../core/types";
 import { INDIVIDUAL_ENROLLMENT } from "./kind";
 
-export type { DpsConnectionArgs } from "../core/resource";
+export type { DpsConnectionArgs } from "../dynamic/resource";
 
 /** `attestation` of {@link IndividualEnrollmentArgs}. See {@link Attestation} for the forms. */
 export interface AttestationArgs extends SharedAttestationArgs {

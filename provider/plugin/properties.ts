@@ -6,7 +6,7 @@
  * tables; the checks the core runs (`CheckSpec`) are compared with them by test/plugin/schema.test.ts.
  */
 import type { DpsConnection } from "../core/connection";
-import type { SharedAttestationArgs, SharedEnrollmentArgs } from "../core/resource";
+import type { SharedAttestationArgs, SharedEnrollmentArgs } from "../dynamic/resource";
 
 /** A property in Pulumi package-schema terms (the subset this package uses). */
 export interface PropertySpec {

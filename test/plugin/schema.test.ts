@@ -1,7 +1,7 @@
 // The plugin's schema against the code it is generated from and the checks the core runs: a property
 // the schema offers must pass the kind's check, one the check takes must be in the schema, and the
 // schema the real CLI gets (`pulumi package get-schema` on the plugin) lists every cmdlet parameter.
-// The property tables are typed against the TypeScript Args (each kind's properties.ts `satisfies`), so a
+// The property tables are checked against the TypeScript Args at compile time (below), so a
 // property added to `IndividualEnrollmentArgs` alone stops this file from compiling: see the
 // type-level checks below.
 import { strict as assert } from "assert";

@@ -5,7 +5,7 @@
 import { strict as assert } from "assert";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { createDataPlaneClient } from "../../provider/core/transport";
-import { providerModuleText } from "../../provider/core/resource";
+import { providerModuleText } from "../../provider/dynamic/resource";
 import { KINDS, type Kind, type RuntimeExport } from "../../provider/kinds";
 import { kindOf, PLUGIN_KINDS } from "../../provider/plugin/kinds";
 import { packageSchema } from "../../provider/plugin/schema";

@@ -1,5 +1,5 @@
 /**
- * An enrollment's outputs are made when the program first reads them (provider/core/lazyOutputs.ts):
+ * An enrollment's outputs are made when the program first reads them (provider/dynamic/lazyOutputs.ts):
  * the values are the engine's answer whether read before or after it, a failed registration fails
  * them, and other resources and the SDK are left as they were. Under `setMocks`, with registrations
  * the test answers when it chooses (as the engine does, a few at a time).

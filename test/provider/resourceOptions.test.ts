@@ -5,8 +5,8 @@
 import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { EnrollmentGroup, IndividualEnrollment } from "../../provider";
-import { recordCallSiteOnly } from "../../provider/core/callSite";
-import { attestationMayHoldKeys, engineOptions } from "../../provider/core/resource";
+import { recordCallSiteOnly } from "../../provider/dynamic/callSite";
+import { attestationMayHoldKeys, engineOptions } from "../../provider/dynamic/resource";
 
 const sdk = pulumi.Resource as unknown as { stackTrace: (skip: number) => unknown[] };
 
@@ -36,7 +36,7 @@ describe("secret outputs of an enrollment", () => {
 describe("the call site an enrollment records", () => {
   it("keeps only the first frame while the hook is on, and puts the SDK's function back", () => {
     const original = sdk.stackTrace;
-    assert.equal(typeof original, "function", "the SDK's Resource.stackTrace moved: see core/callSite.ts");
+    assert.equal(typeof original, "function", "the SDK's Resource.stackTrace moved: see dynamic/callSite.ts");
     const restore = recordCallSiteOnly();
     assert.notEqual(sdk.stackTrace, original);
     assert.ok(sdk.stackTrace(0).length <= 1);

@@ -5,8 +5,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { recordCallSiteOnly } from "./callSite";
-import { canonicalAttestationType } from "./checks";
-import { IMPORT_KEY } from "./importing";
+import { canonicalAttestationType } from "../core/checks";
+import { IMPORT_KEY } from "./keys";
 import { makeOutputsOnFirstRead } from "./lazyOutputs";
 import type {
   AllocationPolicy,
@@ -16,7 +16,7 @@ import type {
   JsonObject,
   ProvisioningStatus,
   ReprovisionPolicy,
-} from "./types";
+} from "../core/types";
 
 /** `connection` of an enrollment resource: one DPS, every field a `pulumi.Input`. */
 export interface DpsConnectionArgs {
