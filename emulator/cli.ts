@@ -7,13 +7,22 @@ import { startEmulator, type EmulatorOptions } from "./index";
 const USAGE = `Usage: dps-emulator [--port N] [--host ADDR] [--host-name NAME] [--state FILE]
                     [--linked-hub HOST ...] [--id-scope SCOPE] [--webhook-ca FILE ...] [--ca NAME=PEMFILE ...]
                     [--adr-policy NAMESPACE/CA/POLICY ...] [--ops-per-minute N] [--test-issuer]
-                    [--fault-500 RATE] [--fault-503 RATE] [--fault-drop RATE] [--latency-ms MS]`;
+                    [--fault-500 RATE] [--fault-503 RATE] [--fault-drop RATE] [--latency-ms MS]
+                    [--bulk-update-refuses-existing on|off] [--bulk-update-if-match-etag-refuses-existing on|off]`;
 
 function number(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (value.trim() === "" || !Number.isFinite(n)) throw new Error(`${flag} expects a number, got '${value}'`);
   return n;
+}
+
+/** An `on|off` flag's value; undefined when not given. */
+function onOff(value: string | undefined, flag: string): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (value === "on") return true;
+  if (value === "off") return false;
+  throw new Error(`${flag} expects on or off, got '${value}'`);
 }
 
 /** `--ca NAME=PEMFILE` values as `{name: PEM text}`. Throws on a value without `=`. */
@@ -50,6 +59,8 @@ export function parseCli(argv: string[]): EmulatorOptions & { help: boolean } {
       "fault-503": { type: "string" },
       "fault-drop": { type: "string" },
       "latency-ms": { type: "string" },
+      "bulk-update-refuses-existing": { type: "string" },
+      "bulk-update-if-match-etag-refuses-existing": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -71,6 +82,13 @@ export function parseCli(argv: string[]): EmulatorOptions & { help: boolean } {
       rate503: number(values["fault-503"], "--fault-503"),
       dropRate: number(values["fault-drop"], "--fault-drop"),
       latencyMs: number(values["latency-ms"], "--latency-ms"),
+    },
+    bulkQuirks: {
+      updateRefusesExisting: onOff(values["bulk-update-refuses-existing"], "--bulk-update-refuses-existing"),
+      updateIfMatchETagRefusesExisting: onOff(
+        values["bulk-update-if-match-etag-refuses-existing"],
+        "--bulk-update-if-match-etag-refuses-existing",
+      ),
     },
   };
 }

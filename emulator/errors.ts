@@ -3,7 +3,7 @@ import type { ServerResponse } from "node:http";
 
 /**
  * An error the emulator answers with, shaped like the DPS service's error body
- * (`{errorCode, message, trackingId, timestampUtc, info}`) plus the `x-ms-error-code` header.
+ * (`{errorCode, trackingId, message, timestampUtc}`, as recorded) plus the `x-ms-error-code` header.
  */
 export class DpsError extends Error {
   /**
@@ -55,8 +55,10 @@ export const ErrorCodes = {
   routeNotFound: 404001,
   /** Method not allowed on an existing route. */
   methodNotAllowed: 405001,
-  /** PUT without If-Match on an existing enrollment. */
+  /** PUT without If-Match on an existing enrollment; a bulk `update` of one (as recorded). */
   enrollmentExists: 409201,
+  /** A bulk `update` of an existing enrollment group (as recorded). */
+  enrollmentGroupExists: 409202,
   /** If-Match did not match. */
   preconditionFailed: 412002,
   /** Body over the size limit. */
@@ -92,17 +94,20 @@ export function sendError(res: ServerResponse, err: DpsError): void {
     err.message.length <= MAX_MESSAGE_CHARACTERS
       ? err.message
       : `${err.message.slice(0, MAX_MESSAGE_CHARACTERS)}... (cut at ${MAX_MESSAGE_CHARACTERS} characters)`;
+  // The service repeats the tracking id in x-ms-request-id (device API answers pasted in
+  // Azure/azure-iot-sdk-python#177 and microsoft/vscode-iot-workbench#534).
+  const trackingId = randomUUID();
   const body = JSON.stringify({
     errorCode: err.errorCode,
+    trackingId,
     message,
-    trackingId: randomUUID(),
     timestampUtc: new Date().toISOString(),
-    info: {},
   });
   res.writeHead(err.status, {
     "content-type": "application/json; charset=utf-8",
     "content-length": Buffer.byteLength(body),
     "x-ms-error-code": String(err.errorCode),
+    "x-ms-request-id": trackingId,
     ...err.headers,
   });
   res.end(body);

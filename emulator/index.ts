@@ -15,11 +15,11 @@ import { createDispatcher } from "./server";
 import type { EmulatorStats } from "./stats";
 import { EnrollmentStore } from "./store";
 import { createTlsMaterial } from "./tls";
-import type { FaultOptions, JsonObject, SharedAccessPolicy } from "./types";
+import type { BulkQuirks, FaultOptions, JsonObject, SharedAccessPolicy } from "./types";
 
 export type { EmulatorStats } from "./stats";
 export type { RuntimeSettings } from "./runtime";
-export type { AccessRight, FaultOptions, SharedAccessPolicy } from "./types";
+export type { AccessRight, BulkQuirks, FaultOptions, SharedAccessPolicy } from "./types";
 export type { AdrPolicyInfo } from "./device/issuance";
 export type { HeldChains } from "./device/peer";
 export { MAX_CHAIN_CERTIFICATES } from "./device/chain";
@@ -82,6 +82,8 @@ export interface EmulatorOptions {
   opsPerMinute?: number;
   /** Fault injection; default none. */
   faults?: FaultOptions;
+  /** How bulk writes answer for existing records; default as recorded (see {@link BulkQuirks}). */
+  bulkQuirks?: BulkQuirks;
   /** Also start the managed-identity test issuer and accept its Bearer tokens. */
   testIssuer?: boolean;
   /** Lifetime of test-issuer tokens in seconds; default 900. */
@@ -148,7 +150,7 @@ export interface EmulatorHandle {
   stats(): EmulatorStats;
   /** Zeroes the counters. */
   resetStats(): void;
-  /** Changes fault injection and the rate limit at run time. */
+  /** Changes fault injection, the rate limit and the bulk quirks at run time. */
   setFaults(settings: RuntimeSettings): void;
   /** Simulates a device registration for an enrollment (shows as `registrationState`). */
   setRegistrationState(registrationId: string, state?: JsonObject): JsonObject;
@@ -194,7 +196,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const main = policies.find((p) => p.rights.includes("EnrollmentWrite")) ?? policies[0];
 
   const issuer = options.testIssuer ? await startTestIssuer(options.tokenLifetimeSeconds) : undefined;
-  const settings: RuntimeSettings = { ...options.faults, opsPerMinute: options.opsPerMinute };
+  const settings: RuntimeSettings = {
+    ...options.faults,
+    ...options.bulkQuirks,
+    opsPerMinute: options.opsPerMinute,
+  };
   const adminToken = randomBytes(32).toString("base64url");
   const rt = new Runtime(
     store,

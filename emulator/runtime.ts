@@ -1,26 +1,32 @@
 // The mutable state of one running emulator, shared by the request dispatcher, the admin API and the
 // handle returned by startEmulator.
-import { randomUUID } from "node:crypto";
 import type { AuthContext } from "./auth";
 import { AdrAuthorities } from "./device/issuance";
 import type { CaRegistry } from "./device/cas";
 import { PeerChains } from "./device/peer";
+import { newEtag } from "./etag";
 import { decideFault, normalizeFaults, type FaultDecision } from "./faults";
 import { RateLimiter } from "./ratelimit";
 import { emptyStats, type EmulatorStats } from "./stats";
 import type { EnrollmentStore } from "./store";
-import type { FaultOptions, JsonObject } from "./types";
+import type { BulkQuirks, FaultOptions, JsonObject } from "./types";
 
 /** Slowest rate limit: one operation a minute, so Retry-After never exceeds 60 seconds. */
 export const MIN_OPS_PER_MINUTE = 1;
 /** Fastest rate limit (a thousand times the service's default quota). */
 export const MAX_OPS_PER_MINUTE = 1_000_000;
 
-/** Runtime-adjustable settings: fault injection plus the rate limit. */
-export interface RuntimeSettings extends FaultOptions {
+/** Runtime-adjustable settings: fault injection, the rate limit and the bulk quirks. */
+export interface RuntimeSettings extends FaultOptions, BulkQuirks {
   /** Sustained DPS operations per minute before 429; `0` or `null` turns the limit off. */
   opsPerMinute?: number | null;
 }
+
+/** The bulk quirks when not set: as recorded for `update`, off for `updateIfMatchETag`. */
+export const DEFAULT_BULK_QUIRKS: Required<BulkQuirks> = {
+  updateRefusesExisting: true,
+  updateIfMatchETagRefusesExisting: false,
+};
 
 /** The device side of an emulated DPS. */
 export interface DeviceSettings {
@@ -42,6 +48,8 @@ export class Runtime {
   faults: Required<FaultOptions>;
   /** Current rate limiter, if any. */
   limiter: RateLimiter | undefined;
+  /** How bulk writes answer for existing records (see {@link BulkQuirks}). */
+  bulkQuirks: Required<BulkQuirks>;
   /** The ID scope devices register under. */
   readonly idScope: string;
   /** Extra CAs trusted for custom allocation webhooks. */
@@ -73,6 +81,7 @@ export class Runtime {
     this.caCertificates = device.caCertificates ?? new Map();
     this.faults = normalizeFaults(settings);
     this.limiter = limiterFor(settings.opsPerMinute);
+    this.bulkQuirks = { ...DEFAULT_BULK_QUIRKS, ...bulkQuirksOf(settings) };
   }
 
   /** A copy of the counters. */
@@ -93,9 +102,9 @@ export class Runtime {
     return next[0];
   }
 
-  /** Current faults and rate limit. */
-  settings(): Required<FaultOptions> & { opsPerMinute: number | null } {
-    return { ...this.faults, opsPerMinute: this.limiter?.opsPerMinute ?? null };
+  /** Current faults, rate limit and bulk quirks. */
+  settings(): Required<FaultOptions> & Required<BulkQuirks> & { opsPerMinute: number | null } {
+    return { ...this.faults, ...this.bulkQuirks, opsPerMinute: this.limiter?.opsPerMinute ?? null };
   }
 
   /**
@@ -105,6 +114,7 @@ export class Runtime {
   setFaults(settings: RuntimeSettings): void {
     this.faults = normalizeFaults({ ...this.faults, ...withoutUndefined(settings) });
     if (settings.opsPerMinute !== undefined) this.limiter = limiterFor(settings.opsPerMinute);
+    this.bulkQuirks = { ...this.bulkQuirks, ...bulkQuirksOf(settings) };
   }
 
   /**
@@ -127,7 +137,7 @@ export class Runtime {
       status: "assigned",
       substatus: "initialAssignment",
       lastUpdatedDateTimeUtc: now,
-      etag: `"${randomUUID()}"`,
+      etag: newEtag(),
       ...state,
     };
     full.registrationId = enrollment.registrationId;
@@ -154,5 +164,15 @@ function withoutUndefined(settings: RuntimeSettings): FaultOptions {
   if (settings.dropRate !== undefined) out.dropRate = settings.dropRate;
   if (settings.latencyMs !== undefined) out.latencyMs = settings.latencyMs;
   if (settings.next !== undefined) out.next = settings.next;
+  return out;
+}
+
+/** The bulk quirks `settings` sets. */
+function bulkQuirksOf(settings: RuntimeSettings): BulkQuirks {
+  const out: BulkQuirks = {};
+  if (settings.updateRefusesExisting !== undefined)
+    out.updateRefusesExisting = settings.updateRefusesExisting;
+  if (settings.updateIfMatchETagRefusesExisting !== undefined)
+    out.updateIfMatchETagRefusesExisting = settings.updateIfMatchETagRefusesExisting;
   return out;
 }

@@ -1,7 +1,8 @@
 // One kind of record (individual enrollments, enrollment groups) with the service's optimistic
 // concurrency: etags, If-Match, 409 on a create over an existing record. Shared by every kind so the
 // rules exist once.
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
+import { newEtag } from "./etag";
 import { DpsError, ErrorCodes } from "./errors";
 import { isObject, type JsonObject } from "./types";
 
@@ -29,11 +30,6 @@ function bareEtag(etag: string): string {
     .trim()
     .replace(/^W\//, "")
     .replace(/^"(.*)"$/, "$1");
-}
-
-/** A new etag: a quoted UUID, the form the service's Cosmos-backed etags take. */
-function newEtag(): string {
-  return `"${randomUUID()}"`;
 }
 
 /** 64 random bytes, base64: what the emulator generates for a symmetric key left empty. */
@@ -133,7 +129,7 @@ export class RecordTable {
         symmetricKey: { primaryKey: generateSymmetricKey(), secondaryKey: generateSymmetricKey() },
       };
     }
-    stored.etag = newEtag();
+    stored.etag = newEtag(now);
     stored.createdDateTimeUtc = existing ? existing.createdDateTimeUtc : now.toISOString();
     stored.lastUpdatedDateTimeUtc = now.toISOString();
     this.records.set(key, stored);

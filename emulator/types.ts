@@ -55,3 +55,16 @@ export interface FaultOptions {
 
 /** A fault the emulator can inject into one DPS request. */
 export type InjectedFault = "drop" | "500" | "503";
+
+/**
+ * How bulk writes answer for records that exist, sent without an etag. The real DPS refuses a bulk
+ * `update` of an existing record item by item (409201 "Enrollment already exists.", 409202
+ * "EnrollmentGroup already exists.", nothing written), as recorded for enrollments and groups; what it
+ * does with `updateIfMatchETag` is not recorded.
+ */
+export interface BulkQuirks {
+  /** Refuse bulk `update` of existing records as recorded; default true. False: replace them (the REST spec's reading). */
+  updateRefusesExisting?: boolean;
+  /** Refuse bulk `updateIfMatchETag` of existing records the same way; default false (not recorded). */
+  updateIfMatchETagRefusesExisting?: boolean;
+}

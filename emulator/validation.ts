@@ -54,13 +54,6 @@ function optionalObject(obj: JsonObject, field: string, path: string): JsonObjec
   return value;
 }
 
-function optionalBoolean(obj: JsonObject, field: string, path: string, fallback: boolean): boolean {
-  const value = obj[field];
-  if (value === undefined || value === null) return fallback;
-  if (typeof value !== "boolean") throw invalid(`'${path}' must be a boolean.`);
-  return value;
-}
-
 /** `{certificate: "..."}`; the certificate text is stored as given (no parsing). */
 function certificate(obj: JsonObject | undefined, path: string, required: boolean): JsonObject | undefined {
   if (obj === undefined) {
@@ -82,17 +75,13 @@ function symmetricKeyValue(obj: JsonObject, field: string): string | undefined {
 
 /**
  * Parses a certificate (PEM or base64 DER) and returns what the service reports about it
- * (`X509CertificateInfo`). Throws a 400 when it is not a certificate, or, for a signing certificate,
- * cannot sign (no CA flag).
+ * (`X509CertificateInfo`). Throws a 400 when it is not a certificate. A signing certificate that
+ * cannot sign (no CA flag) is accepted, as the real DPS accepts a self-signed certificate without
+ * extensions (recorded); its devices are refused at registration, where their chain is verified.
  */
-function checkedCertificateInfo(text: string, path: string, signing: boolean): JsonObject {
+function checkedCertificateInfo(text: string, path: string): JsonObject {
   const cert = parseCertificate(text);
   if (cert === undefined) throw invalid(`'${path}' is not an X.509 certificate (PEM or base64 DER).`);
-  if (signing && !cert.ca) {
-    throw invalid(
-      `'${path}' is not a CA certificate (basic constraints CA:TRUE): a signing certificate must be able to sign device certificates.`,
-    );
-  }
   return certificateInfo(cert);
 }
 
@@ -121,19 +110,18 @@ export function parseCertificate(text: string): X509Certificate | undefined {
 }
 
 /**
- * `{certificate, info}` of a signing (`signing`) or device certificate, validated; undefined when
- * absent and optional.
+ * `{certificate, info}` of a signing or device certificate, validated; undefined when absent and
+ * optional.
  */
 function parsedCertificate(
   obj: JsonObject | undefined,
   path: string,
   required: boolean,
-  signing: boolean,
 ): JsonObject | undefined {
   const cert = certificate(obj, path, required);
   if (cert === undefined) return undefined;
   const text = String(cert.certificate);
-  return { certificate: text, info: checkedCertificateInfo(text, `${path}.certificate`, signing) };
+  return { certificate: text, info: checkedCertificateInfo(text, `${path}.certificate`) };
 }
 
 /** The x509 attestation of an enrollment group: signing certificates or CA references. */
@@ -162,14 +150,12 @@ function groupX509(x509: JsonObject): JsonObject {
       optionalObject(signing, "primary", `${base}.primary`),
       `${base}.primary`,
       true,
-      true,
     ) as JsonObject,
   };
   const secondary = parsedCertificate(
     optionalObject(signing, "secondary", `${base}.secondary`),
     `${base}.secondary`,
     false,
-    true,
   );
   if (secondary) certs.secondary = secondary;
   return { signingCertificates: certs };
@@ -235,13 +221,11 @@ function attestation(body: JsonObject, group: boolean): JsonObject {
         optionalObject(client, "primary", "attestation.x509.clientCertificates.primary"),
         "attestation.x509.clientCertificates.primary",
         true,
-        false,
       ) as JsonObject,
     };
     const secondary = parsedCertificate(
       optionalObject(client, "secondary", "attestation.x509.clientCertificates.secondary"),
       "attestation.x509.clientCertificates.secondary",
-      false,
       false,
     );
     if (secondary) certs.secondary = secondary;
@@ -360,10 +344,33 @@ function checkId(body: Json, idField: string, pathId: string): { body: JsonObjec
   return { body, id: bodyId ?? pathId };
 }
 
-/** Fields both kinds have: capabilities, legacy hub, initial twin, status, reprovisioning, allocation. */
+/** `field` of `obj` as a boolean when sent; undefined when absent or null. */
+function sentBoolean(obj: JsonObject, field: string, path: string): boolean | undefined {
+  const value = obj[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "boolean") throw invalid(`'${path}' must be a boolean.`);
+  return value;
+}
+
+/** The booleans of `fields` that `obj` (at `path`) sends, and only those. */
+function sentBooleans(obj: JsonObject, fields: readonly string[], path: string): JsonObject {
+  const out: JsonObject = {};
+  for (const field of fields) {
+    const value = sentBoolean(obj, field, `${path}.${field}`);
+    if (value !== undefined) out[field] = value;
+  }
+  return out;
+}
+
+/**
+ * Fields both kinds have: capabilities, legacy hub, initial twin, status, reprovisioning, allocation.
+ * Nothing is filled in (recordings of the real DPS): `capabilities` and `reprovisionPolicy` are kept
+ * only when sent, and `provisioningStatus` is kept as sent, `null` when null or absent (devices treat
+ * it as enabled).
+ */
 function sharedFields(body: JsonObject, result: JsonObject, linkedHubs: readonly string[]): void {
-  const caps = optionalObject(body, "capabilities", "capabilities") ?? {};
-  result.capabilities = { iotEdge: optionalBoolean(caps, "iotEdge", "capabilities.iotEdge", false) };
+  const caps = optionalObject(body, "capabilities", "capabilities");
+  if (caps) result.capabilities = sentBooleans(caps, ["iotEdge"], "capabilities");
 
   const legacyHub = optionalString(body, "iotHubHostName", "iotHubHostName");
   if (legacyHub) {
@@ -373,27 +380,20 @@ function sharedFields(body: JsonObject, result: JsonObject, linkedHubs: readonly
   const twin = validInitialTwin(body);
   if (twin) result.initialTwin = twin;
 
-  const status = body.provisioningStatus ?? "enabled";
-  if (status !== "enabled" && status !== "disabled") {
+  const status = body.provisioningStatus ?? null;
+  if (status !== null && status !== "enabled" && status !== "disabled") {
     throw invalid("'provisioningStatus' must be 'enabled' or 'disabled'.");
   }
   result.provisioningStatus = status;
 
-  const repro = optionalObject(body, "reprovisionPolicy", "reprovisionPolicy") ?? {};
-  result.reprovisionPolicy = {
-    updateHubAssignment: optionalBoolean(
+  const repro = optionalObject(body, "reprovisionPolicy", "reprovisionPolicy");
+  if (repro) {
+    result.reprovisionPolicy = sentBooleans(
       repro,
-      "updateHubAssignment",
-      "reprovisionPolicy.updateHubAssignment",
-      true,
-    ),
-    migrateDeviceData: optionalBoolean(
-      repro,
-      "migrateDeviceData",
-      "reprovisionPolicy.migrateDeviceData",
-      true,
-    ),
-  };
+      ["updateHubAssignment", "migrateDeviceData"],
+      "reprovisionPolicy",
+    );
+  }
 
   const policy = optionalString(body, "allocationPolicy", "allocationPolicy");
   if (policy !== undefined && !ALLOCATION_POLICIES.includes(policy)) {
@@ -401,8 +401,9 @@ function sharedFields(body: JsonObject, result: JsonObject, linkedHubs: readonly
   }
   const hubs = hubList(body, linkedHubs);
   const custom = optionalObject(body, "customAllocationDefinition", "customAllocationDefinition");
-  if (policy === "static" && (hubs === undefined || hubs.length !== 1)) {
-    throw invalid("Exactly one IoT hub must be given in 'iotHubs' when 'allocationPolicy' is static.");
+  // Static with no hubs is accepted (recorded): devices land on the DPS's (first) linked hub.
+  if (policy === "static" && hubs !== undefined && hubs.length > 1) {
+    throw invalid("At most one IoT hub may be given in 'iotHubs' when 'allocationPolicy' is static.");
   }
   if (policy === "custom") {
     if (custom === undefined) {

@@ -1,8 +1,8 @@
 // Device registrations: runs an admitted device's allocation in the background, keeps its operation
 // for polling, and stores the result as the device's registration state.
-import { randomUUID } from "node:crypto";
 import { hasAdrFields, withoutAdrFields, type AdrReference } from "../adr";
 import type { CertificationRequest } from "../csr";
+import { newEtag, newOperationId } from "../etag";
 import type { EnrollmentStore } from "../store";
 import type { Json, JsonObject } from "../types";
 import { certificateInfo } from "../validation";
@@ -95,7 +95,7 @@ export class Registrar {
     payload: Json | undefined,
     issuance?: IssuanceRequest,
   ): string {
-    const operationId = randomUUID();
+    const operationId = newOperationId();
     const op: Operation = { registrationId, authenticationKey: admission.authenticationKey };
     this.operations.set(operationId, op);
     while (this.operations.size > MAX_OPERATIONS) {
@@ -139,7 +139,7 @@ export class Registrar {
       createdDateTimeUtc: (previous?.createdDateTimeUtc as string | undefined) ?? now,
       deviceId: (record.deviceId as string | undefined) ?? registrationId,
       lastUpdatedDateTimeUtc: now,
-      etag: `"${randomUUID()}"`,
+      etag: newEtag(),
     };
     const via: JsonObject = admission.enrollmentGroupId
       ? { enrollmentGroupId: admission.enrollmentGroupId }
@@ -220,8 +220,8 @@ export class Registrar {
       ? admission.record
       : withoutAdrFields(admission.record);
     const body: JsonObject = admission.enrollmentGroupId
-      ? { enrollmentGroup: publicEnrollmentGroup(record) }
-      : { individualEnrollment: publicEnrollment(record) };
+      ? { enrollmentGroup: publicEnrollmentGroup(record, "query") }
+      : { individualEnrollment: publicEnrollment(record, "query") };
     body.deviceRuntimeContext = context;
     body.linkedHubs = [...this.ctx.linkedHubs];
     return body;

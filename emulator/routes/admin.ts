@@ -16,6 +16,13 @@ function settingsFrom(body: Json): RuntimeSettings {
       throw new DpsError(400, ErrorCodes.malformedBody, `'${key}' must be a number.`);
     out[key] = v;
   }
+  for (const key of ["updateRefusesExisting", "updateIfMatchETagRefusesExisting"] as const) {
+    const v = body[key];
+    if (v === undefined) continue;
+    if (typeof v !== "boolean")
+      throw new DpsError(400, ErrorCodes.malformedBody, `'${key}' must be true or false.`);
+    out[key] = v;
+  }
   const next = body.next;
   if (next !== undefined) {
     if (!Array.isArray(next) || !next.every((f) => typeof f === "string")) {

@@ -35,6 +35,7 @@ function applyItem(rt: Runtime, kind: RouteKind, mode: Mode, item: Json, version
   }
   const record = validateRecord(rt, kind, item, id, version);
   const exists = records.get(id) !== undefined;
+  if (exists && refusesExisting(rt, mode)) throw alreadyExists(kind);
   if (mode === "create") records.put(id, record, undefined);
   else if (mode === "update") records.put(id, record, exists ? "*" : undefined);
   else if (etag === undefined && exists) {
@@ -44,6 +45,20 @@ function applyItem(rt: Runtime, kind: RouteKind, mode: Mode, item: Json, version
       `Precondition failed: '${id}' exists and no etag was given.`,
     );
   } else records.put(id, record, etag);
+}
+
+/** Whether the bulk quirks make `mode` refuse an existing record (see `BulkQuirks`). */
+function refusesExisting(rt: Runtime, mode: Mode): boolean {
+  if (mode === "update") return rt.bulkQuirks.updateRefusesExisting;
+  if (mode === "updateIfMatchETag") return rt.bulkQuirks.updateIfMatchETagRefusesExisting;
+  return false;
+}
+
+/** The item error the real DPS gives a bulk `update` of an existing record, as recorded. */
+function alreadyExists(kind: RouteKind): DpsError {
+  return kind.idField === "registrationId"
+    ? new DpsError(409, ErrorCodes.enrollmentExists, "Enrollment already exists.")
+    : new DpsError(409, ErrorCodes.enrollmentGroupExists, "EnrollmentGroup already exists.");
 }
 
 /** The bulk route of `kind`. Items are applied in order and independently (not atomically). */
@@ -83,7 +98,7 @@ export function bulkRoutes(rt: Runtime, kind: RouteKind): Route[] {
             counted[err.status] = (counted[err.status] ?? 0) + 1;
           }
         }
-        return { status: 200, body: { isSuccessful: errors.length === 0, errors } };
+        return { status: 200, body: { errors, isSuccessful: errors.length === 0 } };
       },
     },
   ];

@@ -32,7 +32,7 @@ export function recordRoutes(rt: Runtime, kind: RouteKind): Route[] {
       right: "EnrollmentRead",
       handler: async ({ params: [id], query }) => ({
         status: 200,
-        body: viewRecord(rt, kind, records.require(id), query.get("api-version")),
+        body: viewRecord(rt, kind, records.require(id), query.get("api-version"), "read"),
       }),
     },
     {
@@ -44,7 +44,7 @@ export function recordRoutes(rt: Runtime, kind: RouteKind): Route[] {
         const version = query.get("api-version");
         const record = validateRecord(rt, kind, await json(), id, version);
         const { enrollment: stored } = records.put(id, record, ifMatchHeader(headers["if-match"]));
-        return { status: 200, body: viewRecord(rt, kind, stored, version) };
+        return { status: 200, body: viewRecord(rt, kind, stored, version, "write") };
       },
     },
     {

@@ -6,7 +6,7 @@ import type { Runtime } from "../runtime";
 import type { PutResult } from "../table";
 import { isObject, type Json, type JsonObject } from "../types";
 import { validateEnrollment, validateEnrollmentGroup } from "../validation";
-import { publicEnrollment, publicEnrollmentGroup } from "../view";
+import { publicEnrollment, publicEnrollmentGroup, type ViewPurpose } from "../view";
 
 /** The record operations the routes use (an `EnrollmentStore` or a `RecordTable`). */
 export interface Records {
@@ -34,14 +34,14 @@ export interface RouteKind {
   listField: string;
   /** `x-ms-item-type` of query answers. */
   itemType: string;
-  /** The query text that selects every record (besides `*`). */
+  /** The query texts that select every record: `*`, `SELECT *` (as recorded) and `SELECT * FROM {segment}`. */
   selectAll: RegExp;
   /** The records of `rt`. */
   records(rt: Runtime): Records;
   /** Validates a PUT body (throws the service's 400). */
   validate(body: Json, id: string, linkedHubs: readonly string[]): JsonObject;
-  /** What clients see of a stored record. */
-  view(rt: Runtime, stored: JsonObject): JsonObject;
+  /** What clients see of a stored record in an answer of `purpose`. */
+  view(rt: Runtime, stored: JsonObject, purpose: ViewPurpose): JsonObject;
 }
 
 /** Individual enrollments. */
@@ -50,12 +50,12 @@ export const ENROLLMENT_ROUTES: RouteKind = {
   idField: "registrationId",
   listField: "enrollments",
   itemType: "Enrollment",
-  selectAll: /^\s*(\*|select\s+\*\s+from\s+enrollments)\s*$/i,
+  selectAll: /^\s*(\*|select\s+\*(\s+from\s+enrollments)?)\s*$/i,
   records: (rt) => rt.store,
   validate: validateEnrollment,
-  view: (rt, e) => {
+  view: (rt, e, purpose) => {
     const state = rt.store.getRegistration(String(e.registrationId));
-    return publicEnrollment(e, state && registrationStateView(state));
+    return publicEnrollment(e, purpose, state && registrationStateView(state));
   },
 };
 
@@ -65,10 +65,10 @@ export const GROUP_ROUTES: RouteKind = {
   idField: "enrollmentGroupId",
   listField: "enrollmentGroups",
   itemType: "EnrollmentGroup",
-  selectAll: /^\s*(\*|select\s+\*\s+from\s+enrollmentgroups)\s*$/i,
+  selectAll: /^\s*(\*|select\s+\*(\s+from\s+enrollmentgroups)?)\s*$/i,
   records: (rt) => rt.store.groups,
   validate: validateEnrollmentGroup,
-  view: (_rt, g) => publicEnrollmentGroup(g),
+  view: (_rt, g, purpose) => publicEnrollmentGroup(g, purpose),
 };
 
 /**
@@ -88,13 +88,17 @@ export function validateRecord(
   return ref ? { ...record, ...ref } : record;
 }
 
-/** What clients of `version` see of a stored record: the ADR fields only from 2026-11-01. */
+/**
+ * What clients of `version` see of a stored record in an answer of `purpose`: the ADR fields only from
+ * 2026-11-01.
+ */
 export function viewRecord(
   rt: Runtime,
   kind: RouteKind,
   stored: JsonObject,
   version: string | null,
+  purpose: ViewPurpose,
 ): JsonObject {
-  const view = kind.view(rt, stored);
+  const view = kind.view(rt, stored, purpose);
   return hasAdrFields(version) ? view : withoutAdrFields(view);
 }

@@ -32,8 +32,8 @@ function decodeToken(token: string): string {
 }
 
 /**
- * The query route of `kind`. Only "select everything" queries are supported (`*` or
- * `SELECT * FROM enrollments` / `enrollmentGroups`).
+ * The query route of `kind`. Only "select everything" queries are supported (`*`, `SELECT *`, or
+ * `SELECT * FROM enrollments` / `enrollmentGroups`), in any letter case.
  */
 export function queryRoutes(rt: Runtime, kind: RouteKind): Route[] {
   return [
@@ -46,7 +46,9 @@ export function queryRoutes(rt: Runtime, kind: RouteKind): Route[] {
         const body = await json();
         if (!isObject(body) || typeof body.query !== "string") throw bad("'query' is required.");
         if (!kind.selectAll.test(body.query)) {
-          throw bad(`The emulator supports only the queries '*' and 'SELECT * FROM ${kind.segment}'.`);
+          throw bad(
+            `The emulator supports only the queries '*', 'SELECT *' and 'SELECT * FROM ${kind.segment}'.`,
+          );
         }
         const sizeText = header(headers["x-ms-max-item-count"]);
         const size = sizeText === undefined ? DEFAULT_PAGE_SIZE : Number(sizeText);
@@ -64,7 +66,7 @@ export function queryRoutes(rt: Runtime, kind: RouteKind): Route[] {
         return {
           status: 200,
           headers: responseHeaders,
-          body: page.map((e) => viewRecord(rt, kind, e, query.get("api-version"))),
+          body: page.map((e) => viewRecord(rt, kind, e, query.get("api-version"), "query")),
         };
       },
     },

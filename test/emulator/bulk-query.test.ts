@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import type { IndividualEnrollment } from "azure-iot-provisioning-service/dist/interfaces";
 import type { EmulatorHandle } from "../../emulator";
+import { parseCli } from "../../emulator/cli";
 import { clientFor, expectDpsError, expectRawError, putEnrollment, raw, runBulk, start } from "./helpers";
 
 function enrollment(registrationId: string, extra: object = {}): IndividualEnrollment {
@@ -32,17 +33,38 @@ describe("emulator: bulk operations", () => {
     assert.equal((await client.getIndividualEnrollment("bulk-b")).responseBody.registrationId, "bulk-b");
   });
 
-  it("update: creates or replaces regardless of etag", async () => {
+  it("update (as recorded): refuses existing records item by item, writes nothing to them, creates new ones", async () => {
+    const before = (await client.getIndividualEnrollment("bulk-a")).responseBody;
     const result = await runBulk(client, {
       mode: "update",
       enrollments: [enrollment("bulk-a", { provisioningStatus: "disabled" }), enrollment("bulk-new")],
     });
-    assert.deepEqual(result, { isSuccessful: true, errors: [] });
-    assert.equal(
-      (await client.getIndividualEnrollment("bulk-a")).responseBody.provisioningStatus,
-      "disabled",
-    );
+    // Recorded answer of the real DPS for a bulk update of existing enrollments sent without etags.
+    assert.deepEqual(result, {
+      isSuccessful: false,
+      errors: [{ registrationId: "bulk-a", errorCode: 409201, errorStatus: "Enrollment already exists." }],
+    });
+    const after = (await client.getIndividualEnrollment("bulk-a")).responseBody;
+    assert.equal(after.etag, before.etag);
+    assert.equal(after.provisioningStatus, null);
     assert.equal((await client.getIndividualEnrollment("bulk-new")).responseBody.registrationId, "bulk-new");
+  });
+
+  it("update with updateRefusesExisting off (the REST spec's reading): replaces existing records", async () => {
+    emu.setFaults({ updateRefusesExisting: false });
+    try {
+      const result = await runBulk(client, {
+        mode: "update",
+        enrollments: [enrollment("bulk-a", { provisioningStatus: "disabled" })],
+      });
+      assert.deepEqual(result, { isSuccessful: true, errors: [] });
+      assert.equal(
+        (await client.getIndividualEnrollment("bulk-a")).responseBody.provisioningStatus,
+        "disabled",
+      );
+    } finally {
+      emu.setFaults({ updateRefusesExisting: true });
+    }
   });
 
   it("updateIfMatchETag: applies matching etags, 412 for stale or missing etags on existing enrollments", async () => {
@@ -67,8 +89,26 @@ describe("emulator: bulk operations", () => {
     );
     assert.equal((await client.getIndividualEnrollment("bulk-a")).responseBody.provisioningStatus, "enabled");
     // Failed items count apart from the call's own answer (200).
-    assert.deepEqual(emu.stats().bulkItemErrors, { "409": 1, "412": 2 });
+    assert.deepEqual(emu.stats().bulkItemErrors, { "409": 2, "412": 2 });
     assert.ok((await client.getIndividualEnrollment("bulk-created-by-etag-mode")).responseBody.etag);
+  });
+
+  it("updateIfMatchETag with updateIfMatchETagRefusesExisting on: refuses existing records even with their etag", async () => {
+    emu.setFaults({ updateIfMatchETagRefusesExisting: true });
+    try {
+      const current = (await client.getIndividualEnrollment("bulk-a")).responseBody;
+      const result = await runBulk(client, {
+        mode: "updateIfMatchETag" as "updateIfMatchEtag",
+        enrollments: [enrollment("bulk-a", { etag: current.etag, provisioningStatus: "disabled" })],
+      });
+      assert.deepEqual(result, {
+        isSuccessful: false,
+        errors: [{ registrationId: "bulk-a", errorCode: 409201, errorStatus: "Enrollment already exists." }],
+      });
+      assert.equal((await client.getIndividualEnrollment("bulk-a")).responseBody.etag, current.etag);
+    } finally {
+      emu.setFaults({ updateIfMatchETagRefusesExisting: false });
+    }
   });
 
   it("delete: deletes, 404 for missing, 412 for a stale etag", async () => {
@@ -90,6 +130,38 @@ describe("emulator: bulk operations", () => {
     await expectDpsError(client.getIndividualEnrollment("bulk-new"), 404, 404201);
   });
 
+  it("the switches come from the command line as on|off; the defaults are as recorded", async () => {
+    assert.deepEqual(parseCli([]).bulkQuirks, {
+      updateRefusesExisting: undefined,
+      updateIfMatchETagRefusesExisting: undefined,
+    });
+    assert.deepEqual(
+      parseCli([
+        "--bulk-update-refuses-existing",
+        "off",
+        "--bulk-update-if-match-etag-refuses-existing",
+        "on",
+      ]).bulkQuirks,
+      { updateRefusesExisting: false, updateIfMatchETagRefusesExisting: true },
+    );
+    assert.throws(
+      () => parseCli(["--bulk-update-refuses-existing", "yes"]),
+      /--bulk-update-refuses-existing expects on or off, got 'yes'/,
+    );
+    const started = await start({ bulkQuirks: { updateIfMatchETagRefusesExisting: true } });
+    try {
+      const res = await raw(started, "/_emulator/faults", { authorization: `Bearer ${started.adminToken}` });
+      const settings = res.json() as {
+        updateRefusesExisting: boolean;
+        updateIfMatchETagRefusesExisting: boolean;
+      };
+      assert.equal(settings.updateRefusesExisting, true);
+      assert.equal(settings.updateIfMatchETagRefusesExisting, true);
+    } finally {
+      await started.stop();
+    }
+  });
+
   it("accepts the REST spec's spelling updateIfMatchETag too", async () => {
     const result = await runBulk(client, {
       mode: "updateIfMatchETag" as "updateIfMatchEtag",
@@ -101,11 +173,14 @@ describe("emulator: bulk operations", () => {
   it("reports validation errors per item", async () => {
     const result = await runBulk(client, {
       mode: "create",
-      enrollments: [enrollment("bulk-invalid", { allocationPolicy: "static" }), enrollment("bulk-valid")],
+      enrollments: [
+        enrollment("bulk-invalid", { allocationPolicy: "static", iotHubs: emu.linkedHubs }),
+        enrollment("bulk-valid"),
+      ],
     });
     assert.equal(result.errors.length, 1);
     assert.equal(result.errors[0].errorCode, 400004);
-    assert.match(String(result.errors[0].errorStatus), /Exactly one IoT hub/);
+    assert.match(String(result.errors[0].errorStatus), /At most one IoT hub/);
   });
 
   it("400 for more than 10 items, an unknown mode, or no items; counted as bulk in stats", async () => {
@@ -173,8 +248,8 @@ describe("emulator: query paging", () => {
       // next() without an argument always restarts from the first page: pass the token explicitly.
       const page = query.continuationToken ? await query.next(query.continuationToken) : await query.next();
       const items = page.responseBody as unknown as IndividualEnrollment[];
-      for (const item of items)
-        assert.deepEqual(item.attestation, { type: "symmetricKey", symmetricKey: {} });
+      // As recorded: query answers carry no symmetricKey object at all.
+      for (const item of items) assert.deepEqual(item.attestation, { type: "symmetricKey" });
       pages.push(items.map((e) => e.registrationId));
     }
     assert.deepEqual(pages, [["q-0", "q-1", "q-2"], ["q-3", "q-4", "q-5"], ["q-6"]]);
@@ -184,6 +259,14 @@ describe("emulator: query paging", () => {
     const page = await client.createIndividualEnrollmentQuery({ query: "SELECT * FROM enrollments" }).next();
     assert.equal((page.responseBody as unknown as IndividualEnrollment[]).length, 7);
     assert.equal(page.httpResponse.headers["x-ms-continuation"], undefined);
+  });
+
+  it("accepts the recorded query texts 'SELECT *' and 'select *'", async () => {
+    for (const text of ["SELECT *", "select *"]) {
+      const page = await client.createIndividualEnrollmentQuery({ query: text }).next();
+      assert.equal((page.responseBody as unknown as IndividualEnrollment[]).length, 7, text);
+      assert.equal(page.httpResponse.headers["x-ms-item-type"], "Enrollment");
+    }
   });
 
   it("400 for other queries, a bad page size or a bad continuation token", async () => {

@@ -176,6 +176,24 @@ describe("emulator: devices with invalid chains stay out (device SDK)", function
     }
   });
 
+  it("a group whose signing certificate is no CA (accepted, as the service does) admits no device", async () => {
+    const selfSigned = certificate({ commonName: "Not A CA", basicConstraints: null, keyUsage: null });
+    await client.createOrUpdateEnrollmentGroup({
+      enrollmentGroupId: "non-ca-group",
+      attestation: {
+        type: "x509",
+        x509: { signingCertificates: { primary: { certificate: selfSigned.certificatePem } } },
+      },
+    } as EnrollmentGroup);
+    const member = certificate({ commonName: "under-non-ca", issuer: selfSigned });
+    await refused(
+      registerDevice(emu, "under-non-ca", presenting(member, selfSigned)),
+      /is not a CA certificate/,
+    );
+    const state = await client.getDeviceRegistrationState("under-non-ca").catch((e: Error) => e);
+    assert.ok(state instanceof Error, "no registration state");
+  });
+
   it("a CA:FALSE certificate whose keyUsage claims keyCertSign, or a CA without keyCertSign, cannot issue either", async () => {
     const claims = certificate({
       commonName: "claims-certsign",

@@ -55,6 +55,11 @@ describe("emulator: device input the service would refuse", function () {
       "application/json; charset=utf-8",
     );
     assert.equal(json.status, 202, json.text);
+    // The service's operation id format: 4.{16 hex}.{GUID}.
+    assert.match(
+      String((json.json() as { operationId: string }).operationId),
+      /^4\.[0-9a-f]{16}\.[0-9a-f-]{36}$/,
+    );
     const put = await raw(emu, `/enrollments/x-1?${V}`, {
       method: "PUT",
       headers: { "content-type": "application/x-www-form-urlencoded" },

@@ -54,6 +54,19 @@ describe("emulator: devices register with the device SDK", function () {
     assert.equal(second.createdDateTimeUtc, first.createdDateTimeUtc);
   });
 
+  it("static without hubs (accepted, as recorded) assigns the DPS's first linked hub; a null status is enabled", async () => {
+    await client.createOrUpdateIndividualEnrollment(
+      symmetric("sym-static-none", {
+        allocationPolicy: "static",
+        iotHubs: null,
+        provisioningStatus: null,
+      }),
+    );
+    const result = await registerDevice(emu, "sym-static-none", { symmetricKey: KEY_A });
+    assert.equal(result.status, "assigned");
+    assert.equal(result.assignedHub, HUBS[0]);
+  });
+
   it("refuses a wrong key, an unknown registration id and a disabled enrollment", async () => {
     await client.createOrUpdateIndividualEnrollment(symmetric("sym-off", { provisioningStatus: "disabled" }));
     const other = Buffer.alloc(32, 9).toString("base64");
@@ -298,7 +311,8 @@ describe("emulator: devices register with the device SDK", function () {
         linkedHubs: string[];
       };
       assert.equal(body.individualEnrollment.registrationId, "custom-1");
-      assert.deepEqual(body.individualEnrollment.attestation, { type: "symmetricKey", symmetricKey: {} });
+      // The enrollment as reads show it: no keys.
+      assert.deepEqual(body.individualEnrollment.attestation, { type: "symmetricKey" });
       assert.deepEqual(body.deviceRuntimeContext, {
         registrationId: "custom-1",
         symmetricKey: {},

@@ -19,27 +19,56 @@ describe("emulator: single enrollments through the official client", () => {
   });
   after(() => emu.stop());
 
-  it("creates with defaults, hides generated keys, and returns them only from attestationmechanism", async () => {
+  it("as recorded: fills in no defaults, answers a PUT with the generated keys, a GET without symmetricKey", async () => {
     const created = await putEnrollment(client, {
       registrationId: "dev-defaults",
       attestation: { type: "symmetricKey" },
     });
-    assert.deepEqual(created.attestation, { type: "symmetricKey", symmetricKey: {} });
-    assert.deepEqual(created.capabilities, { iotEdge: false });
-    assert.equal(created.provisioningStatus, "enabled");
-    assert.deepEqual(created.reprovisionPolicy, { updateHubAssignment: true, migrateDeviceData: true });
-    assert.match(created.etag, /^"[0-9a-f-]{36}"$/);
-    assert.ok(created.createdDateTimeUtc && created.lastUpdatedDateTimeUtc);
+    const keys = created.attestation.symmetricKey;
+    assert.equal(Buffer.from(keys?.primaryKey ?? "", "base64").length, 64);
+    assert.equal(Buffer.from(keys?.secondaryKey ?? "", "base64").length, 64);
+    assert.notEqual(keys?.primaryKey, keys?.secondaryKey);
+    assert.equal(created.capabilities, undefined);
+    assert.equal(created.reprovisionPolicy, undefined);
+    assert.equal(created.provisioningStatus, null);
+    // Base64 of a quoted string, like "IjBhMDBiNzQyLTAwMDAtMDgwMC0wMDAwLTY0NjgwMWY1MDAwMCI=".
+    assert.match(
+      Buffer.from(created.etag, "base64").toString(),
+      /^"[0-9a-f]{8}-0000-0800-0000-[0-9a-f]{12}"$/,
+    );
+    assert.ok(created.createdDateTimeUtc);
+    assert.equal(created.lastUpdatedDateTimeUtc, created.createdDateTimeUtc);
 
     const got = (await client.getIndividualEnrollment("dev-defaults")).responseBody;
-    assert.deepEqual(got.attestation, { type: "symmetricKey", symmetricKey: {} });
+    assert.deepEqual(got.attestation, { type: "symmetricKey" });
+    assert.deepEqual(got.registrationState, { registrationId: "dev-defaults", status: "unassigned" });
     assert.equal(got.etag, created.etag);
 
     const mech = (await client.getIndividualEnrollmentAttestationMechanism("dev-defaults")).responseBody;
-    assert.equal(mech.type, "symmetricKey");
-    assert.equal(Buffer.from(mech.symmetricKey?.primaryKey ?? "", "base64").length, 64);
-    assert.equal(Buffer.from(mech.symmetricKey?.secondaryKey ?? "", "base64").length, 64);
-    assert.notEqual(mech.symmetricKey?.primaryKey, mech.symmetricKey?.secondaryKey);
+    assert.deepEqual(mech, { type: "symmetricKey", symmetricKey: keys });
+  });
+
+  it("echoes what was sent: null provisioningStatus, given capabilities and reprovisionPolicy", async () => {
+    const created = await putEnrollment(client, {
+      registrationId: "dev-echo",
+      attestation: { type: "symmetricKey", symmetricKey: { primaryKey: KEY_A, secondaryKey: KEY_B } },
+      capabilities: { iotEdge: true },
+      reprovisionPolicy: { updateHubAssignment: false, migrateDeviceData: true },
+      provisioningStatus: "disabled",
+    });
+    assert.deepEqual(created.attestation.symmetricKey, { primaryKey: KEY_A, secondaryKey: KEY_B });
+    assert.deepEqual(created.capabilities, { iotEdge: true });
+    assert.deepEqual(created.reprovisionPolicy, { updateHubAssignment: false, migrateDeviceData: true });
+    assert.equal(created.provisioningStatus, "disabled");
+    const updated = (
+      await client.createOrUpdateIndividualEnrollment({
+        ...created,
+        provisioningStatus: null as unknown as "enabled",
+      })
+    ).responseBody;
+    assert.equal(updated.provisioningStatus, null);
+    assert.equal(updated.createdDateTimeUtc, created.createdDateTimeUtc);
+    assert.notEqual(updated.etag, created.etag);
   });
 
   it("keeps given keys, and loses them when a read-modify-write PUT sends the hidden (empty) keys back", async () => {
@@ -56,7 +85,7 @@ describe("emulator: single enrollments through the official client", () => {
     assert.notEqual(mech.symmetricKey?.primaryKey, KEY_A, "keys are regenerated, as the service does");
   });
 
-  it("returns tpm and x509 attestations as stored", async () => {
+  it("returns tpm attestations as stored, x509 ones as certificate info", async () => {
     const tpm = await putEnrollment(client, {
       registrationId: "dev-tpm",
       attestation: { type: "tpm", tpm: { endorsementKey: TPM_EK } },
@@ -71,12 +100,12 @@ describe("emulator: single enrollments through the official client", () => {
         x509: { clientCertificates: { primary: { certificate: device.certificatePem } } },
       },
     });
+    // As recorded: answers carry the certificate's info, never its PEM.
     assert.deepEqual(x509.attestation, {
       type: "x509",
       x509: {
         clientCertificates: {
           primary: {
-            certificate: device.certificatePem,
             info: {
               subjectName: "CN=dev-x509",
               sha1Thumbprint: parsed.fingerprint.replace(/:/g, ""),
@@ -252,9 +281,9 @@ describe("emulator: single enrollments through the official client", () => {
       "failed",
     );
     await client.deleteDeviceRegistrationState("dev-registered");
-    assert.equal(
+    assert.deepEqual(
       (await client.getIndividualEnrollment("dev-registered")).responseBody.registrationState,
-      undefined,
+      { registrationId: "dev-registered", status: "unassigned" },
     );
 
     const missing = await raw(emu, "/_emulator/registrations/nobody", {

@@ -104,7 +104,7 @@ describe("emulator: rate limit, fault injection and the admin API", () => {
     const set = await raw(emu, "/_emulator/faults", {
       method: "POST",
       authorization: adminAuth(emu),
-      body: JSON.stringify({ rate503: 1, latencyMs: 0 }),
+      body: JSON.stringify({ rate503: 1, latencyMs: 0, updateIfMatchETagRefusesExisting: true }),
     });
     assert.equal(set.status, 200);
     assert.deepEqual(set.json(), {
@@ -113,13 +113,15 @@ describe("emulator: rate limit, fault injection and the admin API", () => {
       dropRate: 0,
       latencyMs: 0,
       next: [],
+      updateRefusesExisting: true,
+      updateIfMatchETagRefusesExisting: true,
       opsPerMinute: null,
     });
     await expectDpsError(client.getIndividualEnrollment("f-1"), 503, 503001);
     await raw(emu, "/_emulator/faults", {
       method: "POST",
       authorization: adminAuth(emu),
-      body: JSON.stringify({ rate503: 0 }),
+      body: JSON.stringify({ rate503: 0, updateIfMatchETagRefusesExisting: false }),
     });
     await putEnrollment(client, { registrationId: "f-2", attestation: { type: "symmetricKey" } });
     await expectDpsError(

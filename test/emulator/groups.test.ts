@@ -57,17 +57,17 @@ describe("emulator: enrollment groups", () => {
   });
   after(() => emu.stop());
 
-  it("PUT creates with generated keys hidden from GET; attestationmechanism returns them", async () => {
+  it("PUT answers with the generated keys, GET without symmetricKey; attestationmechanism returns them", async () => {
     const created = await put(client, group("grp-sym", { initialTwin: { tags: { site: "a" } } }));
     assert.equal(created.enrollmentGroupId, "grp-sym");
-    assert.deepEqual(created.attestation, { type: "symmetricKey", symmetricKey: {} });
-    assert.match(String(created.etag), /^"[0-9a-f-]{36}"$/);
+    assert.equal(Buffer.from(String(created.attestation.symmetricKey?.primaryKey), "base64").length, 64);
+    assert.match(Buffer.from(String(created.etag), "base64").toString(), /^"[0-9a-f-]{36}"$/);
     const got = (await client.getEnrollmentGroup("grp-sym")).responseBody;
-    assert.deepEqual(got.attestation, { type: "symmetricKey", symmetricKey: {} });
+    assert.deepEqual(got.attestation, { type: "symmetricKey" });
     assert.deepEqual(got.initialTwin, { tags: { site: "a" } });
     assert.equal(got.etag, created.etag);
     const att = (await client.getEnrollmentGroupAttestationMechanism("grp-sym")).responseBody;
-    assert.equal(Buffer.from(String(att.symmetricKey?.primaryKey), "base64").length, 64);
+    assert.deepEqual(att.symmetricKey, created.attestation.symmetricKey);
     assert.notEqual(att.symmetricKey?.primaryKey, att.symmetricKey?.secondaryKey);
   });
 
@@ -106,13 +106,14 @@ describe("emulator: enrollment groups", () => {
     assert.equal(updated.createdDateTimeUtc, first.createdDateTimeUtc);
   });
 
-  it("x509 signing certificates are parsed: info reported, non-certificates and non-CA certificates refused", async () => {
+  it("x509 signing certificates are parsed: info reported (not the PEM), non-certificates refused, non-CA ones accepted as recorded", async () => {
     const created = await put(
       client,
       group("grp-x509", {
         attestation: { type: "x509", x509: { signingCertificates: { primary: { certificate: caPem } } } },
       }),
     );
+    assert.deepEqual(Object.keys(created.attestation.x509?.signingCertificates?.primary ?? {}), ["info"]);
     const info = created.attestation.x509?.signingCertificates?.primary?.info;
     assert.match(String(info?.subjectName), /CN=/);
     assert.match(String(info?.sha256Thumbprint), /^[0-9A-F]{64}$/);
@@ -141,18 +142,15 @@ describe("emulator: enrollment groups", () => {
       400004,
       /signingCertificates\.primary\.certificate' is not an X\.509 certificate/,
     );
-    await expectDpsError(
-      put(
-        client,
-        group("grp-leaf", {
-          attestation: { type: "x509", x509: { signingCertificates: { primary: { certificate: leafPem } } } },
-        }),
-      ),
-      400,
-      400004,
-      /is not a CA certificate/,
+    // The real DPS accepts a self-signed certificate without extensions (recorded); devices under a
+    // non-CA certificate are refused at registration (test/emulator/chains.test.ts).
+    const leaf = await put(
+      client,
+      group("grp-leaf", {
+        attestation: { type: "x509", x509: { signingCertificates: { primary: { certificate: leafPem } } } },
+      }),
     );
-    await expectDpsError(client.getEnrollmentGroup("grp-leaf"), 404, 404203);
+    assert.match(String(leaf.attestation.x509?.signingCertificates?.primary?.info?.subjectName), /CN=/);
   });
 
   it("x509 by CA reference; client certificates and TPM are refused for groups", async () => {
@@ -180,7 +178,7 @@ describe("emulator: enrollment groups", () => {
     );
   });
 
-  it("validates like individual enrollments: ids, body id, unlinked hubs, static with one hub", async () => {
+  it("validates like individual enrollments: ids, body id, unlinked hubs, static with at most one hub", async () => {
     await expectDpsError(put(client, group("-bad-")), 400, 400005);
     const mismatch = await raw(emu, "/enrollmentGroups/grp-b?api-version=2021-10-01", {
       method: "PUT",
@@ -195,11 +193,15 @@ describe("emulator: enrollment groups", () => {
       /'other\.azure-devices\.net' is not linked/,
     );
     await expectDpsError(
-      put(client, group("grp-static", { allocationPolicy: "static", iotHubs: [] })),
+      put(client, group("grp-static", { allocationPolicy: "static", iotHubs: emu.linkedHubs })),
       400,
       400004,
-      /Exactly one IoT hub/,
+      /At most one IoT hub/,
     );
+    // Recorded: static with no hubs is accepted; devices land on the DPS's linked hub.
+    const noHubs = await put(client, group("grp-static-none", { allocationPolicy: "static", iotHubs: null }));
+    assert.equal(noHubs.allocationPolicy, "static");
+    assert.equal(noHubs.iotHubs, undefined);
   });
 
   it("DELETE honours If-Match and answers 404 for a missing group", async () => {
@@ -260,7 +262,7 @@ describe("emulator: enrollment groups", () => {
       pages += 1;
       for (const item of page.responseBody as unknown as EnrollmentGroup[]) {
         ids.push(item.enrollmentGroupId);
-        if (item.attestation.type === "symmetricKey") assert.deepEqual(item.attestation.symmetricKey, {});
+        if (item.attestation.type === "symmetricKey") assert.equal(item.attestation.symmetricKey, undefined);
       }
       assert.equal(page.httpResponse.headers["x-ms-item-type"], "EnrollmentGroup");
     }

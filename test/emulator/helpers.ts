@@ -156,6 +156,9 @@ export async function expectDpsError(
 export function expectRawError(res: RawResponse, status: number, errorCode: number, message?: RegExp): void {
   assert.equal(res.status, status, res.text);
   const body = res.json() as DpsErrorBody;
+  // The recorded error body of the real DPS: these four fields, in this order, and no `info`.
+  assert.deepEqual(Object.keys(body), ["errorCode", "trackingId", "message", "timestampUtc"]);
+  assert.equal(res.headers["x-ms-request-id"], body.trackingId);
   assert.equal(body.errorCode, errorCode);
   assert.equal(res.headers["x-ms-error-code"], String(errorCode));
   if (message) assert.match(body.message, message);

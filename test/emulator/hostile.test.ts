@@ -185,7 +185,11 @@ describe("emulator: the control API requires credentials and bounds its values",
       expectRawError(res, 401, 401002, /adminToken/);
     }
     const got = (await client.getIndividualEnrollment("victim-1")).responseBody;
-    assert.equal(got.registrationState, undefined, "no forged registration state");
+    assert.deepEqual(
+      got.registrationState,
+      { registrationId: "victim-1", status: "unassigned" },
+      "no forged registration state",
+    );
     await client.getIndividualEnrollment("victim-1"); // no injected 500
   });
 
@@ -229,12 +233,20 @@ describe("emulator: the control API requires credentials and bounds its values",
       /opsPerMinute must be 0 \(no limit\) or between 1 and 1000000/,
     );
     expectRawError(await post({ opsPerMinute: 2e6 }), 400, 400002, /opsPerMinute must be 0/);
+    expectRawError(
+      await post({ updateRefusesExisting: "yes" }),
+      400,
+      400002,
+      /'updateRefusesExisting' must be true or false/,
+    );
     assert.deepEqual((await post({})).json(), {
       rate500: 0,
       rate503: 0,
       dropRate: 0,
       latencyMs: 0,
       next: [],
+      updateRefusesExisting: true,
+      updateIfMatchETagRefusesExisting: false,
       opsPerMinute: null,
     });
     assert.equal((await post({ opsPerMinute: 1 })).status, 200);
