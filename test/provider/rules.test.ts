@@ -47,6 +47,15 @@ describe("Set merge (pure)", () => {
     assert.deepEqual(next.iotHubs, ["hub1.azure-devices.net"]);
   });
 
+  it("no hubs go out absent, as the service takes them (recorded), never as an empty list", () => {
+    for (const given of [{ allocationPolicy: "Static" }, { allocationPolicy: "Hashed", iotHubs: [] }]) {
+      const view = createView(inputs(given as Partial<EnrollmentInputs>), () => "k", INDIVIDUAL_ENROLLMENT);
+      const wire = toWire(view, undefined, INDIVIDUAL_ENROLLMENT);
+      assert.equal("iotHubs" in wire, false, JSON.stringify(given));
+      assert.ok(wire.allocationPolicy);
+    }
+  });
+
   it("Hashed clears the custom definition; the legacy hub clears policy, hubs and definition", () => {
     const hashed = applySet(
       current,
