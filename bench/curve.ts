@@ -93,6 +93,8 @@ export interface CurveResult extends CurvePoint {
   yieldEvery?: number;
   /** The state backend (measured runs; runs from before it was recorded used `file`). */
   backend?: CurveBackend;
+  /** Bulk `updateIfMatchETag` refused as recorded for `update` (see {@link CurveOptions}). */
+  bulkUpdateRefused?: boolean;
   /** Bytes Azurite held on disk after the run, old checkpoints not yet collected included (`azblob`). */
   backendStoreBytes?: number;
 }
@@ -147,6 +149,11 @@ export interface CurveOptions {
   attestation: BenchAttestation;
   /** The state backend. */
   backend: CurveBackend;
+  /**
+   * The emulator refuses bulk `updateIfMatchETag` of existing records as the real DPS refuses bulk
+   * `update` (issue 27): what the provider's fallback to single PUTs costs.
+   */
+  bulkUpdateRefused?: boolean;
 }
 
 /** Most records a bulk call carries: the quota floor of coalesced writes is ceil(N / 10) calls. */
@@ -281,7 +288,10 @@ async function curveRun(
       ["update", "v2"],
     ] as const) {
       s.setProgram(program(version));
-      await emu.setFaults({ opsPerMinute: config.opsPerMinute ?? 0 }); // a full bucket for each run
+      await emu.setFaults({
+        opsPerMinute: config.opsPerMinute ?? 0, // a full bucket for each run
+        updateIfMatchETagRefusesExisting: o.bulkUpdateRefused === true,
+      });
       await emu.resetStats();
       log(`curve: ${config.label}, ${op} of ${n}`);
       const before = os.loadavg()[0];
@@ -309,6 +319,7 @@ async function curveRun(
         yieldEvery: config.noop ? undefined : o.yieldEvery,
         backend: o.backend,
         backendStoreBytes: azurite?.storeBytes(),
+        bulkUpdateRefused: config.noop || !o.bulkUpdateRefused ? undefined : true,
       });
       // Old checkpoints stay in Azurite's store until its garbage collection (every 10 minutes).
       if (azurite) log(`curve: Azurite store ${(azurite.storeBytes() / 2 ** 20).toFixed(0)} MB`);

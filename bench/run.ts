@@ -16,6 +16,8 @@
  * the event loop every 100 declarations (`--curve-yield 100`, 0: never), and its emulator runs in a
  * process of its own. `--backend azblob` keeps the curve's state in Azure Blob Storage (Azurite, see
  * `azurite.ts`) instead of a file backend, and draws `bench/fleet-curve-azblob.svg`.
+ * `--curve-bulk-update-refused` makes the emulator refuse bulk `updateIfMatchETag` of existing records
+ * as the real DPS refuses bulk `update` (issue 27), to measure the provider's fallback to single PUTs.
  *
  * Everything runs on this machine: the real Pulumi CLI (file backend but for `--backend`, inline programs through the
  * Automation API, see `test/support/engine.ts`) and the DPS emulator (in this process but for the curve). See
@@ -93,6 +95,7 @@ function parseOptions(argv: string[]): BenchOptions {
       "curve-connection": { type: "string", default: "stack" },
       "curve-yield": { type: "string", default: "100" },
       "curve-attestation": { type: "string", default: "symmetricKey" },
+      "curve-bulk-update-refused": { type: "boolean", default: false },
       backend: { type: "string", default: "file" },
       "startup-runs": { type: "string", default: "21" },
       "startup-entry": { type: "string" },
@@ -130,6 +133,7 @@ function parseOptions(argv: string[]): BenchOptions {
       yieldEvery: values["curve-yield"] === "0" ? 0 : positive(values["curve-yield"], "--curve-yield"),
       attestation: curveAttestation(values["curve-attestation"]),
       backend,
+      bulkUpdateRefused: values["curve-bulk-update-refused"],
     },
   };
 }

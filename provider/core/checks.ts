@@ -39,7 +39,6 @@ export const CMDLET_MESSAGES = {
   hostNameWithPolicy: '"IotHubHostName" is not required when allocation-policy is defined.',
   hostNameWithHubs: '"IotHubHostName" is not required when IotHub is defined.',
   staticOneHub: "Please provide only one hub when allocation-policy is defined as Static.",
-  staticNoHub: "Please provide a hub to be assigned with device.",
   customUrl: "Please provide an Azure function url when allocation-policy is defined as Custom.",
   customApiVersion:
     "Please provide an Azure function api-version when allocation-policy is defined as Custom.",
@@ -454,11 +453,10 @@ function checkAllocation(raw: Record<string, unknown>, inputs: Record<string, un
       `${CMDLET_MESSAGES.hubNeedsPolicy} Set allocationPolicy (Hashed, GeoLatency, Static or Custom).`,
     );
   }
-  if (policyKnown && policy === "Static" && hubsGiven && hubList) {
-    if (hubList.length > 1) fail("iotHubs", CMDLET_MESSAGES.staticOneHub);
-    if (hubList.length === 0) fail("iotHubs", CMDLET_MESSAGES.staticNoHub);
-  } else if (policyKnown && policy === "Static" && !hubsGiven) {
-    fail("iotHubs", `${CMDLET_MESSAGES.staticNoHub} Set iotHubs to one hub host name.`);
+  // Static without hubs is no error: the service accepts it (recorded, issue 27) and the device gets
+  // the DPS's linked hub; only the cmdlet refuses it (docs/provider.md).
+  if (policyKnown && policy === "Static" && hubList && hubList.length > 1) {
+    fail("iotHubs", CMDLET_MESSAGES.staticOneHub);
   }
   if (policyKnown && policy === "Custom") {
     if (raw.webhookUrl === undefined) fail("webhookUrl", CMDLET_MESSAGES.customUrl);

@@ -11,6 +11,7 @@ import { DpsServiceError } from "./errors";
 import { importDifferences, importMismatchMessage } from "./importing";
 import type { EnrollmentKind } from "./kind";
 import { DATA_PLANE_API_VERSION } from "./dataPlane";
+import { keysUnchangedSinceCreate } from "./keysKnown";
 import { applySet, createView, fromWire, toWire } from "./semantics";
 import { AmbiguousWriteError, EnrollmentService } from "./service";
 import type { AttestationState, EnrollmentInputs, EnrollmentOutputs, EnrollmentView, IdKey } from "./types";
@@ -97,24 +98,43 @@ function missing(kind: EnrollmentKind, id: string, hostName: string, fix: string
   return `${kind.noun} "${id}" does not exist in ${hostName}. ${fix}`;
 }
 
+/** How {@link readCurrent} reads. */
+interface ReadOptions {
+  /** The attestation held in state (its secrets are kept; the service does not return them). */
+  known?: AttestationState;
+  /** The creation time held in state, when an answer gave it (see keysKnown.ts). */
+  createdDateTimeUtc?: string;
+  /** Whether the symmetric keys must be the service's (GET never returns them). */
+  withKeys: boolean;
+  /** The message when the record is gone. */
+  whenMissing?: string;
+  /** A record whose etag is unknown (written by a bulk call) may be served from query pages. */
+  fromPages?: boolean;
+}
+
 /**
- * Reads the record as the service holds it, with its symmetric keys when `withKeys` (GET never
- * returns them; keeping them is what stops a Set from dropping them). Throws when it is gone.
+ * Reads the record as the service holds it, with its symmetric keys when `withKeys` (keeping them is
+ * what stops a Set from dropping them): read with `attestationmechanism`, unless the record has not
+ * been written since the create whose keys state holds. Throws when it is gone.
  */
 async function readCurrent(
   kind: EnrollmentKind,
   service: EnrollmentService,
   id: string,
-  known: AttestationState | undefined,
-  withKeys: boolean,
-  whenMissing = `${kind.noun} "${id}" no longer exists in ${service.hostName}; it was deleted outside Pulumi. ` +
-    "Run `pulumi refresh` to forget it, then `pulumi up` to create it again.",
-  fromPages = false,
+  options: ReadOptions,
 ): Promise<EnrollmentView> {
-  // A record whose etag is unknown (written by a bulk call) may be served from query pages.
-  const wire = await (known && fromPages ? service.read(id) : service.get(id));
+  const { known, withKeys } = options;
+  const whenMissing =
+    options.whenMissing ??
+    `${kind.noun} "${id}" no longer exists in ${service.hostName}; it was deleted outside Pulumi. ` +
+      "Run `pulumi refresh` to forget it, then `pulumi up` to create it again.";
+  const wire = await (known && options.fromPages ? service.read(id) : service.get(id));
   if (!wire) throw new Error(whenMissing);
-  if (withKeys && wire.attestation?.type === "symmetricKey") {
+  const untouched = keysUnchangedSinceCreate(wire, {
+    ...known,
+    createdDateTimeUtc: options.createdDateTimeUtc,
+  });
+  if (withKeys && wire.attestation?.type === "symmetricKey" && !untouched) {
     wire.attestation = await service.attestation(id);
   }
   return fromWire(wire, known, kind);
@@ -140,7 +160,12 @@ async function setWithEtag(
 ): Promise<EnrollmentView> {
   const id = idOf(kind, inputs);
   if (etagUnknown(current)) {
-    current = await readCurrent(kind, service, id, current.attestation, !keysGiven(inputs), undefined, true);
+    current = await readCurrent(kind, service, id, {
+      known: current.attestation,
+      createdDateTimeUtc: current.createdDateTimeUtc,
+      withKeys: !keysGiven(inputs),
+      fromPages: true,
+    });
   }
   for (let attempt = 1; ; attempt++) {
     const desired = applySet(current, inputs);
@@ -159,7 +184,11 @@ async function setWithEtag(
       const status = error instanceof DpsServiceError ? error.status : undefined;
       if (status !== 412) throw error;
       if (attempt > MAX_CONFLICT_RETRIES) throw new EnrollmentConflictError(kind.noun, id, attempt);
-      current = await readCurrent(kind, service, id, current.attestation, !keysGiven(inputs));
+      current = await readCurrent(kind, service, id, {
+        known: current.attestation,
+        createdDateTimeUtc: current.createdDateTimeUtc,
+        withKeys: !keysGiven(inputs),
+      });
     }
   }
 }
@@ -174,19 +203,15 @@ async function readForImport(
   inputs: EnrollmentInputs,
 ): Promise<{ current: EnrollmentView; differences: string[] }> {
   const id = idOf(kind, inputs);
-  const current = await readCurrent(
-    kind,
-    service,
-    id,
-    undefined,
-    true, // Keys are state: compare them with the program's, or keep them.
-    missing(
+  const current = await readCurrent(kind, service, id, {
+    withKeys: true, // Keys are state: compare them with the program's, or keep them.
+    whenMissing: missing(
       kind,
       id,
       service.hostName,
       "There is nothing to import: check the id and the connection, or remove the `import` option to create it.",
     ),
-  );
+  });
   return { current, differences: importDifferences(current, inputs, kind) };
 }
 
@@ -288,7 +313,7 @@ export async function createEnrollment(
   } catch (error) {
     const status = error instanceof DpsServiceError ? error.status : undefined;
     if (status !== 409) throw error;
-    const current = await readCurrent(kind, service, id, undefined, !keysGiven(inputs));
+    const current = await readCurrent(kind, service, id, { withKeys: !keysGiven(inputs) });
     if (error instanceof AmbiguousWriteError && sameKeys(current.attestation, view.attestation)) {
       // Our own first attempt landed but its answer was lost: the record is ours.
       return {
@@ -367,8 +392,16 @@ export async function readEnrollment(
   const known = state.attestation;
   // Keys are re-read only when the record changed since it was last seen (or they are unknown):
   // a refresh of an unchanged record stays one call.
+  // Nor when it was not written since the create whose keys state holds (keysKnown.ts).
   const keysUnknown = !known?.primaryKey;
-  if (wire.attestation?.type === "symmetricKey" && (keysUnknown || wire.etag !== state.etag)) {
+  const untouched = keysUnchangedSinceCreate(wire, {
+    ...known,
+    createdDateTimeUtc: state.createdDateTimeUtc,
+  });
+  if (
+    wire.attestation?.type === "symmetricKey" &&
+    (keysUnknown || (wire.etag !== state.etag && !untouched))
+  ) {
     wire.attestation = await service.attestation(recordId);
   }
   const view = fromWire(wire, known, kind);
@@ -422,7 +455,11 @@ export async function updateEnrollment(
     // State from before 2026-11-01 was spoken may lack fields only that version returns (ADR
     // references someone else set): with the stored etag still current, a Set from it would
     // remove them. One read first, once per enrollment after the upgrade.
-    current = await readCurrent(kind, service, idOf(kind, inputs), current.attestation, keysMissing);
+    current = await readCurrent(kind, service, idOf(kind, inputs), {
+      known: current.attestation,
+      createdDateTimeUtc: current.createdDateTimeUtc,
+      withKeys: keysMissing,
+    });
   }
   const view = await setWithEtag(kind, service, current, inputs);
   return outputs(view, inputs);

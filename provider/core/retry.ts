@@ -5,9 +5,13 @@
  * Throttling is back-pressure, not failure: a 429 is retried for as long as
  * {@link RetryOptions.maxThrottledMs} allows, whatever the attempt count, so a large stack under the
  * DPS quota slows down instead of failing resources. Calls to the same DPS share an adaptive pacer
- * (AIMD on the spacing between request starts): each 429 widens the spacing, each success narrows
+ * (AIMD on the spacing between request starts): a 429 widens the spacing, each success narrows
  * it, so the calls of many resources settle just under the quota instead of each resource
- * hammering it and sleeping in lock step.
+ * hammering it and sleeping in lock step. The spacing widens once per throttling event, not once
+ * per 429: the calls on their way when the quota ran out (up to `--parallel` of them) are all
+ * refused together, and widening for each would space calls up to 1.25^32 times wider than the
+ * quota needs, which is what made a Set that reads each enrollment's keys far slower than its
+ * calls (issue 27).
  */
 
 import { abortableSleep } from "./deadline";
@@ -66,22 +70,35 @@ export class Pacer {
   /** Milliseconds between request starts; 0: unpaced. */
   intervalMs = 0;
   private nextSlot = 0;
+  /** How many times the spacing was widened: a call started before the last widening has its answer. */
+  private widenings = 0;
 
-  /** Waits for this call's slot. */
-  async acquire(sleep: (ms: number) => Promise<void>, now: () => number = Date.now): Promise<void> {
-    if (this.intervalMs === 0) return;
+  /**
+   * Waits for this call's slot. Returns the call's ticket for {@link Pacer.throttled}: the number
+   * of widenings its start saw.
+   */
+  async acquire(sleep: (ms: number) => Promise<void>, now: () => number = Date.now): Promise<number> {
+    const ticket = this.widenings;
+    if (this.intervalMs === 0) return ticket;
     const t = now();
     const start = Math.max(t, this.nextSlot);
     this.nextSlot = start + this.intervalMs;
     if (start > t) await sleep(start - t);
+    return ticket;
   }
 
-  /** A call was throttled: space calls wider. */
-  throttled(now: () => number = Date.now): void {
-    this.intervalMs = Math.min(
-      MAX_INTERVAL_MS,
-      this.intervalMs === 0 ? FIRST_INTERVAL_MS : this.intervalMs * THROTTLE_FACTOR,
-    );
+  /**
+   * A call was throttled: space calls wider, unless the call (its `ticket` from
+   * {@link Pacer.acquire}) started before the last widening, which already answered its 429.
+   */
+  throttled(ticket?: number, now: () => number = Date.now): void {
+    if (ticket === undefined || ticket === this.widenings) {
+      this.widenings += 1;
+      this.intervalMs = Math.min(
+        MAX_INTERVAL_MS,
+        this.intervalMs === 0 ? FIRST_INTERVAL_MS : this.intervalMs * THROTTLE_FACTOR,
+      );
+    }
     this.nextSlot = Math.max(this.nextSlot, now() + this.intervalMs);
   }
 
@@ -198,7 +215,7 @@ export async function withRetries<T>(operation: () => Promise<T>, options: Retry
   const started = Date.now();
   let failures = 0;
   for (let attempt = 1; ; attempt++) {
-    if (pacer) await pacer.acquire(sleep);
+    const ticket = pacer ? await pacer.acquire(sleep) : undefined;
     try {
       const result = await operation();
       pacer?.succeeded();
@@ -207,7 +224,7 @@ export async function withRetries<T>(operation: () => Promise<T>, options: Retry
       const info = failureInfo(error);
       if (!isTransient(info)) throw error;
       if (info.status === 429) {
-        pacer?.throttled();
+        pacer?.throttled(ticket);
         if (Date.now() - started >= maxThrottledMs)
           throw new RetriesExhaustedError(error, attempt, Date.now() - started);
       } else if (++failures >= maxAttempts) {

@@ -188,7 +188,8 @@ export function toWire(view: EnrollmentView, etag: string | undefined, form: Wir
     provisioningStatus: (view.provisioningStatus ?? "Enabled").toLowerCase(),
     reprovisionPolicy: REPROVISION[view.reprovisionPolicy ?? "reprovisionandmigratedata"],
     allocationPolicy: view.allocationPolicy ? WIRE_POLICY[view.allocationPolicy] : undefined,
-    iotHubs: view.allocationPolicy ? (view.iotHubs ?? []) : undefined,
+    // No hubs go out absent, as the service takes them (recorded), never as `[]`.
+    iotHubs: view.allocationPolicy && view.iotHubs?.length ? view.iotHubs : undefined,
     customAllocationDefinition: custom ? definedOnly(custom) : undefined,
     optionalDeviceInformation: view.optionalDeviceInformation,
     // Written back whenever held: a PUT without them would remove the policy reference.

@@ -4,6 +4,7 @@
  * client per connection per process, so keep-alive connections are reused across resources and kinds.
  */
 import { Coalescer, itemOutcomes, type ItemOutcome } from "./batch";
+import { bulkModesOf, refusedAsExisting, type BulkModes } from "./bulkFallback";
 import type { DataPlaneClient } from "./dataPlane";
 import type { BulkItemError, BulkMode, WireCollection } from "./wire";
 import type { EnrollmentKind } from "./kind";
@@ -68,6 +69,8 @@ export class EnrollmentService {
   private readonly idKey: EnrollmentKind["idKey"];
   private reader: FleetReader | undefined;
   private queues: WriteQueues | undefined;
+  /** The bulk modes this DPS refused (see bulkFallback.ts). */
+  private readonly modes: BulkModes;
 
   /**
    * Use {@link EnrollmentService.for}; the constructor is for tests that bring their own client.
@@ -86,6 +89,7 @@ export class EnrollmentService {
     this.noun = kind.noun.toLowerCase();
     this.collection = { collection: kind.collection, idKey: kind.idKey, bulkField: kind.bulkField };
     this.idKey = kind.idKey;
+    this.modes = bulkModesOf(hostName);
   }
 
   /**
@@ -139,7 +143,7 @@ export class EnrollmentService {
     const writes = (mode: BulkMode) =>
       new Coalescer<WireEnrollment, WireEnrollment>(
         (items) =>
-          items.length === 1 ? this.settle(() => this.putNow(items[0])) : this.bulkWrite(mode, items),
+          items.length > 1 && this.modes.usable(mode) ? this.bulkWrite(mode, items) : this.putEach(items),
         key,
       );
     return {
@@ -151,6 +155,11 @@ export class EnrollmentService {
         key,
       ),
     };
+  }
+
+  /** A single PUT of each item (a lone write, or a mode the DPS refused), as a queue's outcomes. */
+  private async putEach(items: WireEnrollment[]): Promise<ItemOutcome<WireEnrollment>[]> {
+    return (await Promise.all(items.map((item) => this.settle(() => this.putNow(item))))).flat();
   }
 
   /** One item's single call, as the outcome list a queue expects. */
@@ -195,11 +204,19 @@ export class EnrollmentService {
    */
   private async bulkWrite(mode: BulkMode, items: WireEnrollment[]): Promise<ItemOutcome<WireEnrollment>[]> {
     const { outcomes, retried } = await this.bulkCall(mode, items);
-    return outcomes.map((outcome, i) => {
-      const record = items[i];
-      if (outcome.ok) return { ok: true, value: { ...record, etag: "" } };
-      return { ok: false, error: this.writeError(record, outcome.error, retried) };
-    });
+    return Promise.all(
+      outcomes.map(async (outcome, i): Promise<ItemOutcome<WireEnrollment>> => {
+        const record = items[i];
+        if (outcome.ok) return { ok: true, value: { ...record, etag: "" } };
+        if (refusedAsExisting(mode, outcome.error)) {
+          // The service refuses the mode, not the write (nothing was written): a single PUT with
+          // If-Match writes it, and this DPS gets no more calls of the mode (bulkFallback.ts).
+          this.modes.refuse(mode);
+          return (await this.settle(() => this.putNow(record)))[0];
+        }
+        return { ok: false, error: this.writeError(record, outcome.error, retried) };
+      }),
+    );
   }
 
   /** Deletes of several records in one bulk call; an item already gone (404) is no error. */
@@ -278,7 +295,7 @@ export class EnrollmentService {
         ? undefined
         : etag === undefined
           ? this.queues.create
-          : etag !== "" && etag !== "*"
+          : etag !== "" && etag !== "*" && this.modes.usable("updateIfMatchETag")
             ? this.queues.updateIfMatchETag
             : undefined;
     return queue ? queue.submit(enrollment) : this.putNow(enrollment);

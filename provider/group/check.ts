@@ -1,6 +1,7 @@
 /**
  * The `check` of `EnrollmentGroup`: the shared rules, no device id, no TPM (the service has no TPM
- * groups), and X.509 signing certificates parsed at preview so a wrong file fails before any call.
+ * groups), and X.509 signing certificates parsed at preview so a file that is no certificate fails
+ * before any call.
  */
 import { X509Certificate } from "node:crypto";
 import { checkEnrollment, isUnknown, type CheckOutcome, type CheckSpec, type Fail } from "../core/checks";
@@ -23,13 +24,10 @@ function checkSigningCertificate(value: unknown, key: string, fail: Fail): void 
       `attestation.${key}`,
       `attestation.${key} is not an X.509 certificate: give the signing (root or intermediate) certificate as PEM or base64 DER.`,
     );
-  } else if (!cert.ca) {
-    fail(
-      `attestation.${key}`,
-      `attestation.${key} (${cert.subject.replace(/\n/g, ", ")}) is not a CA certificate, so it cannot sign device ` +
-        "certificates: give the root or intermediate certificate that signed them.",
-    );
   }
+  // A certificate without CA extensions is no preview error: the service takes it (a self-signed one
+  // with no extensions, recorded, issue 27); a device whose chain it does not sign is refused when it
+  // registers.
 }
 
 /** What enrollment groups add to the shared rules. */

@@ -1,6 +1,8 @@
 // End to end: the engine's parallel steps become bulk calls. A program of 30 enrollments through the
 // real Pulumi CLI (`--parallel 30`) against the emulator, whose stats count the calls; read back with
-// the official client. Needs `npm run ensure-pulumi`.
+// the official client. Run twice: with bulk `updateIfMatchETag` written (the emulator's default) and
+// refused item by item as the real DPS refuses bulk `update` (recorded, issue 27). Needs
+// `npm run ensure-pulumi`.
 import { strict as assert } from "assert";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
@@ -12,78 +14,101 @@ const N = 30;
 const TPM_EK =
   "AToAAQALAAMAsgAgg3GXZ0SEs/gakMyNRqXXJP1S124GUgtk8qHaGzMUaaoABgCAAEMAEAgAAAAAAAEAxsj2gUScTk1UjuioeTlfGYZrrimExB+bScH75adUMRIi2UOMxG1kw4y+9RW/IVoMl4e620VxZad0ARX2gUqVjYO7KPVt3dyKhZS3dkcvfBisBhP1XH9B33VqHG9SHnbnQXdBUaCgKAfxome8UmBKfe+naTsE5fkvjb/do3/dD6l4sGBwFCnKRdln4XpM03zLpoHFao8zOwt8l/uP3qUIxmCYv9A7m69Ms+5/pCkTu/rK4mRDsfhZ0QLfbzVI6zQFOKF/rwsfBtFeWlWtcuJMKlXdD8TXWElTzgh7JS4qhFzreL0c1mI0GCj+Aws0usZh7dLIVPnlgZcBhgy1SSDQMQ==";
 
-describe("bulk calls from parallel steps (real Pulumi engine + emulator)", function () {
-  this.timeout(300_000);
-  let emu: EmulatorHandle | undefined;
-  let client: ProvisioningServiceClient;
-  let s: EngineStack | undefined;
+for (const updateIfMatchETagRefusesExisting of [false, true]) {
+  const title = updateIfMatchETagRefusesExisting ? "refused as the DPS refuses bulk update" : "written";
+  describe(`bulk calls from parallel steps, bulk updateIfMatchETag ${title} (real Pulumi engine + emulator)`, function () {
+    this.timeout(300_000);
+    let emu: EmulatorHandle | undefined;
+    let client: ProvisioningServiceClient;
+    let s: EngineStack | undefined;
 
-  const program = (env: string) => async () => {
-    const keys: Record<string, unknown> = {};
-    for (let i = 0; i < N; i++) {
-      const e = new IndividualEnrollment(`e${i}`, {
-        registrationId: `eng-bulk-${i}`,
-        attestation: i % 2 ? { type: "tpm", endorsementKey: TPM_EK } : { type: "symmetricKey" },
-        tags: { env },
+    const program = (env: string) => async () => {
+      const keys: Record<string, unknown> = {};
+      for (let i = 0; i < N; i++) {
+        const e = new IndividualEnrollment(`e${i}`, {
+          registrationId: `eng-bulk-${i}`,
+          attestation: i % 2 ? { type: "tpm", endorsementKey: TPM_EK } : { type: "symmetricKey" },
+          tags: { env },
+        });
+        if (i % 2 === 0) keys[`e${i}`] = e.attestation.apply((a) => a.primaryKey);
+      }
+      return keys;
+    };
+
+    before(async () => {
+      await findPulumi();
+      emu = await startEmulator({ bulkQuirks: { updateIfMatchETagRefusesExisting } });
+      client = emulatorClient(emu);
+      s = await EngineStack.create({
+        projectName: "bulk-e2e",
+        program: program("v1"),
+        config: emulatorStackConfig(emu),
       });
-      if (i % 2 === 0) keys[`e${i}`] = e.attestation.apply((a) => a.primaryKey);
-    }
-    return keys;
-  };
+    });
+    after(async () => {
+      await s?.dispose();
+      await emu?.stop();
+    });
 
-  before(async () => {
-    await findPulumi();
-    emu = await startEmulator();
-    client = emulatorClient(emu);
-    s = await EngineStack.create({
-      projectName: "bulk-e2e",
-      program: program("v1"),
-      config: emulatorStackConfig(emu),
+    it("creates 30 in a few bulk calls, with the keys in state the ones the DPS holds", async () => {
+      emu!.resetStats();
+      const r = await s!.stack.up({ parallel: N, color: "never" });
+      assert.equal(r.summary.resourceChanges?.create, N + 1); // and the stack
+      const { operations } = emu!.stats();
+      // One call per enrollment without coalescing. The engine's steps arrive spread out (as the
+      // program registers them), so not every call carries 10.
+      assert.ok(operations.bulk >= 3, `bulk calls: ${operations.bulk}`);
+      assert.ok(operations.put + operations.bulk <= N / 1.5, JSON.stringify(operations));
+      for (let i = 0; i < N; i += 2) {
+        const att = (await client.getIndividualEnrollmentAttestationMechanism(`eng-bulk-${i}`)).responseBody;
+        assert.equal(r.outputs[`e${i}`].value, att.symmetricKey?.primaryKey);
+      }
+    });
+
+    it("a refresh then a preview show nothing, and read no keys", async () => {
+      emu!.resetStats();
+      const refreshed = await s!.stack.refresh({ parallel: N, color: "never" });
+      assert.deepEqual(Object.keys(refreshed.summary.resourceChanges ?? {}), ["same"], refreshed.stdout);
+      assert.equal(
+        emu!.stats().operations.attestation,
+        0,
+        "keys read in a refresh of records untouched since create",
+      );
+      const p = await s!.stack.preview({ parallel: N, color: "never" });
+      assert.deepEqual(Object.keys(p.changeSummary), ["same"], p.stdout);
+    });
+
+    it("a Set-style change of all: written in bulk with each record's etag, nothing else lost", async () => {
+      s!.setProgram(program("v2"));
+      emu!.resetStats();
+      const r = await s!.stack.up({ parallel: N, color: "never" });
+      assert.equal(r.summary.resourceChanges?.update, N);
+      const { operations } = emu!.stats();
+      assert.equal(operations.attestation, 0, "no key read");
+      if (updateIfMatchETagRefusesExisting) {
+        // One refused bulk call, then each record once by a single PUT with If-Match.
+        assert.ok(operations.bulk <= 1, `bulk calls: ${operations.bulk}`);
+        assert.equal(operations.put, N, JSON.stringify(operations));
+      } else {
+        assert.ok(operations.bulk >= 3, `bulk calls: ${operations.bulk}`);
+        assert.ok(operations.put + operations.bulk <= N / 1.5, JSON.stringify(operations));
+      }
+      for (let i = 0; i < N; i++) {
+        const stored = await readEnrollment<{ initialTwin?: { tags?: object } }>(client, `eng-bulk-${i}`);
+        assert.deepEqual(stored?.initialTwin?.tags, { env: "v2" });
+      }
+      // The keys did not move.
+      const att = (await client.getIndividualEnrollmentAttestationMechanism("eng-bulk-0")).responseBody;
+      assert.equal(r.outputs.e0.value, att.symmetricKey?.primaryKey);
+    });
+
+    it("destroys them in bulk deletes", async () => {
+      emu!.resetStats();
+      await s!.stack.destroy({ parallel: N, color: "never" });
+      const { operations } = emu!.stats();
+      assert.ok(operations.bulk >= 3, `bulk calls: ${operations.bulk}`);
+      assert.ok(operations.delete + operations.bulk <= N / 1.5, JSON.stringify(operations));
+      for (let i = 0; i < N; i++) assert.equal(await readEnrollment(client, `eng-bulk-${i}`), undefined);
     });
   });
-  after(async () => {
-    await s?.dispose();
-    await emu?.stop();
-  });
-
-  it("creates 30 in a few bulk calls, with the keys in state the ones the DPS holds", async () => {
-    emu!.resetStats();
-    const r = await s!.stack.up({ parallel: N, color: "never" });
-    assert.equal(r.summary.resourceChanges?.create, N + 1); // and the stack
-    const { operations } = emu!.stats();
-    // One call per enrollment without coalescing. The engine's steps arrive spread out (as the
-    // program registers them), so not every call carries 10.
-    assert.ok(operations.bulk >= 3, `bulk calls: ${operations.bulk}`);
-    assert.ok(operations.put + operations.bulk <= N / 1.5, JSON.stringify(operations));
-    for (let i = 0; i < N; i += 2) {
-      const att = (await client.getIndividualEnrollmentAttestationMechanism(`eng-bulk-${i}`)).responseBody;
-      assert.equal(r.outputs[`e${i}`].value, att.symmetricKey?.primaryKey);
-    }
-  });
-
-  it("a Set-style change of all: written in bulk with each record's etag, nothing else lost", async () => {
-    s!.setProgram(program("v2"));
-    emu!.resetStats();
-    const r = await s!.stack.up({ parallel: N, color: "never" });
-    assert.equal(r.summary.resourceChanges?.update, N);
-    const { operations } = emu!.stats();
-    assert.ok(operations.bulk >= 3, `bulk calls: ${operations.bulk}`);
-    assert.ok(operations.put + operations.bulk <= N / 1.5, JSON.stringify(operations));
-    for (let i = 0; i < N; i++) {
-      const stored = await readEnrollment<{ initialTwin?: { tags?: object } }>(client, `eng-bulk-${i}`);
-      assert.deepEqual(stored?.initialTwin?.tags, { env: "v2" });
-    }
-    // The keys did not move.
-    const att = (await client.getIndividualEnrollmentAttestationMechanism("eng-bulk-0")).responseBody;
-    assert.equal(r.outputs.e0.value, att.symmetricKey?.primaryKey);
-  });
-
-  it("destroys them in bulk deletes", async () => {
-    emu!.resetStats();
-    await s!.stack.destroy({ parallel: N, color: "never" });
-    const { operations } = emu!.stats();
-    assert.ok(operations.bulk >= 3, `bulk calls: ${operations.bulk}`);
-    assert.ok(operations.delete + operations.bulk <= N / 1.5, JSON.stringify(operations));
-    for (let i = 0; i < N; i++) assert.equal(await readEnrollment(client, `eng-bulk-${i}`), undefined);
-  });
-});
+}

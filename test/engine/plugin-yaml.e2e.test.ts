@@ -83,6 +83,16 @@ describe("The plugin from a Pulumi YAML program (real CLI + emulator)", function
     );
   });
 
+  it("after `up`, `refresh` then `preview` show nothing (a DPS answering as recorded), with no key read", async () => {
+    emu.resetStats();
+    await project.ok("refresh", "--yes", "--skip-preview");
+    assert.equal(emu.stats().operations.attestation, 0, "the refresh read no key");
+    const preview = await project.ok("preview", "--diff");
+    assert.match(preview.stdout, /\d+ unchanged/, preview.stdout);
+    assert.doesNotMatch(preview.stdout, /to (create|update|replace|delete)/, preview.stdout);
+    assert.deepEqual(await symmetricKeys("yaml-device-1"), keys, "the keys are kept");
+  });
+
   it("shows the Set's write in `preview --diff`, then writes it keeping keys and unmanaged fields", async () => {
     // Someone else adds device information (not in the program), which moves the etag.
     const before = await client.getIndividualEnrollment("yaml-device-1");

@@ -180,7 +180,7 @@ describe("bulk coalescing (gRPC server + emulator)", function () {
     assert.deepEqual(kept?.optionalDeviceInformation, { site: "lab" });
   });
 
-  it("a Set after a bulk write reads the record first (its etag is unknown), then writes with that etag", async () => {
+  it("a Set after a bulk create reads the record first (its etag is unknown); keys only of a record written since its create", async () => {
     const ids = Array.from({ length: 5 }, (_, i) => `bulk-unknown-${i}`);
     const results = await createAll(ids.map((id) => symmetric(id)));
     const outs = results.map((r) => r.value!.outs);
@@ -211,14 +211,37 @@ describe("bulk coalescing (gRPC server + emulator)", function () {
     // Their reads end at different moments: the writes share one or two calls.
     assert.ok(stats.operations.bulk >= 1, "coalesced");
     assert.ok(stats.operations.put + stats.operations.bulk <= 3, JSON.stringify(stats.operations));
-    // Five reads of record and keys: with no etag nothing else tells whether the keys moved.
+    // Five reads of the record; the keys of one: the four others were not written since their
+    // create (lastUpdatedDateTimeUtc equals createdDateTimeUtc), so their keys are the ones sent.
     assert.equal(stats.operations.get, 5);
-    assert.equal(stats.operations.attestation, 5);
+    assert.equal(stats.operations.attestation, 1);
     const att = (await client.getIndividualEnrollmentAttestationMechanism(ids[1])).responseBody;
     assert.equal(att.symmetricKey?.primaryKey, Buffer.alloc(64, 7).toString("base64"));
     assert.equal((updated[1].value!.attestation as Props).primaryKey, att.symmetricKey?.primaryKey);
     for (const id of ids)
       assert.deepEqual((await readEnrollment<Stored>(client, id))?.initialTwin?.tags, { fleet: "c" });
+  });
+
+  it("a refresh after a bulk create reads no keys, unless the record was written since", async () => {
+    const ids = Array.from({ length: 4 }, (_, i) => `bulk-refresh-${i}`);
+    const results = await createAll(ids.map((id) => symmetric(id)));
+    const outs = results.map((r) => r.value!.outs);
+    assert.ok(outs.every((o) => o.etag === ""));
+    const rotatedKey = Buffer.alloc(64, 9).toString("base64");
+    const current = (await client.getIndividualEnrollment(ids[3])).responseBody;
+    current.attestation = {
+      type: "symmetricKey",
+      symmetricKey: { primaryKey: rotatedKey, secondaryKey: rotatedKey },
+    } as never;
+    await client.createOrUpdateIndividualEnrollment(current);
+    emu.resetStats();
+    const refreshed = await Promise.all(ids.map((id, i) => server.read(id, outs[i])));
+    assert.equal(emu.stats().operations.attestation, 1);
+    for (let i = 0; i < 3; i++) {
+      const att = refreshed[i].outs.attestation as Props;
+      assert.equal(att.primaryKey, (outs[i].attestation as Props).primaryKey, ids[i]);
+    }
+    assert.equal((refreshed[3].outs.attestation as Props).primaryKey, rotatedKey);
   });
 
   it("a batch hit by 500s, 503s and dropped connections is retried whole: everything lands once", async () => {

@@ -176,7 +176,6 @@ const FAILING: [string, Props, string, string | RegExp][] = [
     "iotHubs",
     CMDLET_MESSAGES.staticOneHub,
   ],
-  ["Static with no hub", { ...base, allocationPolicy: "Static" }, "iotHubs", CMDLET_MESSAGES.staticNoHub],
   [
     "Custom without webhookUrl",
     { ...base, allocationPolicy: "Custom", apiVersion: "2021-10-01" },
@@ -310,6 +309,9 @@ describe("check (gRPC server): bad input fails at preview time, naming the prope
       { ...base, attestation: { type: "x509", primaryCertificate: "PEM", secondaryCertificate: "PEM2" } },
       { ...base, attestation: { type: "x509", primaryCaName: "root", secondaryCaName: "root2" } },
       { ...base, allocationPolicy: "Static", iotHubs: ["hub1.azure-devices.net"] },
+      // The service accepts static without hubs (the device gets the linked hub); only the cmdlet refuses it.
+      { ...base, allocationPolicy: "Static" },
+      { ...base, allocationPolicy: "Static", iotHubs: [] },
       {
         ...base,
         allocationPolicy: "Custom",

@@ -1,7 +1,7 @@
 /** The pure rules: the Set merge, the diff and the retry policy, without I/O. */
 import { strict as assert } from "assert";
 import { diffEnrollment } from "../../provider/core/diff";
-import { backoffDelay, parseRetryAfter, withRetries } from "../../provider/core/retry";
+import { backoffDelay, Pacer, parseRetryAfter, withRetries } from "../../provider/core/retry";
 import { applySet, createView, fromWire, toWire } from "../../provider/core/semantics";
 import type { EnrollmentInputs, EnrollmentOutputs, EnrollmentView } from "../../provider/core/types";
 import { INDIVIDUAL_ENROLLMENT } from "../../provider/individual/kind";
@@ -45,6 +45,15 @@ describe("Set merge (pure)", () => {
     assert.equal(next.webhookUrl, "https://f.example/api");
     assert.equal(next.apiVersion, "2022-01-01");
     assert.deepEqual(next.iotHubs, ["hub1.azure-devices.net"]);
+  });
+
+  it("no hubs go out absent, as the service takes them (recorded), never as an empty list", () => {
+    for (const given of [{ allocationPolicy: "Static" }, { allocationPolicy: "Hashed", iotHubs: [] }]) {
+      const view = createView(inputs(given as Partial<EnrollmentInputs>), () => "k", INDIVIDUAL_ENROLLMENT);
+      const wire = toWire(view, undefined, INDIVIDUAL_ENROLLMENT);
+      assert.equal("iotHubs" in wire, false, JSON.stringify(given));
+      assert.ok(wire.allocationPolicy);
+    }
   });
 
   it("Hashed clears the custom definition; the legacy hub clears policy, hubs and definition", () => {
@@ -166,6 +175,18 @@ describe("retry policy (pure)", () => {
     assert.equal(parseRetryAfter("3"), 3000);
     assert.equal(parseRetryAfter(new Date(10_000).toUTCString(), 4_000), 6_000);
     assert.equal(parseRetryAfter(undefined), undefined);
+  });
+  it("the calls refused together when the quota runs out widen the spacing once, not once each", async () => {
+    const pacer = new Pacer();
+    const noSleep = () => Promise.resolve();
+    // 32 calls on their way (the engine's --parallel), all answered 429.
+    const tickets = await Promise.all(Array.from({ length: 32 }, () => pacer.acquire(noSleep, () => 0)));
+    for (const ticket of tickets) pacer.throttled(ticket, () => 0);
+    assert.equal(pacer.intervalMs, 20, "one widening from unpaced");
+    // A call started after the widening and refused again is a new event: it widens again.
+    const later = await pacer.acquire(noSleep, () => 0);
+    pacer.throttled(later, () => 0);
+    assert.equal(pacer.intervalMs, 25);
   });
   it("waits Retry-After when given, else full jitter under an exponential cap", () => {
     assert.equal(backoffDelay(1, { status: 429, retryAfterMs: 2000 }, { random: () => 0 }), 2000);
