@@ -1,6 +1,7 @@
 /**
- * Drift, named: which properties the program manages, recorded in state, so that a refresh that finds
- * an out-of-band change can hand the engine inputs showing it. The engine prints an update's
+ * Drift, named: which properties the program manages (the dynamic face records the list in state:
+ * dynamic/keys.ts), so that a refresh that finds an out-of-band change can hand the engine inputs
+ * showing it. The engine prints an update's
  * `[diff: ~tags]` from old inputs against new ones (a dynamic provider cannot report the keys
  * itself), so after a refresh the old inputs must carry the service's values of the drifted
  * properties. Pure.
@@ -9,9 +10,6 @@ import { jsonEqual } from "./diff";
 import { ALLOCATION_PROPERTIES, REPLACED_PROPERTIES } from "./types";
 import type { WireForm } from "./kind";
 import type { EnrollmentInputs, EnrollmentOutputs, EnrollmentView } from "./types";
-
-/** The state key holding the managed property names (internal: the engine's display skips `__` keys). */
-export const MANAGED_KEY = "__managed" as const;
 
 const OPTIONAL_PROPERTIES = [...REPLACED_PROPERTIES, ...ALLOCATION_PROPERTIES] as const;
 
@@ -29,17 +27,18 @@ export function managedKeys(inputs: EnrollmentInputs): string[] {
 }
 
 /**
- * The inputs to store after a refresh, or `undefined` to keep the stored ones: the program's managed
- * properties as `refreshed` holds them, when at least one of them moved since `state` was written.
- * `undefined` also for state written before the list was kept (it cannot tell what is managed).
+ * The inputs to store after a refresh, or `undefined` to keep the stored ones: the `managed`
+ * properties (see {@link managedKeys}) as `refreshed` holds them, when at least one of them moved since
+ * `state` was written. `undefined` also without a list (state written before it was kept: it cannot
+ * tell what is managed).
  */
 export function refreshedInputs(
   state: Partial<EnrollmentOutputs>,
   refreshed: EnrollmentView,
   kind: WireForm,
+  managed: unknown,
 ): Record<string, unknown> | undefined {
   const idKey = kind.idKey;
-  const managed = state[MANAGED_KEY];
   if (!Array.isArray(managed)) return undefined;
   const inputs: Record<string, unknown> = {
     connection: state.connection,

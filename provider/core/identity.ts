@@ -5,6 +5,7 @@
  */
 import { isRecordId } from "./checks";
 import type { EnrollmentKind } from "./kind";
+import type { IdKey } from "./wire";
 
 /** Whether two record ids name the same record (DPS ids are case-insensitive). */
 function sameId(a: string, b: string): boolean {
@@ -18,7 +19,7 @@ function sameId(a: string, b: string): boolean {
 export function engineId(
   kind: Pick<EnrollmentKind, "idKey" | "noun">,
   id: string,
-  ...records: ({ registrationId?: unknown; enrollmentGroupId?: unknown } | undefined)[]
+  ...records: (Partial<Record<IdKey, unknown>> | undefined)[]
 ): string {
   if (!isRecordId(id)) {
     throw new Error(
@@ -43,7 +44,7 @@ export function engineId(
 export function answeredFor(
   kind: Pick<EnrollmentKind, "idKey" | "noun">,
   asked: string,
-  answer: { registrationId?: unknown; enrollmentGroupId?: unknown },
+  answer: Partial<Record<IdKey, unknown>>,
   hostName: string,
 ): string {
   const named = answer[kind.idKey];

@@ -6,21 +6,26 @@
  * resource's own, the stack config's reference, or the plugin's configured one).
  */
 import { diffEnrollment, updateWrites } from "./diff";
-import { MANAGED_KEY, managedKeys, refreshedInputs } from "./drift";
 import { DpsServiceError } from "./errors";
 import { importDifferences, importMismatchMessage } from "./importing";
 import type { EnrollmentKind } from "./kind";
 import { DATA_PLANE_API_VERSION } from "./dataPlane";
 import { keysUnchangedSinceCreate } from "./keysKnown";
 import { applySet, createView, fromWire, toWire } from "./semantics";
-import { AmbiguousWriteError, EnrollmentService } from "./service";
+import { AmbiguousWriteError, EnrollmentService, type ConnectionResolver } from "./service";
 import type { AttestationState, EnrollmentInputs, EnrollmentOutputs, EnrollmentView, IdKey } from "./types";
 import { isUnknown, type CheckFailure, type CheckOutcome } from "./checks";
 import type { EnrollmentConnection } from "./types";
 import { answeredFor, engineId } from "./identity";
 
-/** The state key of the api-version the stored view was read or written with (internal, like `__managed`). */
+/** The state key of the api-version the stored view was read or written with (internal: a `__` key). */
 export const DATA_PLANE_KEY = "__dataPlane" as const;
+
+/** What a face adds to the shared operations. */
+export interface FaceOptions {
+  /** Makes a stored or given connection whole (default: taken as it is; see service.ts). */
+  resolveConnection?: ConnectionResolver;
+}
 
 /** How many times an update re-reads and re-applies after a concurrent writer changed the enrollment. */
 export const MAX_CONFLICT_RETRIES = 5;
@@ -45,8 +50,6 @@ export function outputs(view: EnrollmentView, inputs: EnrollmentInputs): Enrollm
     [DATA_PLANE_KEY]: DATA_PLANE_API_VERSION,
   };
   if (inputs.adopt !== undefined) outs.adopt = inputs.adopt;
-  // What the program manages, so that a refresh can name drift (see drift.ts).
-  outs[MANAGED_KEY] = managedKeys(inputs);
   return outs;
 }
 
@@ -86,10 +89,7 @@ export function checkInputs(
 }
 
 /** The id of a record (or of inputs) under `kind`'s key; empty when absent. */
-export function idOf(
-  kind: EnrollmentKind,
-  x: { registrationId?: string; enrollmentGroupId?: string },
-): string {
+export function idOf(kind: EnrollmentKind, x: Partial<Record<IdKey, string>>): string {
   return x[kind.idKey] ?? "";
 }
 
@@ -223,6 +223,7 @@ export async function checkImport(
   kind: EnrollmentKind,
   inputs: EnrollmentInputs,
   importId: unknown,
+  face: FaceOptions = {},
 ): Promise<CheckFailure[]> {
   const id = idOf(kind, inputs);
   if (isUnknown(importId) || isUnknown(id)) return [];
@@ -237,7 +238,7 @@ export async function checkImport(
     ];
   }
   if (isUnknown(inputs)) return []; // Compared again by create, once every input is known.
-  const service = EnrollmentService.for(inputs.connection, kind);
+  const service = EnrollmentService.for(inputs.connection, kind, face.resolveConnection);
   const { differences } = await readForImport(kind, service, inputs);
   if (differences.length === 0) return [];
   // Reported on the id: the engine cannot show the `import` option's value.
@@ -247,9 +248,13 @@ export async function checkImport(
 }
 
 /** One GET with the new connection; throws, so the stack keeps its old connection, when it does not work. */
-async function verifyConnection(kind: EnrollmentKind, inputs: EnrollmentInputs): Promise<void> {
+async function verifyConnection(
+  kind: EnrollmentKind,
+  inputs: EnrollmentInputs,
+  face: FaceOptions,
+): Promise<void> {
   const id = idOf(kind, inputs);
-  const service = EnrollmentService.for(inputs.connection, kind);
+  const service = EnrollmentService.for(inputs.connection, kind, face.resolveConnection);
   let found: boolean;
   try {
     found = (await service.get(id)) !== undefined;
@@ -291,9 +296,10 @@ export async function createEnrollment(
   kind: EnrollmentKind,
   inputs: EnrollmentInputs,
   importing: boolean,
+  face: FaceOptions = {},
 ): Promise<EnrollmentResult> {
   const id = idOf(kind, inputs);
-  const service = EnrollmentService.for(inputs.connection, kind);
+  const service = EnrollmentService.for(inputs.connection, kind, face.resolveConnection);
   if (importing) {
     // Taken into the stack as it is, with no write, or not at all.
     const { current, differences } = await readForImport(kind, service, inputs);
@@ -369,10 +375,11 @@ export async function readEnrollment(
   id: string,
   state: Partial<EnrollmentOutputs>,
   connection: EnrollmentOutputs["connection"],
+  face: FaceOptions = {},
 ): Promise<EnrollmentReadResult> {
   // The engine's id names the record; state that names another fails before any call.
   const recordId = engineId(kind, id, state);
-  const service = EnrollmentService.for(connection, kind);
+  const service = EnrollmentService.for(connection, kind, face.resolveConnection);
   // A refresh may be served from query pages (many records of one DPS); a read by id reads just one.
   const wire = state.etag === undefined ? await service.get(recordId) : await service.read(recordId);
   if (!wire && state.etag === undefined) {
@@ -407,7 +414,6 @@ export async function readEnrollment(
   const view = fromWire(wire, known, kind);
   const outs: EnrollmentOutputs = { ...view, connection, [DATA_PLANE_KEY]: DATA_PLANE_API_VERSION };
   if (state.adopt !== undefined) outs.adopt = state.adopt;
-  if (state[MANAGED_KEY] !== undefined) outs[MANAGED_KEY] = state[MANAGED_KEY];
   if (state.etag === undefined) {
     return {
       id: idOf(kind, view),
@@ -415,9 +421,7 @@ export async function readEnrollment(
       inputs: { connection, [kind.idKey]: idOf(kind, view), attestation: { type: view.attestation.type } },
     };
   }
-  // Drift in what the program manages becomes the stored inputs, so the next preview names it.
-  const inputs = refreshedInputs(state, view, kind);
-  return inputs ? { id: idOf(kind, view), outs, inputs } : { id: idOf(kind, view), outs };
+  return { id: idOf(kind, view), outs };
 }
 
 /** The state of an update that writes nothing: the record as it was, with the program's options. */
@@ -425,7 +429,6 @@ export function unchangedState(olds: EnrollmentOutputs, inputs: EnrollmentInputs
   const outs: EnrollmentOutputs = { ...olds, connection: inputs.connection };
   if (inputs.adopt === undefined) delete outs.adopt;
   else outs.adopt = inputs.adopt;
-  outs[MANAGED_KEY] = managedKeys(inputs);
   return outs;
 }
 
@@ -437,15 +440,16 @@ export async function updateEnrollment(
   kind: EnrollmentKind,
   olds: EnrollmentOutputs,
   inputs: EnrollmentInputs,
+  face: FaceOptions = {},
 ): Promise<EnrollmentOutputs> {
   const diff = diffEnrollment(olds, inputs, kind);
   if (!updateWrites(diff)) {
     // New credentials or endpoint for the same DPS: nothing to write, but one read proves the new
     // connection works before the stack stores it (a wrong key would otherwise surface much later).
-    if (diff.changed.includes("connection")) await verifyConnection(kind, inputs);
+    if (diff.changed.includes("connection")) await verifyConnection(kind, inputs, face);
     return unchangedState(olds, inputs);
   }
-  const service = EnrollmentService.for(inputs.connection, kind);
+  const service = EnrollmentService.for(inputs.connection, kind, face.resolveConnection);
   let current: EnrollmentView = { ...olds };
   delete (current as Partial<EnrollmentOutputs>).connection;
   delete (current as Partial<EnrollmentOutputs>).adopt;
@@ -470,9 +474,10 @@ export async function deleteEnrollment(
   kind: EnrollmentKind,
   id: string,
   props: Pick<EnrollmentOutputs, "connection" | IdKey> & Partial<EnrollmentOutputs>,
+  face: FaceOptions = {},
 ): Promise<void> {
   const recordId = engineId(kind, id, props);
-  const service = EnrollmentService.for(props.connection, kind);
+  const service = EnrollmentService.for(props.connection, kind, face.resolveConnection);
   // The stored record lets deletes waiting together share a bulk call, which names each record whole.
   const record = props.attestation
     ? toWire({ ...props, attestation: props.attestation }, undefined, kind)

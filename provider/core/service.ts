@@ -15,8 +15,24 @@ import { DpsServiceError, statusOf } from "./errors";
 import { FleetReader, QUERY_PAGE_SIZE } from "./fleetRead";
 import type { QueryPage } from "./wire";
 import { failureInfo, isTransient, withRetries, type RetryOptions } from "./retry";
-import { resolveConnection } from "./stackConnection";
 import type * as Transport from "./transport";
+
+/**
+ * How a face turns the connection a record stores (or its program gives) into one to call with: the
+ * dynamic face resolves a reference to its stack config's (dynamic/stackConnection.ts); the default
+ * takes it as it is.
+ */
+export type ConnectionResolver = (given: EnrollmentConnection | undefined) => EnrollmentConnection;
+
+/** The default {@link ConnectionResolver}: the connection as given, which must name credentials. */
+export function givenConnection(given: EnrollmentConnection | undefined): EnrollmentConnection {
+  if (!given?.connectionString && !given?.credential) {
+    throw new Error(
+      "No DPS connection: give a connection string, or a host name with a credential (see docs/fleet-scale.md).",
+    );
+  }
+  return given;
+}
 
 /** A PUT that failed after an earlier attempt may already have been applied (a dropped answer). */
 export class AmbiguousWriteError extends DpsServiceError {
@@ -93,12 +109,15 @@ export class EnrollmentService {
   }
 
   /**
-   * The service of `kind` for a connection (or a reference to the stack config's); the client is
-   * created once per process and connection.
+   * The service of `kind` for a connection as `resolve` makes it whole (a face's reference to its
+   * configured connection); the client is created once per process and connection.
    */
-  static for(given: EnrollmentConnection | undefined, kind: EnrollmentKind): EnrollmentService {
-    // A reference (what state keeps when the stack config gives the connection) resolves to the config's.
-    const connection = resolveConnection(given);
+  static for(
+    given: EnrollmentConnection | undefined,
+    kind: EnrollmentKind,
+    resolve: ConnectionResolver = givenConnection,
+  ): EnrollmentService {
+    const connection = resolve(given);
     const key = JSON.stringify([
       connection.connectionString,
       connection.hostName,

@@ -236,8 +236,6 @@ export interface EnrollmentOutputs extends EnrollmentView {
   connection: EnrollmentConnection;
   /** As given. */
   adopt?: boolean;
-  /** The properties the program manages (see `drift.ts`); absent in state written by 0.1.0. */
-  __managed?: string[];
   /**
    * The data-plane api-version this view was read or written with; absent in state written before
    * 2026-11-01 was spoken, whose view may lack fields only that version returns (see lifecycle.ts).

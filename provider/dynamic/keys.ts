@@ -7,3 +7,10 @@
 
 /** The internal input carrying the `import` option's id (`__` keys are hidden from the engine's diff display). */
 export const IMPORT_KEY = "__import";
+
+/**
+ * The state key holding the properties the program manages (core/drift.ts `managedKeys`), so that a
+ * refresh can name drift in the inputs it hands the engine (a dynamic provider cannot report changed
+ * keys itself); absent in state written by 0.1.0. The plugin's state keeps real inputs instead.
+ */
+export const MANAGED_KEY = "__managed";

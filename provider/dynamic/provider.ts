@@ -7,6 +7,7 @@
 import type { dynamic } from "@pulumi/pulumi";
 import { asInputs, isObject } from "../core/checks";
 import { diffEnrollment } from "../core/diff";
+import { managedKeys, refreshedInputs } from "../core/drift";
 import { reportedOnce } from "../core/errors";
 import { engineId } from "../core/identity";
 import type { EnrollmentKind } from "../core/kind";
@@ -17,6 +18,7 @@ import {
   deleteEnrollment,
   readEnrollment,
   updateEnrollment,
+  type FaceOptions,
 } from "../core/lifecycle";
 import {
   CONFIG_NAMESPACE,
@@ -25,9 +27,9 @@ import {
   resolveConnection,
   stackConnection,
   stackReference,
-} from "../core/stackConnection";
+} from "./stackConnection";
 import type { EnrollmentInputs, EnrollmentOutputs } from "../core/types";
-import { IMPORT_KEY } from "./keys";
+import { IMPORT_KEY, MANAGED_KEY } from "./keys";
 
 /**
  * `inputs` with an absent connection (the stack config gives it) named by its reference
@@ -36,6 +38,17 @@ import { IMPORT_KEY } from "./keys";
 function withConnection(inputs: EnrollmentInputs): EnrollmentInputs {
   return inputs.connection === undefined ? { ...inputs, connection: stackReference() } : inputs;
 }
+
+/** The state of this face: the record's outputs and the properties the program manages. */
+type StateOutputs = EnrollmentOutputs & { [MANAGED_KEY]?: string[] };
+
+/** `outs` with what the program manages, so that a refresh can name drift (core/drift.ts). */
+function withManaged(outs: EnrollmentOutputs, inputs: EnrollmentInputs): StateOutputs {
+  return { ...outs, [MANAGED_KEY]: managedKeys(inputs) };
+}
+
+/** What this face adds to the shared operations: a reference to the stack config's connection resolves to it. */
+const FACE: FaceOptions = { resolveConnection };
 
 /** The `pulumi.dynamic.ResourceProvider` of `kind`, with the Set semantics of its Set cmdlet. */
 export function createProvider(kind: EnrollmentKind): dynamic.ResourceProvider {
@@ -55,7 +68,7 @@ export function createProvider(kind: EnrollmentKind): dynamic.ResourceProvider {
       );
       // The `import` option matters only while the resource is not in the stack yet (no olds).
       if (failures.length === 0 && news[IMPORT_KEY] !== undefined && Object.keys(olds).length === 0) {
-        failures.push(...(await checkImport(kind, withConnection(asInputs(inputs)), news[IMPORT_KEY])));
+        failures.push(...(await checkImport(kind, withConnection(asInputs(inputs)), news[IMPORT_KEY], FACE)));
       }
       return { inputs, failures };
     },
@@ -73,24 +86,27 @@ export function createProvider(kind: EnrollmentKind): dynamic.ResourceProvider {
     },
 
     async create(raw: Record<string, unknown>): Promise<dynamic.CreateResult> {
-      const { id, outs } = await createEnrollment(
-        kind,
-        withConnection(asInputs(raw)),
-        raw[IMPORT_KEY] !== undefined,
-      );
-      return { id, outs };
+      const inputs = withConnection(asInputs(raw));
+      const { id, outs } = await createEnrollment(kind, inputs, raw[IMPORT_KEY] !== undefined, FACE);
+      return { id, outs: withManaged(outs, inputs) };
     },
 
-    async read(id: string, props: Record<string, unknown>): Promise<dynamic.ReadResult> {
-      const state = props as Partial<EnrollmentOutputs>;
+    async read(id: string, stored: Record<string, unknown>): Promise<dynamic.ReadResult> {
+      const state = stored as Partial<StateOutputs>;
       if (state.connection !== undefined && !isObject(state.connection)) {
         throw new Error(`${kind.resource}.get needs { connection } to know which DPS to read from.`);
       }
       // A `get` without `connection` reads from the stack config's DPS.
-      const result = await readEnrollment(kind, id, state, state.connection ?? stackReference());
-      return result.inputs
-        ? { id: result.id, props: result.outs, inputs: result.inputs }
-        : { id: result.id, props: result.outs };
+      const result = await readEnrollment(kind, id, state, state.connection ?? stackReference(), FACE);
+      if (!result.id) return { id: result.id, props: result.outs }; // Gone: Pulumi forgets it.
+      const managed = state[MANAGED_KEY];
+      const props: StateOutputs =
+        managed === undefined ? result.outs : { ...result.outs, [MANAGED_KEY]: managed };
+      // A refresh: drift in what the program manages becomes the stored inputs, so the next preview names it.
+      const inputs =
+        result.inputs ??
+        (state.etag === undefined ? undefined : refreshedInputs(state, result.outs, kind, managed));
+      return inputs ? { id: result.id, props, inputs } : { id: result.id, props };
     },
 
     async update(
@@ -99,11 +115,12 @@ export function createProvider(kind: EnrollmentKind): dynamic.ResourceProvider {
       raw: Record<string, unknown>,
     ): Promise<dynamic.UpdateResult> {
       engineId(kind, id, olds, raw);
-      return { outs: await updateEnrollment(kind, olds, withConnection(asInputs(raw))) };
+      const inputs = withConnection(asInputs(raw));
+      return { outs: withManaged(await updateEnrollment(kind, olds, inputs, FACE), inputs) };
     },
 
     async delete(id: string, props: EnrollmentOutputs): Promise<void> {
-      await deleteEnrollment(kind, id, props);
+      await deleteEnrollment(kind, id, props, FACE);
     },
   };
   return {

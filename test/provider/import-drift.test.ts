@@ -1,6 +1,6 @@
 // Pure rules behind the `import` option and drift names: no I/O.
 import { strict as assert } from "assert";
-import { managedKeys, refreshedInputs, MANAGED_KEY } from "../../provider/core/drift";
+import { managedKeys, refreshedInputs } from "../../provider/core/drift";
 import { importDifferences } from "../../provider/core/importing";
 import type { EnrollmentInputs, EnrollmentOutputs, EnrollmentView } from "../../provider/core/types";
 import { INDIVIDUAL_ENROLLMENT } from "../../provider/individual/kind";
@@ -36,9 +36,9 @@ describe("drift names (pure)", () => {
   });
 
   it("gives inputs holding the service's values of the managed properties when one drifted", () => {
-    const state = { ...view(), connection, [MANAGED_KEY]: ["tags"] } as EnrollmentOutputs;
+    const state = { ...view(), connection } as EnrollmentOutputs;
     const refreshed = view({ tags: { env: "hacked" }, deviceId: "changed-too", etag: '"2"' });
-    assert.deepEqual(refreshedInputs(state, refreshed, INDIVIDUAL_ENROLLMENT), {
+    assert.deepEqual(refreshedInputs(state, refreshed, INDIVIDUAL_ENROLLMENT, ["tags"]), {
       connection,
       registrationId: "dev-1",
       attestation: { type: "symmetricKey" },
@@ -47,22 +47,25 @@ describe("drift names (pure)", () => {
   });
 
   it("keeps the stored inputs when only unmanaged properties moved, or the state predates the list", () => {
-    const state = { ...view(), connection, [MANAGED_KEY]: ["tags"] } as EnrollmentOutputs;
+    const state = { ...view(), connection } as EnrollmentOutputs;
     assert.equal(
-      refreshedInputs(state, view({ deviceId: "other", etag: '"2"' }), INDIVIDUAL_ENROLLMENT),
+      refreshedInputs(state, view({ deviceId: "other", etag: '"2"' }), INDIVIDUAL_ENROLLMENT, ["tags"]),
       undefined,
     );
+    // State written by 0.1.0 has no list.
     const old = { ...view(), connection } as EnrollmentOutputs;
-    assert.equal(refreshedInputs(old, view({ tags: { env: "hacked" } }), INDIVIDUAL_ENROLLMENT), undefined);
+    assert.equal(
+      refreshedInputs(old, view({ tags: { env: "hacked" } }), INDIVIDUAL_ENROLLMENT, undefined),
+      undefined,
+    );
   });
 
   it("shows a managed property the service dropped as absent", () => {
     const state = {
       ...view({ allocationPolicy: "Hashed", iotHubs: ["h1"] }),
       connection,
-      [MANAGED_KEY]: ["allocationPolicy", "iotHubs"],
     } as EnrollmentOutputs;
-    const result = refreshedInputs(state, view(), INDIVIDUAL_ENROLLMENT);
+    const result = refreshedInputs(state, view(), INDIVIDUAL_ENROLLMENT, ["allocationPolicy", "iotHubs"]);
     assert.ok(result);
     assert.equal(result.allocationPolicy, undefined);
     assert.equal(result.iotHubs, undefined);

@@ -10,7 +10,7 @@ import {
   resolveConnection,
   stackConnection,
   stackReference,
-} from "../../provider/core/stackConnection";
+} from "../../provider/dynamic/stackConnection";
 import type { EnrollmentInputs, EnrollmentOutputs } from "../../provider/core/types";
 import { INDIVIDUAL_ENROLLMENT } from "../../provider/individual/kind";
 import { startEmulator, type EmulatorHandle } from "../../emulator";

@@ -1,7 +1,7 @@
 /** Reading enrollments back with the official client, as the end-to-end tests check the service. */
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import type { EmulatorHandle } from "../../emulator";
-import { CONFIG_NAMESPACE } from "../../provider/core/stackConnection";
+import { CONFIG_NAMESPACE } from "../../provider/dynamic/stackConnection";
 import { createServiceClient } from "../../provider/core/transport";
 import type { ConfigInput } from "./engine";
 

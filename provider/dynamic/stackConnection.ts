@@ -4,8 +4,8 @@
  * the provider takes the credentials from the stack config, which `pulumi refresh` and `pulumi destroy`
  * receive without the program. The per-resource `connection` works as before.
  */
-import { connectionHostName } from "./connectionString";
-import type { EnrollmentConnection } from "./types";
+import { connectionHostName } from "../core/connectionString";
+import type { EnrollmentConnection } from "../core/types";
 
 /** The stack config namespace: `pulumi config set --secret dps-enrollments:connectionString ...`. */
 export const CONFIG_NAMESPACE = "dps-enrollments";
