@@ -27,6 +27,7 @@ import {
   stackReference,
 } from "../core/stackConnection";
 import type { EnrollmentInputs, EnrollmentOutputs } from "../core/types";
+import { countedWrite } from "../core/writeSteps";
 
 /**
  * `inputs` with an absent connection (the stack config gives it) named by its reference
@@ -72,10 +73,8 @@ export function createProvider(kind: EnrollmentKind): dynamic.ResourceProvider {
     },
 
     async create(raw: Record<string, unknown>): Promise<dynamic.CreateResult> {
-      const { id, outs } = await createEnrollment(
-        kind,
-        withConnection(asInputs(raw)),
-        raw[IMPORT_KEY] !== undefined,
+      const { id, outs } = await countedWrite(() =>
+        createEnrollment(kind, withConnection(asInputs(raw)), raw[IMPORT_KEY] !== undefined),
       );
       return { id, outs };
     },
@@ -97,11 +96,11 @@ export function createProvider(kind: EnrollmentKind): dynamic.ResourceProvider {
       olds: EnrollmentOutputs,
       raw: Record<string, unknown>,
     ): Promise<dynamic.UpdateResult> {
-      return { outs: await updateEnrollment(kind, olds, withConnection(asInputs(raw))) };
+      return { outs: await countedWrite(() => updateEnrollment(kind, olds, withConnection(asInputs(raw)))) };
     },
 
     async delete(id: string, props: EnrollmentOutputs): Promise<void> {
-      await deleteEnrollment(kind, id, props);
+      await countedWrite(() => deleteEnrollment(kind, id, props));
     },
   };
   return {

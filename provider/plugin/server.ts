@@ -24,6 +24,7 @@ import {
 } from "../core/lifecycle";
 import { previewCreate, previewUpdate } from "../core/preview";
 import type { EnrollmentConnection, EnrollmentOutputs } from "../core/types";
+import { countedWrite } from "../core/writeSteps";
 import { deriveDeviceKey } from "../group/deviceKey";
 import { checkConfig, connectionFromConfig, noConnectionFailure } from "./configure";
 import { detailedDiff, type PropertyChange } from "./diff";
@@ -145,7 +146,7 @@ export class PluginServer {
           return new provproto.CreateResponse().setProperties(toStruct(pluginState(outs)));
         }
         const inputs = asInputs({ ...plain(req.getProperties()), connection: this.connectionOr() });
-        const { id, outs } = await createEnrollment(kind, inputs, false);
+        const { id, outs } = await countedWrite(() => createEnrollment(kind, inputs, false));
         return new provproto.CreateResponse().setId(id).setProperties(toStruct(pluginState(outs)));
       }),
       read: unary<provproto.ReadRequest, provproto.ReadResponse>((req) => this.read(req)),
@@ -157,15 +158,15 @@ export class PluginServer {
         // A preview: what the Set will keep and what the service will decide, with no call.
         const outs = req.getPreview()
           ? previewUpdate(kind, olds, inputs)
-          : await updateEnrollment(kind, olds, inputs);
+          : await countedWrite(() => updateEnrollment(kind, olds, inputs));
         return new provproto.UpdateResponse().setProperties(toStruct(pluginState(outs)));
       }),
       delete: unary<provproto.DeleteRequest, Empty>(async (req) => {
         const props = plain(req.getProperties()) as Partial<EnrollmentOutputs>;
-        await deleteEnrollment(kindOf(req.getUrn()), req.getId(), {
-          ...props,
-          connection: this.connectionOr(),
-        });
+        const connection = this.connectionOr();
+        await countedWrite(() =>
+          deleteEnrollment(kindOf(req.getUrn()), req.getId(), { ...props, connection }),
+        );
         return new Empty();
       }),
       invoke: unary<provproto.InvokeRequest, provproto.InvokeResponse>((req) => this.invoke(req)),
