@@ -13,7 +13,9 @@
  * - when fewer are in flight than the peak (the engine may be refilling its slots, or other
  *   providers' steps hold them: this the provider cannot know), or before any step has ended (the
  *   engine may still be filling its slots: the peak is not known yet), once no step began or ended
- *   for the short window;
+ *   for a quiet window: twice the usual gap between step begins, at least the short window, at most
+ *   the stream hold. Steps that come one at a time (with checkpoints, the engine writes the state
+ *   before each) then still share calls, and steps that come together do not wait long;
  * - in any case once the oldest write waited the stream hold.
  * While a step in flight has not reached a queue yet (reading first, a single call), the writes
  * wait for it, as long as the stream hold allows; its end re-decides.
@@ -37,6 +39,8 @@ export interface StepCounts {
   peakKnown: boolean;
   /** Milliseconds since a step began or ended, or a write joined a queue. */
   idleMs: number;
+  /** The usual gap between step begins, milliseconds (0 until two steps began). */
+  gapMs: number;
 }
 
 /** What {@link flushDecision} decides from. */
@@ -65,13 +69,14 @@ export function flushDecision(i: FlushInputs): FlushDecision {
   if (i.waiting >= i.maxItems) return { send: true, reason: "full" };
   const holdLeft = i.streamHoldMs - i.oldestWaitMs;
   if (i.steps) {
-    const { active, parked, peak, peakKnown, idleMs } = i.steps;
+    const { active, parked, peak, peakKnown, idleMs, gapMs } = i.steps;
     const allParked = parked >= active;
     if (allParked && peakKnown && active >= peak) return { send: true, reason: "every-step-waits" };
     if (holdLeft <= 0) return { send: true, reason: "held" };
     if (!allParked) return { send: false, recheckInMs: holdLeft };
-    if (idleMs >= i.windowMs) return { send: true, reason: "idle" };
-    return { send: false, recheckInMs: Math.min(i.windowMs - idleMs, holdLeft) };
+    const quietMs = Math.min(Math.max(i.windowMs, 2 * gapMs), i.streamHoldMs);
+    if (idleMs >= quietMs) return { send: true, reason: "idle" };
+    return { send: false, recheckInMs: Math.min(quietMs - idleMs, holdLeft) };
   }
   const limit = i.stream ? i.streamHoldMs : i.windowMs;
   if (i.oldestWaitMs >= limit) return { send: true, reason: i.stream ? "held" : "window" };

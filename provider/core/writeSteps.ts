@@ -1,10 +1,16 @@
 /**
  * The provider's write steps in flight (the engine's Create, Update and Delete calls), counted for
  * the write queues (batch.ts) of the whole process: how many are in flight, the most ever in flight
- * at once, and how many of them wait in a queue or in a call on its way. See flushRule.ts for what
+ * at once, how many of them wait in a queue or in a call on its way, and the usual gap between
+ * step begins. See flushRule.ts for what
  * the queues decide from it.
  */
 import type { StepCounts } from "./flushRule";
+
+/** The longest gap between two step begins that counts in the usual gap, milliseconds. */
+const MAX_GAP_SAMPLE_MS = 1000;
+/** The weight of the newest gap in the usual gap (an exponential moving average). */
+const GAP_WEIGHT = 0.2;
 
 /** A write queue as the counter sees it. */
 export interface ParkingQueue {
@@ -20,6 +26,8 @@ export class WriteSteps {
   private peak = 0;
   private ended = false;
   private last = -Infinity;
+  private lastBegin = -Infinity;
+  private gap = 0;
   private readonly queues = new Set<ParkingQueue>();
 
   /** @param now - the clock (tests replace it) */
@@ -30,6 +38,12 @@ export class WriteSteps {
     this.active += 1;
     this.peak = Math.max(this.peak, this.active);
     this.last = this.now();
+    if (this.lastBegin > -Infinity) {
+      // A moving average; one long pause (the engine waiting for the program) counts as a bounded gap.
+      const sample = Math.min(this.last - this.lastBegin, MAX_GAP_SAMPLE_MS);
+      this.gap = this.gap === 0 ? sample : this.gap + GAP_WEIGHT * (sample - this.gap);
+    }
+    this.lastBegin = this.last;
     try {
       return await step();
     } finally {
@@ -60,6 +74,7 @@ export class WriteSteps {
       peak: this.peak,
       peakKnown: this.ended,
       idleMs: this.now() - this.last,
+      gapMs: this.gap,
     };
   }
 }

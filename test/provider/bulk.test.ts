@@ -6,7 +6,13 @@
 import { strict as assert } from "assert";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
-import { BATCH_WINDOW_MS, Coalescer, itemOutcomes, takeChunk } from "../../provider/core/batch";
+import {
+  BATCH_WINDOW_MS,
+  Coalescer,
+  itemOutcomes,
+  STREAM_HOLD_MS,
+  takeChunk,
+} from "../../provider/core/batch";
 import { flushDecision } from "../../provider/core/flushRule";
 import { WriteSteps } from "../../provider/core/writeSteps";
 import type { WriteTraceLine } from "../../provider/core/writeTrace";
@@ -354,12 +360,13 @@ describe("bulk coalescing rules (batch.ts)", () => {
 
 describe("when a queue sends (flushRule.ts)", () => {
   const base = { maxItems: 10, oldestWaitMs: 0, stream: false, windowMs: 25, streamHoldMs: 400 };
-  const steps = (active: number, parked: number, peak: number, idleMs = 0, peakKnown = true) => ({
+  const steps = (active: number, parked: number, peak: number, idleMs = 0, peakKnown = true, gapMs = 0) => ({
     active,
     parked,
     peak,
     peakKnown,
     idleMs,
+    gapMs,
   });
 
   it("a full call goes at once", () => {
@@ -407,6 +414,23 @@ describe("when a queue sends (flushRule.ts)", () => {
       send: false,
       recheckInMs: 25,
     });
+  });
+
+  it("steps that come one at a time (checkpoints between them): the quiet window is twice their gap, at most the hold", () => {
+    // Steps begin every 150 ms: a write waits up to 300 ms of quiet for the next.
+    assert.deepEqual(flushDecision({ ...base, waiting: 2, steps: steps(2, 2, 8, 200, true, 150) }), {
+      send: false,
+      recheckInMs: 100,
+    });
+    assert.deepEqual(flushDecision({ ...base, waiting: 2, steps: steps(2, 2, 8, 300, true, 150) }), {
+      send: true,
+      reason: "idle",
+    });
+    // Never past the stream hold of the oldest.
+    assert.deepEqual(
+      flushDecision({ ...base, waiting: 2, oldestWaitMs: 400, steps: steps(2, 2, 8, 300, true, 900) }),
+      { send: true, reason: "held" },
+    );
   });
 
   it("writes from no counted step fall back on time: the short window, or the stream hold in a stream", () => {
@@ -500,7 +524,7 @@ describe("a queue with counted write steps (batch.ts + writeSteps.ts)", () => {
     await settle();
   });
 
-  it("a step that ends without writing re-decides: the write then waits only for the short window of quiet", async () => {
+  it("a step that ends without writing re-decides: the write then waits only for a quiet window", async () => {
     const h = harness();
     // Teach the peak: two steps in flight, then both end.
     const a = h.step("a");
@@ -516,9 +540,12 @@ describe("a queue with counted write steps (batch.ts + writeSteps.ts)", () => {
     assert.equal(h.calls.length, 1, "the write waits for the step still reading");
     endRead();
     await reading;
-    // Its end re-decided: one step in flight, below the peak of two, so the short window of quiet.
-    h.tick(BATCH_WINDOW_MS);
-    h.timers.pop()!.fn();
+    // Its end re-decided: one step in flight, below the peak of two, so a quiet window (twice the
+    // usual gap between step begins) and no more.
+    const quiet = h.timers.pop()!;
+    assert.ok(quiet.ms >= BATCH_WINDOW_MS && quiet.ms < STREAM_HOLD_MS, `quiet window ${quiet.ms} ms`);
+    h.tick(quiet.ms);
+    quiet.fn();
     assert.equal(h.calls.length, 2);
     h.calls[1].done();
     await writing;
