@@ -8,6 +8,9 @@
  * npm run bench -- --only curve --curve-n 1000,2000,5000,10000 --curve-limit 1800
  * ```
  *
+ * `--parallel default` (the default) passes no `--parallel` to the CLI, which then uses its own
+ * default, as `pulumi up` does for a user who gives none (see `cliDefaultParallel` in common.ts).
+ *
  * The `curve` section (see `curve.ts`) times creates and a Set-style change of N up to 10,000 with and
  * without `PULUMI_SKIP_CHECKPOINTS` and draws `bench/fleet-curve.svg` (`--chart`); runs projected past
  * `--curve-limit` seconds are projected from the measured ones instead of run. Its enrollments take
