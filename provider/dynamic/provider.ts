@@ -28,6 +28,7 @@ import {
   stackReference,
 } from "../core/stackConnection";
 import type { EnrollmentInputs, EnrollmentOutputs } from "../core/types";
+import { countedWrite } from "../core/writeSteps";
 
 /**
  * `inputs` with an absent connection (the stack config gives it) named by its reference
@@ -73,10 +74,8 @@ export function createProvider(kind: EnrollmentKind): dynamic.ResourceProvider {
     },
 
     async create(raw: Record<string, unknown>): Promise<dynamic.CreateResult> {
-      const { id, outs } = await createEnrollment(
-        kind,
-        withConnection(asInputs(raw)),
-        raw[IMPORT_KEY] !== undefined,
+      const { id, outs } = await countedWrite(() =>
+        createEnrollment(kind, withConnection(asInputs(raw)), raw[IMPORT_KEY] !== undefined),
       );
       return { id, outs };
     },
@@ -99,11 +98,11 @@ export function createProvider(kind: EnrollmentKind): dynamic.ResourceProvider {
       raw: Record<string, unknown>,
     ): Promise<dynamic.UpdateResult> {
       engineId(kind, id, olds, raw);
-      return { outs: await updateEnrollment(kind, olds, withConnection(asInputs(raw))) };
+      return { outs: await countedWrite(() => updateEnrollment(kind, olds, withConnection(asInputs(raw)))) };
     },
 
     async delete(id: string, props: EnrollmentOutputs): Promise<void> {
-      await deleteEnrollment(kind, id, props);
+      await countedWrite(() => deleteEnrollment(kind, id, props));
     },
   };
   return {

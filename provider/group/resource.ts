@@ -15,6 +15,7 @@ import {
   type SharedEnrollmentArgs,
 } from "../core/resource";
 import { deriveDeviceKeyOutput } from "./deviceKey";
+import { truthfulPreviewOutputs } from "../dynamic/previewOutputs";
 
 /**
  * `attestation` of {@link EnrollmentGroupArgs}: symmetric group keys (generated when absent), X.509
@@ -68,6 +69,8 @@ export class EnrollmentGroup extends EnrollmentResource {
     } finally {
       restore();
     }
+    // A preview of a write hands back the inputs: what the Set keeps is unknown there, not undefined.
+    truthfulPreviewOutputs(this);
   }
 
   /**

@@ -15,6 +15,7 @@ import {
   type SharedEnrollmentArgs,
 } from "../core/resource";
 import type { JsonObject } from "../core/types";
+import { truthfulPreviewOutputs } from "../dynamic/previewOutputs";
 
 export type { DpsConnectionArgs } from "../core/resource";
 
@@ -97,6 +98,8 @@ export class IndividualEnrollment extends EnrollmentResource {
     } finally {
       restore();
     }
+    // A preview of a write hands back the inputs: what the Set keeps is unknown there, not undefined.
+    truthfulPreviewOutputs(this);
   }
 
   /**
