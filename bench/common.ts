@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 import { createHash } from "node:crypto";
+import * as os from "node:os";
 import type { PulumiFn } from "@pulumi/pulumi/automation";
 import type { EmulatorHandle, EmulatorStats } from "../emulator";
 import { emptyStats } from "../emulator/stats";
@@ -141,14 +142,44 @@ export interface Timed {
 /** An engine operation. */
 export type Op = "up" | "preview" | "refresh" | "destroy";
 
+/**
+ * `--parallel` of the bench's engine operations: a number, or `undefined` for the CLI's default (the
+ * flag not passed, as `pulumi up` runs when a user gives none).
+ */
+export type Parallel = number | undefined;
+
+/**
+ * What the CLI uses when `--parallel` is not given: `PULUMI_PARALLEL` when set, else 4 × GOMAXPROCS
+ * (the CPUs the CLI may use), as `defaultParallel()` in pulumi/pulumi's
+ * `pkg/cmd/pulumi/operations/up.go` computes it.
+ */
+export function cliDefaultParallel(
+  env: NodeJS.ProcessEnv = process.env,
+  cpus = os.availableParallelism(),
+): number {
+  const given = Number(env.PULUMI_PARALLEL);
+  return Number.isInteger(given) && given > 0 ? given : 4 * cpus;
+}
+
+/** `parallel` for a title or a table: the number, or the CLI's default with its value here. */
+export function parallelLabel(parallel: Parallel): string {
+  return parallel === undefined ? `CLI default, ${cliDefaultParallel()} here` : String(parallel);
+}
+
 /** Runs `op` on `s`, timing it, sampling the provider plugin's memory and counting service calls. */
-export async function timed(s: EngineStack, op: Op, parallel: number, emu?: EmulatorHandle): Promise<Timed> {
+export async function timed(
+  s: EngineStack,
+  op: Op,
+  parallel: Parallel,
+  emu?: EmulatorHandle,
+): Promise<Timed> {
   emu?.resetStats();
   const sampler = new ProviderMemorySampler();
   const started = process.hrtime.bigint();
   const span = emu ? new ServiceSpan(() => emu.stats().total, 10) : undefined;
   let failed = 0;
-  const common = { parallel, color: "never" as const };
+  // Without a number, no `--parallel` flag at all: the CLI's own default.
+  const common = { ...(parallel === undefined ? {} : { parallel }), color: "never" as const };
   try {
     if (op === "up") await s.stack.up(common);
     else if (op === "preview") await s.stack.preview(common);

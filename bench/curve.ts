@@ -15,14 +15,17 @@ import { emulatorConnection, emulatorStackConfig } from "../test/support/service
 import { curveSvg, type CurveLine, type CurvePoint } from "./chart";
 import {
   BENCH_ATTESTATIONS,
+  cliDefaultParallel,
   enrollments,
   log,
   noops,
+  parallelLabel,
   ProgramMemorySampler,
   ServiceSpan,
   table,
   timed,
   type BenchAttestation,
+  type Parallel,
 } from "./common";
 import { RemoteEmulator } from "./remoteEmulator";
 
@@ -95,6 +98,13 @@ export interface CurveResult extends CurvePoint {
   backend?: CurveBackend;
   /** Bulk `updateIfMatchETag` refused as recorded for `update` (see {@link CurveOptions}). */
   bulkUpdateRefused?: boolean;
+  /**
+   * `--parallel` of the run: a number, or `default` (none given) with the CLI's default here in
+   * `cliDefault` (measured runs; runs from before it was recorded give it in their command).
+   */
+  parallel?: number | "default";
+  /** What the CLI's default `--parallel` was on the machine (runs at `default`). */
+  cliDefault?: number;
   /** Bytes Azurite held on disk after the run, old checkpoints not yet collected included (`azblob`). */
   backendStoreBytes?: number;
 }
@@ -134,8 +144,8 @@ export interface CurveOptions {
   configs: Set<string>;
   /** A run projected longer than this many seconds is projected, not run. */
   limitSeconds: number;
-  /** `--parallel`. */
-  parallel: number;
+  /** `--parallel`; undefined: none given, the CLI's default. */
+  parallel: Parallel;
   /** Where to write the SVG. */
   chart: string;
   /**
@@ -199,11 +209,14 @@ export async function curveSection(o: CurveOptions, out: Record<string, unknown>
   const backend = o.backend === "azblob" ? "azblob backend (Azurite)" : "file backend";
   fs.writeFileSync(
     o.chart,
-    curveSvg(`pulumi up: seconds against N (parallel ${o.parallel}, ${backend})`, chartLines(results, o.ns)),
+    curveSvg(
+      `pulumi up: seconds against N (parallel ${parallelLabel(o.parallel)}, ${backend})`,
+      chartLines(results, o.ns),
+    ),
   );
   log(`curve: chart ${o.chart}`);
   return table(
-    `Fleet curve: pulumi up (parallel ${o.parallel}, ${backend}); projected rows are not measured`,
+    `Fleet curve: pulumi up (parallel ${parallelLabel(o.parallel)}, ${backend}); projected rows are not measured`,
     [
       "config",
       "op",
@@ -318,6 +331,8 @@ async function curveRun(
         connection: config.noop ? undefined : o.connection,
         yieldEvery: config.noop ? undefined : o.yieldEvery,
         backend: o.backend,
+        parallel: o.parallel ?? "default",
+        cliDefault: o.parallel === undefined ? cliDefaultParallel() : undefined,
         backendStoreBytes: azurite?.storeBytes(),
         bulkUpdateRefused: config.noop || !o.bulkUpdateRefused ? undefined : true,
       });

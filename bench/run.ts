@@ -9,6 +9,9 @@
  * npm run bench -- --only plugin-startup --startup-runs 21   (after `npm run dist`)
  * ```
  *
+ * `--parallel default` (the default) passes no `--parallel` to the CLI, which then uses its own
+ * default, as `pulumi up` does for a user who gives none (see `cliDefaultParallel` in common.ts).
+ *
  * The `curve` section (see `curve.ts`) times creates and a Set-style change of N up to 10,000 with and
  * without `PULUMI_SKIP_CHECKPOINTS` and draws `bench/fleet-curve.svg` (`--chart`); runs projected past
  * `--curve-limit` seconds are projected from the measured ones instead of run. Its enrollments take
@@ -47,7 +50,9 @@ import {
   table,
   timed,
   type BenchAttestation,
+  parallelLabel,
   type Op,
+  type Parallel,
   type Timed,
 } from "./common";
 
@@ -55,8 +60,8 @@ import {
 export interface BenchOptions {
   /** Fleet sizes for the wall-time section. */
   ns: number[];
-  /** `--parallel` of every engine operation (the CLI's default is 8). */
-  parallel: number;
+  /** `--parallel` of every engine operation; `--parallel default`: none given, the CLI's default. */
+  parallel: Parallel;
   /** Enrollments in the calls-per-operation section. */
   callsN: number;
   /** Rate limits of the quota section (operations per minute), one run each. */
@@ -81,7 +86,7 @@ function parseOptions(argv: string[]): BenchOptions {
     strict: true,
     options: {
       n: { type: "string", default: "100,1000" },
-      parallel: { type: "string", default: "8" },
+      parallel: { type: "string", default: "default" },
       "calls-n": { type: "string", default: "20" },
       "ops-per-minute": { type: "string", default: "600,120" },
       "quota-n": { type: "string", default: "100" },
@@ -110,7 +115,7 @@ function parseOptions(argv: string[]): BenchOptions {
   const backend = curveBackend(values.backend);
   return {
     ns: values.n.split(",").map((x) => positive(x.trim(), "--n")),
-    parallel: positive(values.parallel, "--parallel"),
+    parallel: parallelOption(values.parallel),
     callsN: positive(values["calls-n"], "--calls-n"),
     opsPerMinute: values["ops-per-minute"].split(",").map((x) => positive(x.trim(), "--ops-per-minute")),
     quotaN: positive(values["quota-n"], "--quota-n"),
@@ -125,7 +130,7 @@ function parseOptions(argv: string[]): BenchOptions {
       ns: values["curve-n"].split(",").map((x) => positive(x.trim(), "--curve-n")),
       configs: new Set(values["curve-configs"].split(",").map((x) => x.trim())),
       limitSeconds: positive(values["curve-limit"], "--curve-limit"),
-      parallel: positive(values.parallel, "--parallel"),
+      parallel: parallelOption(values.parallel),
       chart:
         values.chart ??
         path.join(REPO_ROOT, "bench", backend === "file" ? "fleet-curve.svg" : `fleet-curve-${backend}.svg`),
@@ -136,6 +141,15 @@ function parseOptions(argv: string[]): BenchOptions {
       bulkUpdateRefused: values["curve-bulk-update-refused"],
     },
   };
+}
+
+/** `--parallel`: a positive integer, or `default` for none (the CLI's default). */
+function parallelOption(text: string): Parallel {
+  if (text === "default") return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new Error(`--parallel expects a positive integer or 'default', got '${text}'`);
+  return n;
 }
 
 /** `--curve-attestation`: one of {@link BENCH_ATTESTATIONS}. */
@@ -222,7 +236,7 @@ async function callsSection(
     `${armPer} (GET DPS + POST listKeys)`,
     0,
   ]);
-  out.calls = { n, parallel: o.parallel, perOperation: record };
+  out.calls = { n, parallel: o.parallel ?? "default", perOperation: record };
   return table(
     `Service calls per enrollment (N = ${n}, counted by the emulator)`,
     ["operation", "calls", "DPS calls by kind", "ARM calls", "failed"],
@@ -302,7 +316,7 @@ async function timeSection(
 
     const result: Record<string, unknown> = {
       n,
-      parallel: o.parallel,
+      parallel: o.parallel ?? "default",
       stateBytes,
       stateBytesPerEnrollment: stateBytes / n,
       compactStateBytesPerEnrollment: compactStateBytes / n,
@@ -348,7 +362,7 @@ async function timeSection(
   }
   out.time = results;
   return table(
-    `pulumi wall time vs the no-op engine floor (parallel ${o.parallel})`,
+    `pulumi wall time vs the no-op engine floor (parallel ${parallelLabel(o.parallel)})`,
     ["N", "operation", "s", "no-op s", "ratio", "calls/enr", "provider peak RSS MB", "failed"],
     rows,
   );
@@ -373,7 +387,7 @@ async function quotaSection(
     burst,
     floorMs,
     burstFloorMs,
-    parallel: o.parallel,
+    parallel: o.parallel ?? "default",
   };
   const s = await EngineStack.create({
     projectName: "bench-quota",
@@ -432,7 +446,7 @@ async function quotaSection(
   }
   out.quota.push(record);
   return table(
-    `Under the rate limit: N = ${n}, ${rate} ops/min, bucket of ${burst} (parallel ${o.parallel})`,
+    `Under the rate limit: N = ${n}, ${rate} ops/min, bucket of ${burst} (parallel ${parallelLabel(o.parallel)})`,
     [
       "operation",
       "s",

@@ -5,16 +5,19 @@
  * the call that carries its own item. A write that finds nobody to share with goes out alone, as a
  * single call.
  *
- * When to send: as soon as 10 are waiting; else a lone write after {@link BATCH_WINDOW_MS}, and a
- * write that is part of a stream (writes coming less than {@link STREAM_GAP_MS} apart, as a fleet's
- * do) after at most {@link STREAM_HOLD_MS}. While {@link MAX_IN_FLIGHT} calls of the same queue are
- * on their way (e.g. waiting for their quota slot), new writes wait for one of them to return, as a
+ * When to send is flushRule.ts's decision: as soon as 10 are waiting, or every write step of the
+ * process waits (no other write can join: a lone write is never held), else after a short window
+ * or at most {@link STREAM_HOLD_MS}. While {@link MAX_IN_FLIGHT} calls of the same queue are on
+ * their way (e.g. waiting for their quota slot), new writes wait for one of them to return, as a
  * group commit does.
  *
  * The rules (chunking, reading a bulk answer item by item) are pure functions; {@link Coalescer} is
  * the only stateful part, with its clock injectable for tests.
  */
+import { flushDecision } from "./flushRule";
 import type { BulkItemError, BulkResult } from "./wire";
+import { writeSteps, type WriteSteps } from "./writeSteps";
+import { traceWrite, type WriteTraceLine } from "./writeTrace";
 
 /** Most records one bulk operation may carry (the service's limit). */
 export const MAX_BULK_ITEMS = 10;
@@ -96,6 +99,8 @@ export function itemOutcomes(
 
 interface Pending<T, R> {
   item: T;
+  /** When it joined the queue. */
+  at: number;
   resolve(value: R): void;
   reject(error: unknown): void;
 }
@@ -116,6 +121,10 @@ export interface CoalescerOptions {
   schedule?: (fn: () => void, ms: number) => void;
   /** The clock (tests replace it). */
   now?: () => number;
+  /** The write steps the queue counts with (default: the process's, {@link writeSteps}). */
+  steps?: WriteSteps;
+  /** Told of every call (default: the trace file, writeTrace.ts). */
+  onSend?: (line: WriteTraceLine) => void;
 }
 
 /**
@@ -126,7 +135,11 @@ export interface CoalescerOptions {
 export class Coalescer<T, R> {
   private readonly queue: Pending<T, R>[] = [];
   private inFlight = 0;
-  private timer = false;
+  /** Items in calls on their way. */
+  private sending = 0;
+  /** When the earliest pending timer fires (Infinity: none). */
+  private timerAt = Infinity;
+  private timerToken = 0;
   private readonly maxItems: number;
   private readonly windowMs: number;
   private readonly maxInFlight: number;
@@ -137,8 +150,8 @@ export class Coalescer<T, R> {
   private lastArrival = -Infinity;
   /** The last write came within {@link STREAM_GAP_MS} of the one before. */
   private stream = false;
-  /** What waits has waited its time: send it as soon as a call may go. */
-  private overdue = false;
+  private readonly steps: WriteSteps;
+  private readonly onSend: (line: WriteTraceLine) => void;
 
   /**
    * @param send - the call for a chunk (see the class)
@@ -156,42 +169,61 @@ export class Coalescer<T, R> {
     this.streamGapMs = options.streamGapMs ?? STREAM_GAP_MS;
     this.schedule = options.schedule ?? ((fn, ms) => void setTimeout(fn, ms));
     this.now = options.now ?? Date.now;
+    this.steps = options.steps ?? writeSteps;
+    this.onSend = options.onSend ?? traceWrite;
+    this.steps.attach({ parked: () => this.queue.length + this.sending, recheck: () => this.flush() });
   }
 
   /** Queues `item`; settles with its own outcome once the call carrying it returns. */
   submit(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      this.queue.push({ item, resolve, reject });
       const now = this.now();
+      this.queue.push({ item, at: now, resolve, reject });
       this.stream = now - this.lastArrival < this.streamGapMs;
       this.lastArrival = now;
+      this.steps.touch();
       this.flush();
     });
   }
 
   /**
-   * Sends full calls, and the rest once their time is up, as far as the calls on their way allow;
-   * then makes sure a timer runs for what is left.
+   * Sends what flushRule.ts says may go, as far as the calls on their way allow; then makes sure a
+   * timer decides again for what is left.
    */
-  private flush(): void {
+  private flush(fromTimer = false): void {
+    let recheckInMs = Infinity;
     while (this.queue.length > 0 && this.inFlight < this.maxInFlight) {
-      if (!this.overdue && this.queue.length < this.maxItems) break;
+      const counts = this.steps.counts();
+      const decision = flushDecision({
+        waiting: this.queue.length,
+        maxItems: this.maxItems,
+        oldestWaitMs: this.now() - this.queue[0].at,
+        // More parked than counted: some waiting write comes from no counted step.
+        steps: counts.parked <= counts.active ? counts : undefined,
+        stream: this.stream,
+        windowMs: this.windowMs,
+        streamHoldMs: this.streamHoldMs,
+      });
+      if (!decision.send) {
+        recheckInMs = decision.recheckInMs;
+        break;
+      }
       const chunk = takeChunk(this.queue, (p) => this.keyOf(p.item), this.maxItems);
       this.inFlight += 1;
+      this.sending += chunk.length;
+      this.onSend({ items: chunk.length, reason: decision.reason, timer: fromTimer });
       void this.run(chunk);
     }
-    if (this.queue.length === 0) this.overdue = false;
-    else if (!this.overdue && !this.timer) {
-      this.timer = true;
-      this.schedule(
-        () => {
-          this.timer = false;
-          this.overdue = true;
-          this.flush();
-        },
-        this.stream ? this.streamHoldMs : this.windowMs,
-      );
-    }
+    if (this.queue.length === 0 || recheckInMs === Infinity) return;
+    const ms = Math.max(Math.ceil(recheckInMs), 1);
+    // One timer at a time, unless an earlier decision is needed than the pending one gives.
+    if (this.now() + ms >= this.timerAt) return;
+    const token = ++this.timerToken;
+    this.timerAt = this.now() + ms;
+    this.schedule(() => {
+      if (token === this.timerToken) this.timerAt = Infinity;
+      this.flush(true);
+    }, ms);
   }
 
   private async run(chunk: Pending<T, R>[]): Promise<void> {
@@ -206,6 +238,7 @@ export class Coalescer<T, R> {
       for (const p of chunk) p.reject(error);
     } finally {
       this.inFlight -= 1;
+      this.sending -= chunk.length;
       this.flush();
     }
   }

@@ -8,18 +8,12 @@
  * thousands is a large part of the state. The SDK has no setting for it, so while an enrollment
  * registers, the SDK's (private) `Resource.stackTrace` is wrapped to return only its first frame: the
  * user's line, which the SDK also stores as `sourcePosition`. The wrap is taken off again whatever
- * happens, and applies only when the SDK's function has the shape it was written against (one
- * argument, the frames to skip); otherwise the SDK records its full trace as before.
+ * happens, and applies only when the SDK's function has the shape it was written against
+ * (sdkInternals.ts); otherwise the SDK records its full trace as before.
  */
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
-import * as pulumi from "@pulumi/pulumi";
-
-/** The SDK's private static, as `resource.js` of `@pulumi/pulumi` 3.195–3.276 defines it. */
-type StackTraceFn = (this: unknown, skip: number) => unknown[];
-
-/** `pulumi.Resource` seen with its private static. */
-const sdkResource = pulumi.Resource as unknown as { stackTrace?: StackTraceFn };
+import { swapStackTrace } from "../sdkInternals";
 
 /** This package's provider code, compiled and (when stack traces are source-mapped) its sources. */
 const OWN_CODE = [path.resolve(__dirname, ".."), path.resolve(__dirname, "..", "..", "..", "provider")].map(
@@ -37,19 +31,17 @@ function isOwnFrame(frame: unknown): boolean {
  * in a `finally` right after `super(...)`.
  */
 export function recordCallSiteOnly(): () => void {
-  const original = sdkResource.stackTrace;
-  if (typeof original !== "function" || original.length !== 1) return () => undefined;
-  sdkResource.stackTrace = function (this: unknown, skip: number): unknown[] {
-    // One frame more to skip: this wrapper. The first frame is then the program's line; a
-    // source-mapped stack may still start in this package's constructor, which is skipped too.
-    const frames = original.call(this, skip + 1);
-    const first = Math.max(
-      0,
-      frames.findIndex((frame) => !isOwnFrame(frame)),
-    );
-    return frames.slice(first, first + 1);
-  };
-  return () => {
-    sdkResource.stackTrace = original;
-  };
+  return swapStackTrace(
+    (original) =>
+      function (this: unknown, skip: number): unknown[] {
+        // One frame more to skip: this wrapper. The first frame is then the program's line; a
+        // source-mapped stack may still start in this package's constructor, which is skipped too.
+        const frames = original.call(this, skip + 1);
+        const first = Math.max(
+          0,
+          frames.findIndex((frame) => !isOwnFrame(frame)),
+        );
+        return frames.slice(first, first + 1);
+      },
+  );
 }

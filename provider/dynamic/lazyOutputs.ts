@@ -18,38 +18,19 @@
  *
  * The SDK's resource code calls `transferProperties` through its `runtime/rpc` module object, so the
  * swap is seen there; it is undone whatever happens, and made only when the function has the shape it
- * was written against (three arguments, a writable export). Otherwise the SDK makes every output as
- * before.
+ * was written against (sdkInternals.ts). Otherwise the SDK makes every output as before.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import * as sdkRpc from "@pulumi/pulumi/runtime/rpc";
-
-/** What the SDK's `transferProperties` returns: one resolver per property. */
-type Resolvers = Record<string, (...args: unknown[]) => void>;
-
-/** The SDK's `transferProperties(onto, label, props)`. */
-type TransferFn = (onto: pulumi.Resource, label: string, props: pulumi.Inputs) => Resolvers;
-
-/** The SDK's `runtime/rpc` module, whose export its resource code reads at each call. */
-const rpcModule = sdkRpc as unknown as { transferProperties?: TransferFn };
-
-/** Whether the SDK's export can be swapped (a plain writable property, as `tsc` emits it). */
-function swappable(): boolean {
-  const d = Object.getOwnPropertyDescriptor(rpcModule, "transferProperties");
-  return d !== undefined && (d.writable === true || d.set !== undefined);
-}
+import { swapTransferProperties, type Resolvers, type TransferFn } from "../sdkInternals";
 
 /**
  * Until the returned function is called, resources registered get their outputs on first read. Call
  * it in a `finally` right after `super(...)` (the SDK makes the outputs before `super` returns).
  */
 export function makeOutputsOnFirstRead(): () => void {
-  const original = rpcModule.transferProperties;
-  if (typeof original !== "function" || original.length !== 3 || !swappable()) return () => undefined;
-  rpcModule.transferProperties = (onto, label, props) => transferLazily(original, onto, label, props);
-  return () => {
-    rpcModule.transferProperties = original;
-  };
+  return swapTransferProperties(
+    (original) => (onto, label, props) => transferLazily(original, onto, label, props),
+  );
 }
 
 /**

@@ -29,6 +29,7 @@ import {
   stackReference,
 } from "./stackConnection";
 import type { EnrollmentInputs, EnrollmentOutputs } from "../core/types";
+import { countedWrite } from "../core/writeSteps";
 import { IMPORT_KEY, MANAGED_KEY } from "./keys";
 
 /**
@@ -87,7 +88,9 @@ export function createProvider(kind: EnrollmentKind): dynamic.ResourceProvider {
 
     async create(raw: Record<string, unknown>): Promise<dynamic.CreateResult> {
       const inputs = withConnection(asInputs(raw));
-      const { id, outs } = await createEnrollment(kind, inputs, raw[IMPORT_KEY] !== undefined, FACE);
+      const { id, outs } = await countedWrite(() =>
+        createEnrollment(kind, inputs, raw[IMPORT_KEY] !== undefined, FACE),
+      );
       return { id, outs: withManaged(outs, inputs) };
     },
 
@@ -116,11 +119,12 @@ export function createProvider(kind: EnrollmentKind): dynamic.ResourceProvider {
     ): Promise<dynamic.UpdateResult> {
       engineId(kind, id, olds, raw);
       const inputs = withConnection(asInputs(raw));
-      return { outs: withManaged(await updateEnrollment(kind, olds, inputs, FACE), inputs) };
+      const outs = await countedWrite(() => updateEnrollment(kind, olds, inputs, FACE));
+      return { outs: withManaged(outs, inputs) };
     },
 
     async delete(id: string, props: EnrollmentOutputs): Promise<void> {
-      await deleteEnrollment(kind, id, props, FACE);
+      await countedWrite(() => deleteEnrollment(kind, id, props, FACE));
     },
   };
   return {

@@ -17,6 +17,7 @@ import type {
   ProvisioningStatus,
   ReprovisionPolicy,
 } from "../core/types";
+import { DYNAMIC_PROVIDER_KEY } from "../sdkInternals";
 
 /** `connection` of an enrollment resource: one DPS, every field a `pulumi.Input`. */
 export interface DpsConnectionArgs {
@@ -140,7 +141,7 @@ export function dynamicInputs(
     connection: args.connection === undefined ? undefined : pulumi.secret(args.connection),
     attestation: args.attestation === undefined ? undefined : secretIfKeys(args.attestation),
     // What `dynamic.Resource` does, with a provider text of our own (see PROVIDER_MODULE_TEXT).
-    __provider: providerText,
+    [DYNAMIC_PROVIDER_KEY]: providerText,
   };
 }
 

@@ -15,6 +15,7 @@ import {
   type SharedEnrollmentArgs,
 } from "../dynamic/resource";
 import { deriveDeviceKeyOutput } from "./deviceKey";
+import { truthfulPreviewOutputs } from "../dynamic/previewOutputs";
 import { ENROLLMENT_GROUP } from "./kind";
 
 /**
@@ -69,6 +70,8 @@ export class EnrollmentGroup extends EnrollmentResource {
     } finally {
       restore();
     }
+    // A preview of a write hands back the inputs: what the Set keeps is unknown there, not undefined.
+    truthfulPreviewOutputs(this);
   }
 
   /**

@@ -15,6 +15,7 @@ import {
   type SharedEnrollmentArgs,
 } from "../dynamic/resource";
 import type { JsonObject } from "../core/types";
+import { truthfulPreviewOutputs } from "../dynamic/previewOutputs";
 import { INDIVIDUAL_ENROLLMENT } from "./kind";
 
 export type { DpsConnectionArgs } from "../dynamic/resource";
@@ -98,6 +99,8 @@ export class IndividualEnrollment extends EnrollmentResource {
     } finally {
       restore();
     }
+    // A preview of a write hands back the inputs: what the Set keeps is unknown there, not undefined.
+    truthfulPreviewOutputs(this);
   }
 
   /**

@@ -25,6 +25,7 @@ import {
 import { previewCreate, previewUpdate } from "../core/preview";
 import type { EnrollmentConnection, EnrollmentOutputs } from "../core/types";
 import { deriveDeviceKey } from "../group/deviceKeyRule";
+import { countedWrite } from "../core/writeSteps";
 import { checkConfig, connectionFromConfig, noConnectionFailure } from "./configure";
 import { detailedDiff, type PropertyChange } from "./diff";
 import { DERIVE_DEVICE_KEY_TOKEN, kindOf } from "./kinds";
@@ -184,7 +185,7 @@ export class PluginServer {
         }
         const inputs = this.checked(kind, plain(req.getProperties()));
         const { id, outs } = await withOperation(req.getTimeout(), () =>
-          createEnrollment(kind, inputs, false),
+          countedWrite(() => createEnrollment(kind, inputs, false)),
         );
         return new provproto.CreateResponse().setId(id).setProperties(toStruct(pluginState(outs)));
       }),
@@ -199,7 +200,7 @@ export class PluginServer {
         const outs = req.getPreview()
           ? previewUpdate(kind, olds, asInputs({ ...plain(req.getNews()), connection }))
           : await withOperation(req.getTimeout(), () =>
-              updateEnrollment(kind, olds, this.checked(kind, plain(req.getNews()))),
+              countedWrite(() => updateEnrollment(kind, olds, this.checked(kind, plain(req.getNews())))),
             );
         return new provproto.UpdateResponse().setProperties(toStruct(pluginState(outs)));
       }),
@@ -207,7 +208,7 @@ export class PluginServer {
         const props = plain(req.getProperties()) as Partial<EnrollmentOutputs>;
         const connection = this.connectionOr();
         await withOperation(req.getTimeout(), () =>
-          deleteEnrollment(kindOf(req.getUrn()), req.getId(), { ...props, connection }),
+          countedWrite(() => deleteEnrollment(kindOf(req.getUrn()), req.getId(), { ...props, connection })),
         );
         return new Empty();
       }),

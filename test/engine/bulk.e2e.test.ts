@@ -4,9 +4,13 @@
 // refused item by item as the real DPS refuses bulk `update` (recorded, issue 27). Needs
 // `npm run ensure-pulumi`.
 import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { IndividualEnrollment } from "../../provider";
+import { WRITE_TRACE_ENV, type WriteTraceLine } from "../../provider/core/writeTrace";
 import { EngineStack, findPulumi } from "../support/engine";
 import { emulatorClient, emulatorStackConfig, readEnrollment } from "../support/service";
 
@@ -112,3 +116,104 @@ for (const updateIfMatchETagRefusesExisting of [false, true]) {
     });
   });
 }
+
+describe("no write held when no other can join (real Pulumi engine + emulator, the provider's write trace)", function () {
+  this.timeout(300_000);
+  let emu: EmulatorHandle | undefined;
+  let s: EngineStack | undefined;
+  let dir: string;
+  let trace: string;
+
+  const program = (n: number, env: string) => async () => {
+    for (let i = 0; i < n; i++) {
+      new IndividualEnrollment(`e${i}`, {
+        registrationId: `eng-lone-${i}`,
+        attestation: { type: "tpm", endorsementKey: TPM_EK },
+        tags: { env },
+      });
+    }
+  };
+
+  /** The provider's calls since the last read (writeTrace.ts), and a fresh trace file. */
+  function calls(): WriteTraceLine[] {
+    const text = fs.existsSync(trace) ? fs.readFileSync(trace, "utf8") : "";
+    fs.rmSync(trace, { force: true });
+    return text
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as WriteTraceLine);
+  }
+
+  before(async () => {
+    await findPulumi();
+    emu = await startEmulator();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dps-write-trace-"));
+    trace = path.join(dir, "writes.jsonl");
+    s = await EngineStack.create({
+      projectName: "lone-write-e2e",
+      program: program(6, "v1"),
+      config: emulatorStackConfig(emu),
+      env: { [WRITE_TRACE_ENV]: trace },
+    });
+  });
+  after(async () => {
+    await s?.dispose();
+    await emu?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("--parallel 1: each write goes at once as its own single call, none waits for company", async () => {
+    emu!.resetStats();
+    await s!.stack.up({ parallel: 1, color: "never" });
+    const sent = calls();
+    assert.deepEqual([emu!.stats().operations.put, emu!.stats().operations.bulk], [6, 0]);
+    assert.equal(sent.length, 6);
+    assert.ok(
+      sent.every((c) => c.items === 1),
+      JSON.stringify(sent),
+    );
+    // The first step of a run may be the first of a burst (the engine's parallelism is learned as
+    // steps end): it waits the short window. Every later one goes at once, with no timer.
+    assert.deepEqual(
+      sent.slice(1),
+      Array.from({ length: 5 }, () => ({ items: 1, reason: "every-step-waits", timer: false })),
+    );
+  });
+
+  it("--parallel 1, a Set-style change of all: the same, each update at once", async () => {
+    s!.setProgram(program(6, "v2"));
+    await s!.stack.up({ parallel: 1, color: "never" });
+    const sent = calls();
+    assert.deepEqual(
+      sent.slice(1),
+      Array.from({ length: 5 }, () => ({ items: 1, reason: "every-step-waits", timer: false })),
+    );
+  });
+
+  it("--parallel 8: writes share calls, and none waits the stream hold", async () => {
+    s!.setProgram(program(32, "v3"));
+    emu!.resetStats();
+    await s!.stack.up({ parallel: 8, color: "never" });
+    const sent = calls();
+    const { operations } = emu!.stats();
+    assert.equal(
+      sent.reduce((n, c) => n + c.items, 0),
+      32,
+    );
+    assert.ok(operations.bulk >= 2, JSON.stringify(operations));
+    assert.deepEqual(
+      sent.filter((c) => c.reason === "held"),
+      [],
+      JSON.stringify(sent),
+    );
+  });
+
+  it("destroys them at --parallel 1, one delete at a time, none held", async () => {
+    await s!.stack.destroy({ parallel: 1, color: "never" });
+    const sent = calls();
+    assert.ok(
+      sent.slice(1).every((c) => c.items === 1 && c.reason === "every-step-waits" && !c.timer),
+      JSON.stringify(sent),
+    );
+  });
+});

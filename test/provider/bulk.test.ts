@@ -13,6 +13,9 @@ import {
   STREAM_HOLD_MS,
   takeChunk,
 } from "../../provider/core/batch";
+import { flushDecision } from "../../provider/core/flushRule";
+import { WriteSteps } from "../../provider/core/writeSteps";
+import type { WriteTraceLine } from "../../provider/core/writeTrace";
 import { DynamicProviderServer, type Props } from "../support/dynamicProvider";
 import { emulatorClient, emulatorConnection, readEnrollment } from "../support/service";
 
@@ -327,54 +330,247 @@ describe("bulk coalescing rules (batch.ts)", () => {
     assert.deepEqual(JSON.parse(error.responseBody), { errorCode: 409201, message: "exists" });
   });
 
-  it("a lone write goes alone after the short window; a stream waits for a full call", async () => {
+  it("writes from no counted step: a lone write goes after the short window, a stream waits for a full call", async () => {
     const calls: string[][] = [];
     const timers: { fn: () => void; ms: number }[] = [];
+    const reasons: string[] = [];
     let now = 0;
+    const fire = () => {
+      const t = timers.shift()!;
+      now += t.ms;
+      t.fn();
+    };
     const c = new Coalescer<string, string>(
       async (items) => {
         calls.push(items);
         return items.map((value) => ({ ok: true as const, value }));
       },
       (x) => x,
-      { schedule: (fn, ms) => timers.push({ fn, ms }), now: () => now },
+      {
+        schedule: (fn, ms) => timers.push({ fn, ms }),
+        now: () => now,
+        steps: new WriteSteps(() => now),
+        onSend: (line) => reasons.push(line.reason),
+      },
     );
     const lone = c.submit("lone");
     assert.deepEqual(
       timers.map((t) => t.ms),
       [BATCH_WINDOW_MS],
     );
-    timers.shift()!.fn();
+    fire();
     assert.equal(await lone, "lone");
     now += 1000;
     const stream = Array.from({ length: 12 }, (_, i) => ((now += 10), c.submit(`s${i}`)));
     await Promise.resolve();
-    // Ten went at once; the two left wait for the window the first of them started.
+    // Ten went at once; the two left wait, as a stream, for the stream hold of the oldest.
     assert.deepEqual(
       calls.map((x) => x.length),
       [1, 10],
     );
-    assert.deepEqual(
-      timers.map((t) => t.ms),
-      [BATCH_WINDOW_MS],
-    );
-    timers.shift()!.fn();
+    while (timers.length > 0) fire();
     assert.deepEqual(
       await Promise.all(stream),
       Array.from({ length: 12 }, (_, i) => `s${i}`),
     );
-    // A write that follows within the stream gap waits as long as the stream hold for company.
-    now += 10;
-    const next = c.submit("t");
-    assert.deepEqual(
-      timers.map((t) => t.ms),
-      [STREAM_HOLD_MS],
-    );
-    timers.shift()!.fn();
-    assert.equal(await next, "t");
     assert.deepEqual(
       calls.map((x) => x.length),
-      [1, 10, 2, 1],
+      [1, 10, 2],
     );
+    assert.deepEqual(reasons, ["window", "full", "held"]);
+  });
+});
+
+describe("when a queue sends (flushRule.ts)", () => {
+  const base = { maxItems: 10, oldestWaitMs: 0, stream: false, windowMs: 25, streamHoldMs: 400 };
+  const steps = (active: number, parked: number, peak: number, idleMs = 0, peakKnown = true, gapMs = 0) => ({
+    active,
+    parked,
+    peak,
+    peakKnown,
+    idleMs,
+    gapMs,
+  });
+
+  it("a full call goes at once", () => {
+    assert.deepEqual(flushDecision({ ...base, waiting: 10, steps: steps(32, 12, 32) }), {
+      send: true,
+      reason: "full",
+    });
+  });
+
+  it("every step in flight waits and as many are in flight as ever: no write can join, it goes at once", () => {
+    // --parallel 1: the one step waits.
+    assert.deepEqual(flushDecision({ ...base, waiting: 1, steps: steps(1, 1, 1) }), {
+      send: true,
+      reason: "every-step-waits",
+    });
+    // --parallel 8: eight wait (some may be in a call on its way).
+    assert.deepEqual(flushDecision({ ...base, waiting: 6, steps: steps(8, 8, 8) }), {
+      send: true,
+      reason: "every-step-waits",
+    });
+  });
+
+  it("a step in flight that has not reached a queue yet is waited for, up to the stream hold", () => {
+    assert.deepEqual(flushDecision({ ...base, waiting: 7, oldestWaitMs: 30, steps: steps(8, 7, 8, 100) }), {
+      send: false,
+      recheckInMs: 370,
+    });
+    assert.deepEqual(flushDecision({ ...base, waiting: 7, oldestWaitMs: 400, steps: steps(8, 7, 8) }), {
+      send: true,
+      reason: "held",
+    });
+  });
+
+  it("fewer in flight than the peak, or the peak not known yet: the writes wait for the short window of quiet", () => {
+    assert.deepEqual(flushDecision({ ...base, waiting: 3, steps: steps(3, 3, 8, 10) }), {
+      send: false,
+      recheckInMs: 15,
+    });
+    assert.deepEqual(flushDecision({ ...base, waiting: 3, steps: steps(3, 3, 8, 25) }), {
+      send: true,
+      reason: "idle",
+    });
+    // Before any step ended, a lone step may be the first of a burst.
+    assert.deepEqual(flushDecision({ ...base, waiting: 1, steps: steps(1, 1, 1, 0, false) }), {
+      send: false,
+      recheckInMs: 25,
+    });
+  });
+
+  it("steps that come one at a time (checkpoints between them): the quiet window is twice their gap, at most the hold", () => {
+    // Steps begin every 150 ms: a write waits up to 300 ms of quiet for the next.
+    assert.deepEqual(flushDecision({ ...base, waiting: 2, steps: steps(2, 2, 8, 200, true, 150) }), {
+      send: false,
+      recheckInMs: 100,
+    });
+    assert.deepEqual(flushDecision({ ...base, waiting: 2, steps: steps(2, 2, 8, 300, true, 150) }), {
+      send: true,
+      reason: "idle",
+    });
+    // Never past the stream hold of the oldest.
+    assert.deepEqual(
+      flushDecision({ ...base, waiting: 2, oldestWaitMs: 400, steps: steps(2, 2, 8, 300, true, 900) }),
+      { send: true, reason: "held" },
+    );
+  });
+
+  it("writes from no counted step fall back on time: the short window, or the stream hold in a stream", () => {
+    assert.deepEqual(flushDecision({ ...base, waiting: 1, oldestWaitMs: 5 }), {
+      send: false,
+      recheckInMs: 20,
+    });
+    assert.deepEqual(flushDecision({ ...base, waiting: 1, oldestWaitMs: 25 }), {
+      send: true,
+      reason: "window",
+    });
+    assert.deepEqual(flushDecision({ ...base, waiting: 2, oldestWaitMs: 25, stream: true }), {
+      send: false,
+      recheckInMs: 375,
+    });
+  });
+});
+
+describe("a queue with counted write steps (batch.ts + writeSteps.ts)", () => {
+  /** A queue whose calls return when the test says, with a fake clock and timers. */
+  function harness() {
+    let now = 0;
+    const timers: { fn: () => void; ms: number }[] = [];
+    const steps = new WriteSteps(() => now);
+    const calls: { items: string[]; done: () => void }[] = [];
+    const sent: WriteTraceLine[] = [];
+    const queue = new Coalescer<string, string>(
+      (items) =>
+        new Promise((resolve) =>
+          calls.push({ items, done: () => resolve(items.map((value) => ({ ok: true as const, value }))) }),
+        ),
+      (x) => x,
+      {
+        schedule: (fn, ms) => timers.push({ fn, ms }),
+        now: () => now,
+        steps,
+        onSend: (line) => sent.push(line),
+      },
+    );
+    /** One engine step: it writes `id` and ends when its call returns. */
+    const step = (id: string) => steps.run(() => queue.submit(id));
+    const tick = (ms: number) => (now += ms);
+    return { steps, queue, calls, sent, timers, step, tick };
+  }
+  const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+  it("--parallel 1: after the first step, every write goes at once, with no timer", async () => {
+    const h = harness();
+    const first = h.step("w0");
+    assert.equal(h.calls.length, 0, "the first may be the start of a burst: it waits the short window");
+    h.tick(BATCH_WINDOW_MS);
+    h.timers.shift()!.fn();
+    h.calls[0].done();
+    await first;
+    for (let i = 1; i < 6; i++) {
+      const write = h.step(`w${i}`);
+      assert.equal(h.calls.length, i + 1, `write ${i} went at once`);
+      h.calls[i].done();
+      await write;
+      h.tick(3);
+    }
+    assert.deepEqual(
+      h.sent.slice(1),
+      Array.from({ length: 5 }, () => ({ items: 1, reason: "every-step-waits", timer: false })),
+    );
+    assert.equal(h.timers.length, 0, "no write waited for a timer");
+  });
+
+  it("--parallel 8: a call of 8 goes as soon as the eighth step waits, not after a hold", async () => {
+    const h = harness();
+    // A first round teaches the queue the engine's parallelism.
+    const round1 = Array.from({ length: 8 }, (_, i) => h.step(`a${i}`));
+    h.tick(BATCH_WINDOW_MS);
+    h.timers.shift()!.fn();
+    assert.deepEqual(
+      h.calls.map((c) => c.items.length),
+      [8],
+    );
+    h.calls[0].done();
+    await Promise.all(round1);
+    // The engine refills its eight slots one by one as the steps end: the call goes with the eighth.
+    const round2: Promise<string>[] = [];
+    for (let i = 0; i < 8; i++) {
+      round2.push(h.step(`b${i}`));
+      assert.equal(h.calls.length, i < 7 ? 1 : 2, `after step ${i}`);
+      h.tick(2);
+    }
+    assert.deepEqual(h.sent[1], { items: 8, reason: "every-step-waits", timer: false });
+    h.calls[1].done();
+    await Promise.all(round2);
+    await settle();
+  });
+
+  it("a step that ends without writing re-decides: the write then waits only for a quiet window", async () => {
+    const h = harness();
+    // Teach the peak: two steps in flight, then both end.
+    const a = h.step("a");
+    const b = h.step("b");
+    h.tick(BATCH_WINDOW_MS);
+    h.timers.shift()!.fn();
+    h.calls[0].done();
+    await Promise.all([a, b]);
+    // One step writes; the other reads first and ends without a write (nothing changed).
+    let endRead: () => void = () => {};
+    const reading = h.steps.run(() => new Promise<void>((resolve) => (endRead = resolve)));
+    const writing = h.step("c");
+    assert.equal(h.calls.length, 1, "the write waits for the step still reading");
+    endRead();
+    await reading;
+    // Its end re-decided: one step in flight, below the peak of two, so a quiet window (twice the
+    // usual gap between step begins) and no more.
+    const quiet = h.timers.pop()!;
+    assert.ok(quiet.ms >= BATCH_WINDOW_MS && quiet.ms < STREAM_HOLD_MS, `quiet window ${quiet.ms} ms`);
+    h.tick(quiet.ms);
+    quiet.fn();
+    assert.equal(h.calls.length, 2);
+    h.calls[1].done();
+    await writing;
   });
 });
