@@ -134,7 +134,11 @@ describe("The plugin from a TypeScript program (Node SDK installed by the README
 
   pluginStory("node", async (connection) => {
     const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "dps-node-sdk-"));
-    const { sdk, automation } = await installNodeSdk(workDir);
+    const installed = await installNodeSdk(workDir).catch((e: unknown) => {
+      fs.rmSync(workDir, { recursive: true, force: true });
+      throw e;
+    });
+    const { sdk, automation } = installed;
     const programOf = (p: StoryProgram) => async () => {
       const device = new sdk.IndividualEnrollment("device", {
         registrationId: p.registrationId,
