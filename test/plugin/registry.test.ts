@@ -2,7 +2,7 @@
 // example per language, an `## Import` section), docs/_index.md and docs/installation-configuration.md
 // (the Registry's front matter, the same example, every configuration key), and the README's install
 // lines, each against the SDK manifest it names (sdk.test.ts installs by the Go line, the Python and
-// Java engine suites by theirs).
+// Java engine suites by theirs, plugin-node.e2e by the TypeScript one from a loopback npm registry).
 import { strict as assert } from "assert";
 import * as fs from "node:fs";
 import * as path from "node:path";

@@ -193,7 +193,16 @@ export interface EngineStackOptions {
    * default a file backend in the stack's own directory. The stack stays there on dispose.
    */
   backendUrl?: string;
+  /**
+   * The Automation API to run the inline program with; default this repository's. A program whose
+   * packages come from another installation (a user's project) runs on that project's `@pulumi/pulumi`:
+   * one copy of it per process, or its gRPC messages fail to serialize.
+   */
+  automation?: AutomationApi;
 }
+
+/** What {@link EngineStack.create} takes of an `@pulumi/pulumi/automation` module. */
+export type AutomationApi = Pick<typeof import("@pulumi/pulumi/automation"), "LocalWorkspace" | "Stack">;
 
 /** One resource step the engine reported (from `resourcePreEvent`s). */
 export interface StepInfo {
@@ -314,7 +323,8 @@ export class EngineStack {
     fs.mkdirSync(workDir);
     const env = engineEnv(pulumi, stateDir, opts);
     const pulumiHome = path.join(root, "home");
-    const ws = await LocalWorkspace.create({
+    const api = opts.automation ?? { LocalWorkspace, Stack };
+    const ws = await api.LocalWorkspace.create({
       // The engine starts plugins in the workspace directory; it is inside the repository, so
       // `@pulumi/pulumi` and `pulumi-dps-enrollments` resolve from the repository's node_modules.
       workDir,
@@ -328,7 +338,7 @@ export class EngineStack {
       },
       envVars: env,
     });
-    const stack = await Stack.create(stackName, ws);
+    const stack = await api.Stack.create(stackName, ws);
     const harness = new EngineStack(stack, dir, pulumi, opts, env, pulumiHome);
     if (opts.config) await harness.setConfig(opts.config);
     return harness;
