@@ -24,6 +24,16 @@ export interface DpsConnection {
   requestTimeout?: number;
 }
 
+/** The fields of a {@link DpsConnection}: the `dps-enrollments:*` config keys both faces read. */
+export const CONNECTION_KEYS = [
+  "connectionString",
+  "hostName",
+  "credential",
+  "endpoint",
+  "caCertificate",
+  "requestTimeout",
+] as const satisfies readonly (keyof DpsConnection)[];
+
 /**
  * Extra facts about the DPS that are known at preview time when it is referenced from azure-native.
  * Not needed to connect; used by `check` to reject hubs that are not linked.

@@ -4,21 +4,12 @@
  * the provider takes the credentials from the stack config, which `pulumi refresh` and `pulumi destroy`
  * receive without the program. The per-resource `connection` works as before.
  */
+import { CONNECTION_KEYS as KEYS } from "../core/connection";
 import { connectionHostName } from "../core/connectionString";
 import type { EnrollmentConnection } from "../core/types";
 
 /** The stack config namespace: `pulumi config set --secret dps-enrollments:connectionString ...`. */
 export const CONFIG_NAMESPACE = "dps-enrollments";
-
-/** The config keys read, the fields of a connection. */
-const KEYS = [
-  "connectionString",
-  "hostName",
-  "credential",
-  "endpoint",
-  "caCertificate",
-  "requestTimeout",
-] as const;
 
 /** How to set it, for messages. */
 const HOW =

@@ -3,18 +3,10 @@
  * lives in, from `dps-enrollments:*` (the default provider, from stack config) or an explicit
  * provider's arguments. The same names, and the same checks, as the dynamic face's stack config.
  */
+import { CONNECTION_KEYS as KEYS } from "../core/connection";
 import { checkEnrollment, type CheckFailure } from "../core/checks";
 import type { EnrollmentConnection } from "../core/types";
 import { PACKAGE } from "./properties";
-
-const KEYS = [
-  "connectionString",
-  "hostName",
-  "credential",
-  "endpoint",
-  "caCertificate",
-  "requestTimeout",
-] as const;
 
 /** A config value as the connection takes it: `requestTimeout` is a number (config gives text). */
 function configValue(key: (typeof KEYS)[number], value: unknown): unknown {
