@@ -124,32 +124,9 @@ describe("`pulumi plugin install resource dps-enrollments <version> --server <ur
     const line = sums.split("\n").find((l) => l.endsWith(`  ${tarballName()}`));
     assert.ok(line, `SHA256SUMS lists ${tarballName()}`);
     const checksum = line.split(" ")[0];
-    const install = await runCommand(
-      pulumi,
-      [
-        "plugin",
-        "install",
-        "resource",
-        "dps-enrollments",
-        pluginVersion(),
-        "--server",
-        server.url,
-        "--checksum",
-        checksum,
-      ],
-      { env },
-    );
-    assert.equal(install.code, 0, install.stdout + install.stderr);
-    assert.deepEqual(server.requests, [`/${tarballName()}`]);
-    const ls = await runCommand(pulumi, ["plugin", "ls"], { env });
-    assert.match(
-      ls.stdout,
-      new RegExp(`dps-enrollments\\s+resource\\s+${pluginVersion().replace(/\./g, "\\.")}`),
-    );
-    // A wrong checksum is refused: what the SHA256SUMS line protects against.
-    const other = fs.mkdtempSync(path.join(os.tmpdir(), "dps-plugin-home-"));
-    try {
-      const bad = await runCommand(
+    /** `pulumi plugin install --server` of this plugin into `pulumiHome`, checked against `sum`. */
+    const installFromServer = (sum: string, pulumiHome: string) =>
+      runCommand(
         pulumi,
         [
           "plugin",
@@ -160,10 +137,22 @@ describe("`pulumi plugin install resource dps-enrollments <version> --server <ur
           "--server",
           server.url,
           "--checksum",
-          "0".repeat(64),
+          sum,
         ],
-        { env: { ...env, PULUMI_HOME: other } },
+        { env: { ...env, PULUMI_HOME: pulumiHome } },
       );
+    const install = await installFromServer(checksum, home);
+    assert.equal(install.code, 0, install.stdout + install.stderr);
+    assert.deepEqual(server.requests, [`/${tarballName()}`]);
+    const ls = await runCommand(pulumi, ["plugin", "ls"], { env });
+    assert.match(
+      ls.stdout,
+      new RegExp(`dps-enrollments\\s+resource\\s+${pluginVersion().replace(/\./g, "\\.")}`),
+    );
+    // A wrong checksum is refused: what the SHA256SUMS line protects against.
+    const other = fs.mkdtempSync(path.join(os.tmpdir(), "dps-plugin-home-"));
+    try {
+      const bad = await installFromServer("0".repeat(64), other);
       assert.notEqual(bad.code, 0, "a tarball that does not match the checksum is not installed");
       assert.equal(fs.existsSync(installedPluginDir(other)), false);
     } finally {
