@@ -6,6 +6,7 @@
  */
 import type { dynamic } from "@pulumi/pulumi";
 import { createProvider } from "./dynamic/provider";
+import { createFleetProvider } from "./fleet/dynamicProvider";
 import { KINDS, type RuntimeExport } from "./kinds";
 
 /** The provider of the kind whose runtime export is `name`. */
@@ -23,3 +24,6 @@ export const enrollmentGroupProvider: dynamic.ResourceProvider = providerOf("enr
 
 // Every kind has its export: a kind added to the list without one does not compile.
 ({ enrollmentProvider, enrollmentGroupProvider }) satisfies Record<RuntimeExport, dynamic.ResourceProvider>;
+
+/** The `pulumi.dynamic.ResourceProvider` of `EnrollmentFleet` (provider/fleet/). */
+export const fleetProvider: dynamic.ResourceProvider = createFleetProvider();
