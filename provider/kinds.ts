@@ -9,6 +9,7 @@
  */
 import type { BulkField, CollectionPath, IdKey } from "./core/wire";
 import type { KindDescriptor, ResourceDescriptor } from "./descriptor";
+import { ENROLLMENT_FLEET } from "./fleet/kind";
 import { ENROLLMENT_GROUP } from "./group/kind";
 import { INDIVIDUAL_ENROLLMENT } from "./individual/kind";
 
@@ -16,7 +17,7 @@ import { INDIVIDUAL_ENROLLMENT } from "./individual/kind";
 export const KINDS = [INDIVIDUAL_ENROLLMENT, ENROLLMENT_GROUP] as const satisfies readonly KindDescriptor[];
 
 /** Every resource the faces serve, in schema order: the kinds, then resources over their records. */
-export const RESOURCES = [...KINDS] as const satisfies readonly ResourceDescriptor[];
+export const RESOURCES = [...KINDS, ENROLLMENT_FLEET] as const satisfies readonly ResourceDescriptor[];
 
 /** One of {@link KINDS}, with its literal types. */
 export type Kind = (typeof KINDS)[number];

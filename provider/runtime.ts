@@ -20,5 +20,11 @@ export const enrollmentProvider: dynamic.ResourceProvider = providerOf("enrollme
 /** The `pulumi.dynamic.ResourceProvider` of `EnrollmentGroup`. */
 export const enrollmentGroupProvider: dynamic.ResourceProvider = providerOf("enrollmentGroupProvider");
 
+/** The `pulumi.dynamic.ResourceProvider` of `EnrollmentFleet`. */
+export const fleetProvider: dynamic.ResourceProvider = providerOf("fleetProvider");
+
 // Every resource has its export: a resource added to the list without one does not compile.
-({ enrollmentProvider, enrollmentGroupProvider }) satisfies Record<RuntimeExport, dynamic.ResourceProvider>;
+({ enrollmentProvider, enrollmentGroupProvider, fleetProvider }) satisfies Record<
+  RuntimeExport,
+  dynamic.ResourceProvider
+>;

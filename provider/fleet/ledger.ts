@@ -1,9 +1,10 @@
 /**
  * The ledger of what landed, the `__fleet` output: one line per item in the DPS as the program
- * declared it, `"<id> <digest> <type>"`, sorted by id, joined with "\n". The digest is 11 base64url
+ * declared it, `"<id> <digest> <type> <held>"`, sorted by id, joined with "\n". The digest is 11 base64url
  * characters (64 bits of a SHA-256) of the item's canonical effective inputs; the type letter
  * (`k` symmetric key, `t` TPM, `x` X.509) lets a delete name each record as a bulk call needs,
- * from state alone. The dynamic face's diff and update get only old outputs: the ledger is how they
+ * from state alone; `held` digests what the program manages as the record holds it (heldDigest.ts),
+ * which a refresh without the old inputs (the dynamic face) compares to find drift. The dynamic face's diff and update get only old outputs: the ledger is how they
  * know which items changed, and how a partial failure is recorded (a failed item keeps its old line,
  * or none, so the next `up` writes exactly what is missing). Pure.
  */
@@ -16,6 +17,8 @@ export interface LedgerEntry {
   digest: string;
   /** Its attestation type. */
   type: AttestationType;
+  /** The digest of what the program manages as the record holds it (see heldDigest.ts), when known. */
+  held?: string;
 }
 
 /** Ledger entries by registration id, as written (ids compare case-insensitively: see {@link ledgerKey}). */
@@ -47,9 +50,11 @@ export function parseLedger(text: unknown): Ledger {
   const ledger: Ledger = new Map();
   if (typeof text !== "string") return ledger;
   for (const line of text.split("\n")) {
-    const [id, digest, letter] = line.split(" ");
+    const [id, digest, letter, held] = line.split(" ");
     if (!id || !digest) continue;
-    ledger.set(id, { digest, type: TYPE_OF[letter ?? ""] ?? "symmetricKey" });
+    const entry: LedgerEntry = { digest, type: TYPE_OF[letter ?? ""] ?? "symmetricKey" };
+    if (held) entry.held = held;
+    ledger.set(id, entry);
   }
   return ledger;
 }
@@ -58,6 +63,6 @@ export function parseLedger(text: unknown): Ledger {
 export function formatLedger(ledger: Ledger): string {
   return [...ledger.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([id, e]) => `${id} ${e.digest} ${LETTER[e.type]}`)
+    .map(([id, e]) => `${id} ${e.digest} ${LETTER[e.type]}${e.held ? ` ${e.held}` : ""}`)
     .join("\n");
 }

@@ -23,6 +23,15 @@ import { digestOf, effectiveInputs } from "./items";
 import { formatLedger, itemDigest, parseLedger, type Ledger } from "./ledger";
 import { chunks, pool } from "./pool";
 import { readMany, readPrefix } from "./read";
+import {
+  formatManaged,
+  heldOfInputs,
+  heldOfView,
+  managedKeys,
+  managedOf,
+  parseManaged,
+  type Managed,
+} from "./held";
 import type { FleetInputs, FleetItem, FleetOutputs } from "./types";
 
 export type { FaceOptions } from "../core/lifecycle";
@@ -30,6 +39,8 @@ export type { FaceOptions } from "../core/lifecycle";
 const KIND = INDIVIDUAL_ENROLLMENT;
 /** Bulk calls of one fleet in flight at once; the shared pacing keeps them within the DPS quota. */
 const CALLS_IN_FLIGHT = 4;
+/** The ledger digest of an item a refresh found drifted: matches no program, so the next diff writes it. */
+const DRIFTED = "drifted";
 /** Failed ids a message lists before "and N more". */
 const LISTED_FAILURES = 20;
 
@@ -80,6 +91,8 @@ function serviceOf(connection: EnrollmentConnection | undefined, face: FaceOptio
 /** What a write of the fleet works on: the ledger, the keys, the failures. */
 interface Progress {
   ledger: Ledger;
+  /** What the program manages (for the held digests). */
+  managed: Managed;
   keys: Record<string, { primaryKey: string; secondaryKey: string }>;
   failures: Map<string, string>;
 }
@@ -90,7 +103,12 @@ function reasonOf(error: unknown): string {
 
 /** Notes item `id` as landed with `inputs`' declaration (and its keys, for a symmetric-key item). */
 function landed(progress: Progress, inputs: FleetInputs, id: string, attestation: AttestationState): void {
-  progress.ledger.set(id, { digest: digestOf(inputs, id), type: attestation.type });
+  const effective = effectiveInputs(inputs, id);
+  progress.ledger.set(id, {
+    digest: itemDigest(effective as unknown as Record<string, unknown>),
+    type: attestation.type,
+    held: heldOfInputs(effective, managedKeys(progress.managed, id)),
+  });
   progress.failures.delete(id);
   if (attestation.type === "symmetricKey" && attestation.primaryKey && attestation.secondaryKey) {
     progress.keys[id] = { primaryKey: attestation.primaryKey, secondaryKey: attestation.secondaryKey };
@@ -313,6 +331,7 @@ function stateOf(inputs: FleetInputs, progress: Progress): FleetOutputs {
     connection: inputs.connection,
     enrollmentCount: count,
     __fleet: formatLedger(progress.ledger),
+    __managed: formatManaged(progress.managed),
     [DATA_PLANE_KEY]: DATA_PLANE_API_VERSION,
   };
   if (Object.keys(progress.keys).length > 0) outs.deviceKeys = progress.keys;
@@ -384,7 +403,7 @@ async function importFleet(
     if (!declared.has(key)) problems.push(`${byId.get(key)!.registrationId}: in the DPS, not in the program`);
   for (const [key, id] of declared)
     if (!byId.has(key)) problems.push(`${id}: in the program, not among the records ${importId} names`);
-  const progress: Progress = { ledger: new Map(), keys: {}, failures: new Map() };
+  const progress: Progress = { ledger: new Map(), managed: managedOf(inputs), keys: {}, failures: new Map() };
   await pool(
     [...declared.values()].filter((id) => byId.has(id.toLowerCase())),
     8,
@@ -423,7 +442,7 @@ export async function createFleet(
   const service = serviceOf(inputs.connection, options.face);
   if (options.importId !== undefined) return importFleet(service, inputs, options.importId);
   const id = newFleetId(service);
-  const progress: Progress = { ledger: new Map(), keys: {}, failures: new Map() };
+  const progress: Progress = { ledger: new Map(), managed: managedOf(inputs), keys: {}, failures: new Map() };
   await createItems(service, inputs, Object.keys(inputs.enrollments), progress);
   return { id, outs: finish(id, inputs, progress) };
 }
@@ -440,6 +459,7 @@ export async function updateFleet(
   const service = serviceOf(news.connection, options.face);
   const progress: Progress = {
     ledger: parseLedger(olds.__fleet),
+    managed: managedOf(news),
     keys: { ...(olds.deviceKeys ?? {}) },
     failures: new Map(),
   };
@@ -517,11 +537,17 @@ export async function readFleet(
     const records = await readImported(service, id);
     const inputs: FleetInputs = { enrollments: {} };
     if (connection !== undefined) inputs.connection = connection;
-    const progress: Progress = { ledger: new Map(), keys: {}, failures: new Map() };
+    const progress: Progress = {
+      ledger: new Map(),
+      managed: { defaults: [], items: new Map() },
+      keys: {},
+      failures: new Map(),
+    };
     for (const wire of records) {
       const view = fromWire(wire, undefined, KIND);
       inputs.enrollments[String(wire.registrationId)] = declaredItem(view);
     }
+    progress.managed = managedOf(inputs);
     await pool(records, 8, async (wire) => {
       const item = String(wire.registrationId);
       let att = fromWire(wire, undefined, KIND).attestation;
@@ -537,6 +563,7 @@ export async function readFleet(
   }
   const progress: Progress = {
     ledger: parseLedger(state.__fleet),
+    managed: oldInputs ? managedOf(oldInputs) : parseManaged(state.__managed),
     keys: { ...(state.deviceKeys ?? {}) },
     failures: new Map(),
   };
@@ -547,6 +574,7 @@ export async function readFleet(
     enrollments: { ...oldInputs.enrollments },
   };
   let drifted = false;
+  const drift: Record<string, string> = {};
   for (const item of ids) {
     const wire = records.get(item.toLowerCase());
     if (!wire) {
@@ -556,7 +584,17 @@ export async function readFleet(
       continue;
     }
     const entry = progress.ledger.get(item)!;
-    if (!inputs?.enrollments[item]) continue;
+    if (!inputs) {
+      // No old inputs (the dynamic face): the held digest tells whether what the program manages moved.
+      const held = heldOfView(fromWire(wire, undefined, KIND), managedKeys(progress.managed, item));
+      if (entry.held !== undefined && held !== entry.held) {
+        drift[item] =
+          "changed outside Pulumi in what the program manages; the next `pulumi up` writes it back";
+        progress.ledger.set(item, { ...entry, digest: DRIFTED });
+      }
+      continue;
+    }
+    if (!inputs.enrollments[item]) continue;
     const effective = effectiveInputs(inputs, item);
     const view = fromWire(wire, undefined, KIND);
     const changed = diffEnrollment(
@@ -599,7 +637,12 @@ export async function deleteFleet(
   options: { face?: FaceOptions } = {},
 ): Promise<void> {
   const service = serviceOf(olds.connection, options.face);
-  const progress: Progress = { ledger: parseLedger(olds.__fleet), keys: {}, failures: new Map() };
+  const progress: Progress = {
+    ledger: parseLedger(olds.__fleet),
+    managed: { defaults: [], items: new Map() },
+    keys: {},
+    failures: new Map(),
+  };
   await deleteItems(service, [...progress.ledger.keys()], progress);
   if (progress.failures.size > 0) {
     const failures = [...progress.failures].map(([item, reason]) => ({ id: item, reason }));

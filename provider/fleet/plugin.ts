@@ -23,13 +23,16 @@ function itemKey(id: string): string {
 /** The fleet's resource name, for messages. */
 const RESOURCE = "EnrollmentFleet";
 /** The state keys the plugin keeps besides the outputs users see. */
-const INTERNAL = new Set(["__fleet", DATA_PLANE_KEY]);
+const INTERNAL = new Set(["__fleet", "__managed", DATA_PLANE_KEY]);
 
 /**
  * Inputs with every item attestation that holds keys (or may: unknown) secret, and every property
  * the engine sent secret kept secret.
  */
-function withSecrets(inputs: Record<string, unknown>, news: Record<string, unknown> = {}): Record<string, unknown> {
+function withSecrets(
+  inputs: Record<string, unknown>,
+  news: Record<string, unknown> = {},
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(inputs)) {
     if (value === undefined) continue;
@@ -106,7 +109,10 @@ function generatesKeys(item: unknown): boolean {
  * What a write will leave, told in a preview with no call: the count when the items are known, the
  * keys known so far, the rest unknown (never a made-up value).
  */
-function previewState(news: Record<string, unknown>, olds: Record<string, unknown> = {}): Record<string, unknown> {
+function previewState(
+  news: Record<string, unknown>,
+  olds: Record<string, unknown> = {},
+): Record<string, unknown> {
   const items = news.enrollments;
   if (!isObject(items) || isUnknown(items)) {
     return { enrollmentCount: UNKNOWN, deviceKeys: secret(UNKNOWN), __fleet: UNKNOWN };
@@ -141,7 +147,9 @@ export const FLEET_OPERATIONS: PluginOperations = {
     }
     const connection = context.connectionOr(failures);
     const outcome = checkFleet(raw, connection, context.where);
-    failures.push(...outcome.failures.filter((f) => context.connection || !f.property.startsWith("connection")));
+    failures.push(
+      ...outcome.failures.filter((f) => context.connection || !f.property.startsWith("connection")),
+    );
     return { inputs: withSecrets(outcome.inputs, news), failures };
   },
 

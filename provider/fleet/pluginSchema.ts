@@ -57,7 +57,14 @@ export const FLEET_OUTPUTS = {
   failedEnrollments: {
     type: "object",
     additionalProperties: { type: "string" },
-    description: "The items the last write could not land, with the service's reason; absent when all landed.",
+    description:
+      "The items the last write could not land, with the service's reason; absent when all landed.",
+  },
+  driftedEnrollments: {
+    type: "object",
+    additionalProperties: { type: "string" },
+    description:
+      "Items the last refresh found changed outside Pulumi in what the program manages; the next `up` writes them back.",
   },
   adopt: FLEET_INPUTS.adopt,
 } satisfies Record<string, PropertySpec>;
@@ -75,7 +82,8 @@ export function fleetSchema(): ResourceSchema {
     types: {
       [token(FLEET_TYPES.item)]: {
         type: "object",
-        description: "One enrollment of a fleet: an individual enrollment's properties but its registration id.",
+        description:
+          "One enrollment of a fleet: an individual enrollment's properties but its registration id.",
         properties: {
           ...fieldsOf(["registrationId", "adopt"]),
           attestation: {

@@ -61,8 +61,12 @@ export interface FleetOutputs {
   deviceKeys?: Record<string, { primaryKey: string; secondaryKey: string }>;
   /** The items the last write could not land, with the service's reason; absent when all landed. */
   failedEnrollments?: Record<string, string>;
+  /** Items a refresh found changed outside Pulumi in what the program manages (the next `up` writes them back). */
+  driftedEnrollments?: Record<string, string>;
   /** What landed: see ledger.ts. */
   __fleet: string;
+  /** Which properties the program manages (held.ts). */
+  __managed?: string;
   /** The data-plane api-version the items were written or read with. */
   __dataPlane?: string;
   /** As given. */
