@@ -2,11 +2,9 @@
 import type { dynamic } from "@pulumi/pulumi";
 import type { ResourceDescriptor, ResourceSchema } from "../descriptor";
 import type { PluginOperations } from "../plugin/operations";
-import { createFleetProvider } from "./dynamicProvider";
 import { FLEET_DOC } from "./examples";
 import { FLEET_OPERATIONS } from "./plugin";
 import { fleetSchema } from "./pluginSchema";
-import { ENROLLMENT_FLEET_TYPE, FLEET_RUNTIME_EXPORT } from "./resource";
 
 /** `EnrollmentFleet`: many records of the individual kind (`/enrollments/`) as one resource. */
 export const ENROLLMENT_FLEET = {
@@ -18,8 +16,11 @@ export const ENROLLMENT_FLEET = {
     operations: (): PluginOperations => FLEET_OPERATIONS,
   },
   dynamic: {
-    type: ENROLLMENT_FLEET_TYPE,
-    runtimeExport: FLEET_RUNTIME_EXPORT,
-    provider: (): dynamic.ResourceProvider => createFleetProvider(),
+    type: "pulumi-nodejs:dynamic/dps:EnrollmentFleet",
+    runtimeExport: "fleetProvider",
+    // Loaded on first use: the dynamic face loads the Pulumi SDK, which the plugin never needs.
+    provider: (): dynamic.ResourceProvider =>
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      (require("./dynamicProvider") as typeof import("./dynamicProvider")).createFleetProvider(),
   },
 } as const satisfies ResourceDescriptor;
