@@ -2,6 +2,7 @@
 import type { dynamic } from "@pulumi/pulumi";
 import type { ResourceDescriptor, ResourceSchema } from "../descriptor";
 import type { PluginOperations } from "../plugin/operations";
+import { createFleetProvider } from "./dynamicProvider";
 import { FLEET_DOC } from "./examples";
 import { FLEET_OPERATIONS } from "./plugin";
 import { fleetSchema } from "./pluginSchema";
@@ -18,9 +19,6 @@ export const ENROLLMENT_FLEET = {
   dynamic: {
     type: "pulumi-nodejs:dynamic/dps:EnrollmentFleet",
     runtimeExport: "fleetProvider",
-    // Loaded on first use: the dynamic face loads the Pulumi SDK, which the plugin never needs.
-    provider: (): dynamic.ResourceProvider =>
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      (require("./dynamicProvider") as typeof import("./dynamicProvider")).createFleetProvider(),
+    provider: (): dynamic.ResourceProvider => createFleetProvider(),
   },
 } as const satisfies ResourceDescriptor;
