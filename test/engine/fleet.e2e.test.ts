@@ -9,9 +9,7 @@ import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { EnrollmentFleet, IndividualEnrollment } from "../../provider";
 import { EngineCommandError, EngineStack, findPulumi } from "../support/engine";
 import { emulatorClient, emulatorStackConfig, readEnrollment } from "../support/service";
-
-const TPM_EK =
-  "AToAAQALAAMAsgAgg3GXZ0SEs/gakMyNRqXXJP1S124GUgtk8qHaGzMUaaoABgCAAEMAEAgAAAAAAAEAxsj2gUScTk1UjuioeTlfGYZrrimExB+bScH75adUMRIi2UOMxG1kw4y+9RW/IVoMl4e620VxZad0ARX2gUqVjYO7KPVt3dyKhZS3dkcvfBisBhP1XH9B33VqHG9SHnbnQXdBUaCgKAfxome8UmBKfe+naTsE5fkvjb/do3/dD6l4sGBwFCnKRdln4XpM03zLpoHFao8zOwt8l/uP3qUIxmCYv9A7m69Ms+5/pCkTu/rK4mRDsfhZ0QLfbzVI6zQFOKF/rwsfBtFeWlWtcuJMKlXdD8TXWElTzgh7JS4qhFzreL0c1mI0GCj+Aws0usZh7dLIVPnlgZcBhgy1SSDQMQ==";
+import { TPM_EK } from "../support/tpm";
 
 type Twin = { initialTwin?: { tags?: Record<string, unknown> } };
 
