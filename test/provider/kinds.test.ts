@@ -7,7 +7,7 @@ import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { createDataPlaneClient } from "../../provider/core/transport";
 import { providerModuleText } from "../../provider/dynamic/resource";
 import { KINDS, RESOURCES, type Kind, type Resource, type RuntimeExport } from "../../provider/kinds";
-import { kindOf, PLUGIN_KINDS } from "../../provider/plugin/kinds";
+import { DERIVE_DEVICE_KEY_TOKEN, FUNCTIONS, kindOf, PLUGIN_KINDS } from "../../provider/plugin/kinds";
 import { packageSchema } from "../../provider/plugin/schema";
 import * as runtime from "../../provider/runtime";
 import { emulatorConnection } from "../support/service";
@@ -87,6 +87,11 @@ describe("the list of kinds", () => {
       () => kindOf("dps-enrollments:index:Nothing"),
       (err: Error) => tokens.every((token) => err.message.includes(token)),
     );
+  });
+
+  it("the plugin serves exactly the functions the resources name, and the schema lists them", () => {
+    assert.deepEqual([...FUNCTIONS.keys()], [DERIVE_DEVICE_KEY_TOKEN]);
+    assert.deepEqual(Object.keys(packageSchema("0.0.0-test").functions), [...FUNCTIONS.keys()]);
   });
 
   it("provider/runtime exports one provider per resource, which the provider text in state loads", () => {
