@@ -9,7 +9,7 @@
 import { randomBytes } from "crypto";
 import { canonicalJson } from "./ledger";
 import { DATA_PLANE_API_VERSION } from "../core/dataPlane";
-import { diffEnrollment } from "../core/diff";
+import { diffEnrollment, jsonEqual } from "../core/diff";
 import { statusOf } from "../core/errors";
 import { importDifferences } from "../core/importing";
 import { keysUnchangedSinceCreate } from "../core/keysKnown";
@@ -471,7 +471,7 @@ export async function updateFleet(
     if (!entry) added.push(item);
     else if (entry.digest !== digestOf(news, item)) changed.push(item);
   }
-  if (removed.length + added.length + changed.length === 0 && olds.connection !== news.connection) {
+  if (removed.length + added.length + changed.length === 0 && !jsonEqual(olds.connection, news.connection)) {
     // Only the connection's credentials changed: one call proves them before the state keeps them.
     await service.page(undefined);
   }

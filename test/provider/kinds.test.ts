@@ -10,6 +10,8 @@ import { KINDS, RESOURCES, type Kind, type Resource, type RuntimeExport } from "
 import { DERIVE_DEVICE_KEY_TOKEN, FUNCTIONS, kindOf, PLUGIN_KINDS } from "../../provider/plugin/kinds";
 import { packageSchema } from "../../provider/plugin/schema";
 import * as runtime from "../../provider/runtime";
+import { ENROLLMENT_FLEET } from "../../provider/fleet/kind";
+import { ENROLLMENT_FLEET_TYPE, FLEET_RUNTIME_EXPORT } from "../../provider/fleet/resource";
 import { emulatorConnection } from "../support/service";
 
 // Type level: every kind's runtime export is an export of provider/runtime.
@@ -32,6 +34,9 @@ describe("the list of kinds", () => {
       assert.equal(new Set(values).size, RESOURCES.length, values.join(", "));
     }
     assert.deepEqual(RESOURCES.slice(0, KINDS.length), [...KINDS]);
+    // The fleet's resource class registers what its descriptor says.
+    assert.equal(ENROLLMENT_FLEET.dynamic.type, ENROLLMENT_FLEET_TYPE);
+    assert.equal(ENROLLMENT_FLEET.dynamic.runtimeExport, FLEET_RUNTIME_EXPORT);
     for (const resource of RESOURCES) {
       assert.equal(resource.plugin.token, `dps-enrollments:index:${resource.resource}`);
       assert.equal(resource.dynamic.type, `pulumi-nodejs:dynamic/dps:${resource.resource}`);
