@@ -248,7 +248,7 @@ describe("EnrollmentFleet from a Pulumi YAML program through the installed plugi
     }
   });
 
-  it("moves an IndividualEnrollment into a fleet with no call that writes (`retainOnDelete`, `import`)", async () => {
+  it("moves an IndividualEnrollment into a fleet and back with no call that writes (`retainOnDelete`, `import`)", async () => {
     const solo =
       "  solo:\n" +
       "    type: dps-enrollments:index:IndividualEnrollment\n" +
@@ -277,6 +277,22 @@ describe("EnrollmentFleet from a Pulumi YAML program through the installed plugi
     assert.ok(!state.resources.some((r) => r.type === "dps-enrollments:index:IndividualEnrollment"));
     const fleet = state.resources.find((r) => r.urn.endsWith("::moved"));
     assert.equal(fleet?.outputs?.enrollmentCount, 1);
+
+    // And back: the fleet goes (retained), the individual resource takes the record over by import.
+    setProgram(
+      program(items, "      adopt: true", moved.replace("import: ids:fleet-solo", "retainOnDelete: true")),
+    );
+    await project.ok("up", "--yes", "--skip-preview");
+    emu.resetStats();
+    setProgram(
+      program(items, "      adopt: true", solo.replace("retainOnDelete: true", "import: fleet-solo")),
+    );
+    await project.ok("up", "--yes", "--skip-preview");
+    assert.equal(writes(), 0, "no call that writes, back either");
+    assert.equal((await record("fleet-solo")).etag, etag, "the record is still untouched");
+    const back = await project.exportState();
+    assert.ok(!back.resources.some((r) => r.urn.endsWith("::moved")), "the fleet is gone from the stack");
+    assert.equal(back.resources.find((r) => r.urn.endsWith("::solo"))?.id, "fleet-solo");
   });
 
   it("imports existing records by ids and by prefix (`pulumi import`), with no write", async () => {
