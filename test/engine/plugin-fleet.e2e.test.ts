@@ -2,7 +2,7 @@
 // install it (its tarball, `pulumi plugin install --file`, no Node on PATH), the real CLI and
 // pulumi-language-yaml, against the local emulator, which the official service client reads and changes
 // out of band. One stack, one story: create, a per-item Set, items added and removed, drift after
-// refresh, a partial failure (409) and 429s ridden out, an individual enrollment moved into a fleet,
+// refresh, a partial failure (409), 429s and a 412 ridden out, an enrollment moved into a fleet and back,
 // import by ids and by prefix, destroy. The steps depend on each other and run in order. Needs
 // `npm run ensure-pulumi`, `npm run ensure-yaml` and `npm run dist`.
 import { strict as assert } from "assert";
@@ -246,6 +246,28 @@ describe("EnrollmentFleet from a Pulumi YAML program through the installed plugi
     for (const id of Object.keys(items).filter((i) => !items[i].tags)) {
       assert.deepEqual((await record(id)).initialTwin?.tags, { line: "8" }, id);
     }
+  });
+
+  it("a 412 (another writer between the read and the write) is re-read and re-applied, keeping the other's fields", async () => {
+    items["fleet-t3"] = { kind: "tpm", tags: { line: "8", bay: "3" } };
+    emu.setFaults({
+      concurrentWrite: { registrationId: "fleet-t3", set: { optionalDeviceInformation: { owner: "ops" } } },
+    });
+    emu.resetStats();
+    try {
+      setProgram(program(items, "      adopt: true").replace('line: "7"', 'line: "8"'));
+      await project.ok("up", "--yes", "--skip-preview");
+    } finally {
+      emu.setFaults({ concurrentWrite: null });
+    }
+    const stats = emu.stats();
+    assert.equal(stats.concurrentWrites, 1, "the other writer came in between");
+    assert.ok(stats.responses["412"] + (stats.bulkItemErrors["412"] ?? 0) > 0, "the DPS answered 412");
+    const held = (await client.getIndividualEnrollment("fleet-t3")).responseBody as unknown as Held & {
+      optionalDeviceInformation?: unknown;
+    };
+    assert.deepEqual(held.initialTwin?.tags, { line: "8", bay: "3" });
+    assert.deepEqual(held.optionalDeviceInformation, { owner: "ops" }, "the other writer's field is kept");
   });
 
   it("moves an IndividualEnrollment into a fleet and back with no call that writes (`retainOnDelete`, `import`)", async () => {
