@@ -316,6 +316,25 @@ describe("emulator: the concurrentWrite fault (another writer between a read and
     assert.equal((await client.getIndividualEnrollment("cw-later")).responseBody.deviceId, "theirs");
   });
 
+  it("an enrollment group (enrollmentGroupId) meets it the same way", async () => {
+    const group = { enrollmentGroupId: "cw-group", attestation: { type: "symmetricKey" } };
+    const read = (await client.createOrUpdateEnrollmentGroup(group as never)).responseBody;
+    emu.setFaults({
+      concurrentWrite: { enrollmentGroupId: "cw-group", set: { provisioningStatus: "disabled" } },
+    });
+    // A record of the other kind with the same id is not it.
+    await putEnrollment(client, symmetric("cw-group"));
+    await putEnrollment(client, { ...symmetric("cw-group"), etag: "*" } as never);
+    await expectDpsError(
+      client.createOrUpdateEnrollmentGroup({ ...read, initialTwin: { tags: { ours: 1 } } } as never),
+      412,
+      412002,
+    );
+    const theirs = (await client.getEnrollmentGroup("cw-group")).responseBody;
+    assert.equal(theirs.provisioningStatus, "disabled");
+    assert.equal(theirs.initialTwin, undefined);
+  });
+
   it("a `set` that would make the record invalid answers the write 400, naming the fault", async () => {
     const read = await putEnrollment(client, symmetric("cw-bad"));
     emu.setFaults({

@@ -1,12 +1,14 @@
 // End to end: EnrollmentFleet (the dynamic face) through the real Pulumi CLI against the emulator
 // over HTTPS, whose stats count the DPS calls; records read back with the official client. Create,
 // per-item Set, items added and removed, drift after refresh, partial failure (409) and its retry,
-// import with no write, moving individual enrollments into a fleet and back with no write, destroy.
+// 5xx and 429 retried, an item meeting another writer (412: once, re-applied; on every attempt,
+// partial failure) through the emulator's concurrentWrite fault, import with no write, moving individual enrollments into a fleet and back with no write, destroy.
 // Needs `npm run ensure-pulumi`.
 import { strict as assert } from "assert";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { EnrollmentFleet, IndividualEnrollment } from "../../provider";
+import { MAX_CONFLICT_RETRIES } from "../../provider/core/lifecycle";
 import { EngineCommandError, EngineStack, findPulumi } from "../support/engine";
 import { emulatorClient, emulatorStackConfig, readEnrollment } from "../support/service";
 import { TPM_EK } from "../support/tpm";
@@ -17,6 +19,17 @@ type Twin = { initialTwin?: { tags?: Record<string, unknown> } };
 function writes(emu: EmulatorHandle): number {
   const { put, bulk, delete: deletes } = emu.stats().operations;
   return put + bulk + deletes;
+}
+
+/** Reads the emulator counted since its last reset. */
+function reads(emu: EmulatorHandle): number {
+  const { get, query, attestation } = emu.stats().operations;
+  return get + query + attestation;
+}
+
+/** What an `up` that failed printed. */
+function said(failure: EngineCommandError): string {
+  return `${failure.message}\n${failure.output ?? ""}\n${failure.stderr ?? ""}`;
 }
 
 /** The fleet's outputs as the state holds them (stack outputs are the program's last complete run). */
@@ -207,9 +220,8 @@ describe("EnrollmentFleet through the real Pulumi engine (dynamic face, emulator
       failure = error as EngineCommandError;
     }
     assert.ok(failure, "the up should fail");
-    const said = `${failure.message}\n${failure.output ?? ""}\n${failure.stderr ?? ""}`;
-    assert.match(said, /fl-031/);
-    assert.match(said, /adopt: true/);
+    assert.match(said(failure), /fl-031/);
+    assert.match(said(failure), /adopt: true/);
     const state = await fleetState(s!);
     assert.equal(state.enrollmentCount, 26, JSON.stringify(state));
     assert.deepEqual(Object.keys(state.failedEnrollments as object), ["fl-031"]);
@@ -264,6 +276,79 @@ describe("EnrollmentFleet through the real Pulumi engine (dynamic face, emulator
     for (const id of ["fl-000", "fl-034", "fl-s1"]) {
       assert.deepEqual((await readEnrollment<Twin>(client, id))?.initialTwin?.tags, { line: 7, v: 5 }, id);
     }
+  });
+
+  it("412 once: an item another writer changes between the read and the write is re-read and re-applied, their field kept", async () => {
+    const symmetric = ["fl-s0", "fl-s1"];
+    // The same Set-style change without the other writer: what it costs.
+    s!.setProgram(fleetProgram({ ids: tpm, symmetric, version: 6, adopt: true }));
+    emu!.resetStats();
+    await s!.up();
+    const baseline = { reads: reads(emu!), writes: writes(emu!) };
+    s!.setProgram(fleetProgram({ ids: tpm, symmetric, version: 7, adopt: true }));
+    emu!.setFaults({
+      concurrentWrite: { registrationId: "fl-010", set: { deviceId: "set-by-someone-else" } },
+    });
+    emu!.resetStats();
+    const r = await s!.up();
+    assert.equal(r.outputs.count.value, 27);
+    assert.equal(r.outputs.failed?.value, undefined);
+    const stats = emu!.stats();
+    assert.equal(stats.concurrentWrites, 1, JSON.stringify(stats));
+    assert.deepEqual(stats.bulkItemErrors, { "412": 1 });
+    // One extra read (the item's fresh record) and one extra write (the item again).
+    assert.deepEqual(
+      { reads: reads(emu!), writes: writes(emu!) },
+      { reads: baseline.reads + 1, writes: baseline.writes + 1 },
+      JSON.stringify(stats.operations),
+    );
+    const record = await readEnrollment<Twin & { deviceId?: string }>(client, "fl-010");
+    assert.deepEqual(record?.initialTwin?.tags, { line: 7, v: 7 });
+    assert.equal(record?.deviceId, "set-by-someone-else");
+  });
+
+  it("412 on every attempt: partial failure naming the item and the 412, the state records what landed, the next up writes only it", async () => {
+    const symmetric = ["fl-s0", "fl-s1"];
+    s!.setProgram(fleetProgram({ ids: tpm, symmetric, version: 8, adopt: true }));
+    // More times than the provider re-applies: the other writer wins every attempt.
+    emu!.setFaults({ concurrentWrite: { registrationId: "fl-012", set: { deviceId: "theirs" }, times: 20 } });
+    emu!.resetStats();
+    let failure: EngineCommandError | undefined;
+    try {
+      await s!.up();
+    } catch (error) {
+      failure = error as EngineCommandError;
+    } finally {
+      emu!.setFaults({ concurrentWrite: null });
+    }
+    assert.ok(failure, "the up should fail");
+    assert.match(
+      said(failure),
+      /fl-012: it kept changing while Pulumi updated it \(\d+ attempts, each answered 412\)/,
+    );
+    assert.equal(emu!.stats().concurrentWrites, 1 + MAX_CONFLICT_RETRIES);
+    const state = await fleetState(s!);
+    assert.equal(
+      state.enrollmentCount,
+      26,
+      JSON.stringify({ ...state, deviceKeys: undefined }).slice(0, 2000),
+    );
+    assert.deepEqual(Object.keys(state.failedEnrollments as object), ["fl-012"]);
+    // Nothing of theirs overwritten; every other item landed.
+    const theirs = await readEnrollment<Twin & { deviceId?: string }>(client, "fl-012");
+    assert.deepEqual(theirs?.initialTwin?.tags, { line: 7, v: 7 });
+    assert.equal(theirs?.deviceId, "theirs");
+    for (const id of ["fl-000", "fl-034", "fl-s1"])
+      assert.deepEqual((await readEnrollment<Twin>(client, id))?.initialTwin?.tags, { line: 7, v: 8 }, id);
+    // Once the other writer is done, the next up writes only the item that did not land.
+    emu!.resetStats();
+    const r = await s!.up();
+    assert.equal(r.outputs.count.value, 27);
+    assert.equal(r.outputs.failed?.value, undefined);
+    assert.equal(writes(emu!), 1, JSON.stringify(emu!.stats().operations));
+    const landed = await readEnrollment<Twin & { deviceId?: string }>(client, "fl-012");
+    assert.deepEqual(landed?.initialTwin?.tags, { line: 7, v: 8 });
+    assert.equal(landed?.deviceId, "theirs");
   });
 
   it("destroys every item in bulk deletes", async () => {

@@ -6,7 +6,6 @@
 import { strict as assert } from "assert";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { UNKNOWN } from "../../provider/core/checks";
-import { EnrollmentService } from "../../provider/core/service";
 import { detailedFleetDiff, diffFleet } from "../../provider/fleet/diff";
 import { createFleet, partialFailureMessage, readFleet, updateFleet } from "../../provider/fleet/lifecycle";
 import { digestOf } from "../../provider/fleet/items";
@@ -207,27 +206,13 @@ describe("EnrollmentFleet update against a concurrent writer (emulator, 412)", f
     });
     const created = await createFleet(inputs(1));
     const client = emulatorClient(emu);
-    // The other writer changes cw-3 between Pulumi's read and its write (once).
-    const original = EnrollmentService.prototype.writeBatch;
-    let interfered = false;
-    EnrollmentService.prototype.writeBatch = async function (this: EnrollmentService, mode, items) {
-      if (!interfered && mode === "updateIfMatchETag" && items.some((i) => i.registrationId === "cw-3")) {
-        interfered = true;
-        const record = (await client.getIndividualEnrollment("cw-3")).responseBody;
-        record.deviceId = "set-by-someone-else";
-        await client.createOrUpdateIndividualEnrollment(record);
-      }
-      return original.call(this, mode, items);
-    };
-    try {
-      emu.resetStats();
-      const outs = await updateFleet(created.outs, inputs(2), { id: created.id });
-      assert.equal(outs.enrollmentCount, 12);
-      assert.equal(outs.failedEnrollments, undefined);
-    } finally {
-      EnrollmentService.prototype.writeBatch = original;
-    }
-    assert.ok(interfered);
+    // The other writer changes cw-3 between Pulumi's read and its write (once): the emulator plays it.
+    emu.setFaults({ concurrentWrite: { registrationId: "cw-3", set: { deviceId: "set-by-someone-else" } } });
+    emu.resetStats();
+    const outs = await updateFleet(created.outs, inputs(2), { id: created.id });
+    assert.equal(outs.enrollmentCount, 12);
+    assert.equal(outs.failedEnrollments, undefined);
+    assert.equal(emu.stats().concurrentWrites, 1);
     // The bulk call answered 412 for that item; it was written again after a fresh read.
     assert.equal(emu.stats().bulkItemErrors["412"], 1, JSON.stringify(emu.stats()));
     const record = await readEnrollment<{ deviceId?: string; initialTwin?: { tags?: object } }>(
