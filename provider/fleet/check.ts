@@ -174,7 +174,7 @@ function checkDefaults(
     );
     return { raw: {} };
   }
-  for (const key of [...NOT_PER_ITEM, "attestation"]) {
+  for (const key of [...NOT_PER_ITEM, "attestation", "deviceId"]) {
     if (value[key] !== undefined) {
       fail(`defaults.${key}`, notPerItem(key, "defaults"));
     }
@@ -185,7 +185,7 @@ function checkDefaults(
     registrationId: "x",
     attestation: { type: "symmetricKey" },
   });
-  const own = new Set<string>([...NOT_PER_ITEM, "attestation"]);
+  const own = new Set<string>([...NOT_PER_ITEM, "attestation", "deviceId"]);
   const canonical = Object.fromEntries(
     Object.keys(value).map((k) => [k, own.has(k) || inputs[k] === undefined ? value[k] : inputs[k]]),
   );
@@ -194,6 +194,9 @@ function checkDefaults(
 
 function notPerItem(key: string, where: string): string {
   if (key === "attestation") return `${where} cannot give attestation: each item gives its own.`;
+  // One device id for many enrollments would send every device to the same hub identity.
+  if (key === "deviceId")
+    return `${where} cannot give deviceId: a device id names one device; set it on the item.`;
   if (key === "registrationId")
     return `${where} cannot give registrationId: an item's key is its registration id.`;
   return `${where} cannot give ${key}: it is a property of the fleet; set it next to enrollments.`;

@@ -40,12 +40,12 @@ export interface FleetAttestationArgs {
   primaryCaName?: pulumi.Input<string>;
   /** X.509: secondary CA name. */
   secondaryCaName?: pulumi.Input<string>;
+  /** X.509: a root certificate the device chain ends in (PEM or base64). */
+  rootCertificate?: pulumi.Input<string>;
 }
 
 /** The properties items share (`defaults`) or set for themselves: `IndividualEnrollment`'s optional inputs. */
 export interface FleetPropertiesArgs {
-  /** IoT Hub device id. */
-  deviceId?: pulumi.Input<string>;
   /** `Enabled` or `Disabled`. */
   provisioningStatus?: pulumi.Input<ProvisioningStatus | string>;
   /** `reprovisionandmigratedata`, `reprovisionandresetdata` or `never`. */
@@ -78,6 +78,8 @@ export interface FleetPropertiesArgs {
 
 /** One item of a fleet: its attestation and any property that overrides the default of the same name. */
 export interface FleetItemArgs extends FleetPropertiesArgs {
+  /** IoT Hub device id (per item only: one device id names one device). */
+  deviceId?: pulumi.Input<string>;
   /** How the device proves who it is. */
   attestation: pulumi.Input<FleetAttestationArgs>;
 }

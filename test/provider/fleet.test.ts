@@ -94,11 +94,12 @@ describe("EnrollmentFleet check (dynamic-provider gRPC server)", function () {
 
   it("per-item properties the fleet owns are refused where given", async () => {
     const { failures } = await check({
-      defaults: { attestation: { endorsementKey: EK } },
+      defaults: { attestation: { endorsementKey: EK }, deviceId: "same-for-all" },
       enrollments: { a: { attestation: { endorsementKey: EK }, registrationId: "b", adopt: true } },
     });
     assert.deepEqual(failures.map((f) => f.property).sort(), [
       "defaults.attestation",
+      "defaults.deviceId",
       'enrollments["a"].adopt',
       'enrollments["a"].registrationId',
     ]);
