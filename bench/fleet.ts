@@ -1,0 +1,411 @@
+/**
+ * The `fleet` section: one `EnrollmentFleet` of N TPM enrollments through the real engine, with the
+ * CLI's defaults (checkpoints on, `--parallel` not given unless `--parallel`), the DPS emulator in a
+ * process of its own at 1,000 operations a minute, and the state in a file backend or in
+ * `azblob://` on Azurite. Per phase (create, a Set-style change of every item through `defaults`,
+ * refresh, destroy) it measures the wall time, the DPS calls (the emulator's counters), the peak RSS
+ * of the program's process (the bench itself: the program runs inline) and of the provider plugin's
+ * (each separately), the state's size per item and the bytes the CLI wrote to the backend; then it
+ * reads the DPS back (not counted) to find items that did not land. Issue 30's targets sit beside
+ * each figure.
+ *
+ * ```
+ * node dist/bench/run.js --only fleet --fleet-n 10000 --fleet-backend file|azblob --fleet-face dynamic|plugin|noop
+ * ```
+ *
+ * `--fleet-face noop` is the engine floor of the same shape: one no-op dynamic resource whose input
+ * is the fleet's whole manifest as one string (no DPS call).
+ *
+ * @packageDocumentation
+ */
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { PulumiFn } from "@pulumi/pulumi/automation";
+import { BlobServiceClient, StorageSharedKeyCredential } from "@azure/storage-blob";
+import { createServiceClient } from "../provider/core/transport";
+import { EngineStack } from "../test/support/engine";
+import { Noop } from "../test/support/noop";
+import { PLUGIN_DIR, PluginEnrollment } from "../test/support/pluginResource";
+import { emulatorConnection, emulatorStackConfig } from "../test/support/service";
+import { TPM_EK } from "../test/support/tpm";
+import { AZURITE_ACCOUNT, AZURITE_KEY, azblobUrl, startAzuriteBackend, type AzuriteBackend } from "./azurite";
+import {
+  startCountingProxy,
+  traceFileBackendWrites,
+  type BackendWriteCounter,
+  type WriteCount,
+} from "./backendWrites";
+import {
+  cliDefaultParallel,
+  log,
+  parallelLabel,
+  ProgramMemorySampler,
+  table,
+  timed,
+  type Op,
+  type Parallel,
+} from "./common";
+import type { CurveBackend } from "./curve";
+import { DPS_PLUGIN, DYNAMIC_PROVIDER, ProviderMemorySampler } from "./memory";
+import { RemoteEmulator } from "./remoteEmulator";
+
+/** Which face declares the fleet: the dynamic class, the plugin's type, or the no-op floor. */
+export type FleetFace = "dynamic" | "plugin" | "noop";
+
+/** The phases, in the order they run. */
+export const FLEET_PHASES = ["create", "update", "refresh", "destroy"] as const;
+
+/** One phase: `update` is a Set-style change of every item (the `defaults` tags). */
+export type FleetPhase = (typeof FLEET_PHASES)[number];
+
+/** Options of the fleet section. */
+export interface FleetBenchOptions {
+  /** Items in the fleet. */
+  n: number;
+  /** Where the stack keeps its state. */
+  backend: CurveBackend;
+  /** Which face declares it. */
+  face: FleetFace;
+  /** The emulator's rate limit, operations per minute (a full bucket at each phase). */
+  opsPerMinute: number;
+  /** `--parallel`; undefined: none given, the CLI's default. */
+  parallel: Parallel;
+  /** Phases to run (create always runs). */
+  phases: Set<string>;
+  /** `PULUMI_SKIP_CHECKPOINTS=true` (off by default: the CLI's default is checkpoints on). */
+  skipCheckpoints: boolean;
+}
+
+/** The plugin's resource type of the fleet (as a generated SDK class declares it). */
+export const FLEET_TOKEN = "dps-enrollments:index:EnrollmentFleet";
+
+/** Most items a bulk call writes. */
+const BULK_ITEMS = 10;
+
+/** Issue 30's targets for a fleet of `n` at `opsPerMinute`. */
+export function fleetTargets(
+  n: number,
+  opsPerMinute: number,
+): { writeSeconds: number; refreshCalls: number; peakRssMB: number; stateBytesPerItem: number } {
+  return {
+    // 1.3 × ceil(N / 10) / rate: the bulk quota floor of a create or of a Set of every item.
+    writeSeconds: (1.3 * Math.ceil(n / BULK_ITEMS) * 60) / opsPerMinute,
+    refreshCalls: n / 100 + 10,
+    peakRssMB: 300,
+    stateBytesPerItem: 700,
+  };
+}
+
+/**
+ * The endorsement key of item `id`: the bench's TPM2B_PUBLIC (RSA 2048) with its modulus replaced by
+ * bytes derived from the id, so every item has its own key of a real key's size (424 B of base64).
+ */
+export function itemEndorsementKey(id: string): string {
+  const template = Buffer.from(TPM_EK, "base64");
+  const modulusBytes = 256;
+  const modulus = Buffer.concat(
+    [0, 1, 2, 3].map((i) => createHash("sha512").update(`${id}/${i}`).digest()),
+  ).subarray(0, modulusBytes);
+  modulus[0] |= 0x80; // a 2,048-bit modulus has its top bit set
+  return Buffer.concat([template.subarray(0, template.length - modulusBytes), modulus]).toString("base64");
+}
+
+/** The registration id of item `i`. */
+export function itemId(prefix: string, i: number): string {
+  return `${prefix}-${String(i).padStart(5, "0")}`;
+}
+
+/** The manifest of `n` TPM items (attestation type implied by the endorsement key, as a manifest gives it). */
+export function fleetManifest(
+  prefix: string,
+  n: number,
+): Record<string, { attestation: { endorsementKey: string } }> {
+  const items: Record<string, { attestation: { endorsementKey: string } }> = {};
+  for (let i = 0; i < n; i++) {
+    const id = itemId(prefix, i);
+    items[id] = { attestation: { endorsementKey: itemEndorsementKey(id) } };
+  }
+  return items;
+}
+
+/** The tags every item gets from `defaults`; `version` changes in the Set-style change. */
+function defaultsOf(version: string): { tags: Record<string, string> } {
+  return { tags: { env: version, fleet: "bench" } };
+}
+
+/** The program of `face`: the fleet of `manifest` with the shared tags of `version`. */
+export function fleetProgram(
+  face: FleetFace,
+  manifest: ReturnType<typeof fleetManifest>,
+  version: string,
+): PulumiFn {
+  return async () => {
+    const args = { defaults: defaultsOf(version), enrollments: manifest };
+    if (face === "dynamic")
+      throw new Error("the dynamic face needs EnrollmentFleet (branch i30f, not merged yet)");
+    else if (face === "plugin") new PluginEnrollment(FLEET_TOKEN, "fleet", args);
+    else new Noop("fleet", { value: JSON.stringify(args) });
+  };
+}
+
+/** One measured phase. */
+export interface FleetPhaseResult {
+  /** The phase. */
+  phase: FleetPhase;
+  /** Wall time of the engine operation, seconds. */
+  seconds: number;
+  /** DPS calls the emulator counted during the phase. */
+  calls: number;
+  /** The calls by operation, and how many were answered 429. */
+  callKinds: Record<string, number>;
+  /** Peak RSS of the program's process (the bench's, where the inline program runs), MB. */
+  programPeakRssMB: number;
+  /** RSS of the program's process when the phase began, MB (what it held from before). */
+  programStartRssMB: number;
+  /** Peak RSS of the provider plugin's process, MB. */
+  pluginPeakRssMB: number;
+  /** Size of the stack's state after the phase, bytes (the file backend's file, or the blob). */
+  stateBytes: number;
+  /** {@link stateBytes} / N. */
+  stateBytesPerItem: number;
+  /** What the CLI wrote to the backend during the phase (undefined: not measured). */
+  backendWritten?: WriteCount;
+  /** Resources the engine reported failed. */
+  engineFailed: number;
+  /** Items the DPS does not hold as the phase should leave them (read back afterwards). */
+  itemsWrong: number;
+  /** 1-minute load average before and after. */
+  load: [number, number];
+}
+
+/** Where a stack's state lives, and how to read its size. */
+interface Backend {
+  /** The backend URL for the stack (undefined: the stack's own file backend). */
+  url?: string;
+  /** Environment for the CLI. */
+  env: Record<string, string>;
+  /** Counts what the CLI writes (started once the stack exists); undefined when it cannot. */
+  counter(stack: EngineStack): BackendWriteCounter | undefined;
+  /** The size of the stack's state now, bytes. */
+  stateBytes(stack: EngineStack, project: string): Promise<number>;
+  /** Stops what it started. */
+  stop(): Promise<void>;
+}
+
+/** The file backend: the stack's own folder, the CLI's writes to it traced when `strace` is here. */
+function fileBackend(): Backend {
+  const tracer = traceFileBackendWrites();
+  if (!tracer) log("fleet: no strace on this machine: bytes written to the file backend not measured");
+  return {
+    env: {},
+    counter: (stack) => {
+      // findPulumi keeps the first CLI it found: when that was not the traced one, nothing is counted.
+      if (tracer && stack.pulumi.binDir === tracer.binDir)
+        return tracer.counter(path.join(stack.dir, "state"));
+      if (tracer)
+        log("fleet: the engine runs an untraced CLI: bytes written to the file backend not measured");
+      return undefined;
+    },
+    stateBytes: (stack, project) =>
+      Promise.resolve(
+        fs.statSync(path.join(stack.dir, "state", ".pulumi", "stacks", project, `${stack.name}.json`)).size,
+      ),
+    stop: async () => {
+      await tracer?.close();
+    },
+  };
+}
+
+/** `azblob://` on Azurite, the CLI's uploads counted by a proxy in front of it. */
+async function azblobBackend(): Promise<Backend> {
+  const azurite: AzuriteBackend = await startAzuriteBackend();
+  const proxy = await startCountingProxy(`http://${azurite.hostPort}`).catch(async (err: unknown) => {
+    await azurite.stop();
+    throw err;
+  });
+  const blobs = new BlobServiceClient(
+    azurite.endpoint,
+    new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY),
+  ).getContainerClient(azurite.container);
+  log(`fleet: state in Azurite, ${azurite.url}, uploads through ${proxy.hostPort}`);
+  return {
+    url: azblobUrl(azurite.container, proxy.hostPort),
+    env: azurite.env,
+    counter: () => proxy,
+    stateBytes: async (stack, project) =>
+      (await blobs.getBlobClient(`.pulumi/stacks/${project}/${stack.name}.json`).getProperties())
+        .contentLength ?? 0,
+    stop: async () => {
+      await proxy.close();
+      await azurite.stop();
+    },
+  };
+}
+
+/** Every item of the DPS whose id starts with `prefix`, with its tags (all query pages; not counted). */
+async function listItems(
+  emu: RemoteEmulator,
+  prefix: string,
+): Promise<{ registrationId: string; initialTwin?: { tags?: Record<string, string> } }[]> {
+  const client = createServiceClient(emulatorConnection(emu));
+  const all: { registrationId: string; initialTwin?: { tags?: Record<string, string> } }[] = [];
+  let token: string | undefined;
+  do {
+    const query = client.createIndividualEnrollmentQuery({ query: "*" }, 100);
+    const page = token === undefined ? await query.next() : await query.next(token);
+    all.push(...(page.responseBody as unknown as typeof all));
+    token = query.hasMoreResults ? query.continuationToken : undefined;
+  } while (token !== undefined);
+  return all.filter((e) => e.registrationId.startsWith(prefix));
+}
+
+/** Items that are not as `phase` of the fleet should leave them: missing, extra or with other tags. */
+async function itemsWrong(
+  emu: RemoteEmulator,
+  prefix: string,
+  n: number,
+  phase: FleetPhase,
+  version: string,
+): Promise<number> {
+  const items = await listItems(emu, prefix);
+  if (phase === "destroy") return items.length;
+  const right = items.filter((e) => e.initialTwin?.tags?.env === version).length;
+  return n - right + (items.length - right);
+}
+
+/** Runs the fleet section; returns the table and fills `out.fleet`. */
+export async function fleetSection(o: FleetBenchOptions, out: Record<string, unknown>): Promise<string> {
+  const emu = await RemoteEmulator.start();
+  const backend = o.backend === "azblob" ? await azblobBackend() : fileBackend();
+  const prefix = `fleet-${o.face}`;
+  const project = `bench-fleet-${o.face}-${o.n}`;
+  const manifest = fleetManifest(prefix, o.n);
+  const results: FleetPhaseResult[] = [];
+  let counter: BackendWriteCounter | undefined;
+  let s: EngineStack | undefined;
+  try {
+    s = await EngineStack.create({
+      projectName: project,
+      program: fleetProgram(o.face, manifest, "v1"),
+      config: o.face === "noop" ? undefined : emulatorStackConfig(emu),
+      env: { ...backend.env, ...(o.skipCheckpoints ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {}) },
+      backendUrl: backend.url,
+      binDirs: o.face === "plugin" ? [PLUGIN_DIR] : undefined,
+    });
+    counter = backend.counter(s);
+    let version = "v1";
+    for (const phase of FLEET_PHASES) {
+      if (!o.phases.has(phase) && phase !== "create") continue;
+      if (phase === "update") {
+        version = "v2";
+        s.setProgram(fleetProgram(o.face, manifest, version));
+      }
+      const op: Op = phase === "create" || phase === "update" ? "up" : phase;
+      await emu.setFaults({ opsPerMinute: o.opsPerMinute }); // a full bucket for each phase
+      await emu.resetStats();
+      counter?.reset();
+      log(`fleet: ${phase} of ${o.n} (${o.face} face, ${o.backend} backend)`);
+      const before = os.loadavg()[0];
+      const programStart = process.memoryUsage.rss();
+      const programMemory = new ProgramMemorySampler();
+      const plugin = new ProviderMemorySampler(200, o.face === "plugin" ? DPS_PLUGIN : DYNAMIC_PROVIDER);
+      const t = await timed(s, op, o.parallel);
+      const pluginPeak = plugin.stop();
+      const programPeak = programMemory.stop();
+      const load: [number, number] = [before, os.loadavg()[0]];
+      await emu.setFaults({ opsPerMinute: 0 });
+      const stats = await emu.stats();
+      const written = counter?.count();
+      const stateBytes = await backend.stateBytes(s, project);
+      const wrong = o.face === "noop" ? 0 : await itemsWrong(emu, prefix, o.n, phase, version);
+      results.push({
+        phase,
+        seconds: t.ms / 1000,
+        calls: stats.total,
+        callKinds: { ...stats.operations, throttled: stats.responses["429"] ?? 0 },
+        programPeakRssMB: programPeak / 2 ** 20,
+        programStartRssMB: programStart / 2 ** 20,
+        pluginPeakRssMB: pluginPeak / 2 ** 20,
+        stateBytes,
+        stateBytesPerItem: stateBytes / o.n,
+        backendWritten: written,
+        engineFailed: t.failed,
+        itemsWrong: wrong,
+        load,
+      });
+    }
+  } finally {
+    await counter?.close();
+    await s?.dispose();
+    await backend.stop();
+    await emu.stop();
+  }
+  const targets = fleetTargets(o.n, o.opsPerMinute);
+  out.fleet = {
+    n: o.n,
+    face: o.face,
+    backend: o.backend,
+    opsPerMinute: o.opsPerMinute,
+    parallel: o.parallel ?? "default",
+    cliDefault: o.parallel === undefined ? cliDefaultParallel() : undefined,
+    skipCheckpoints: o.skipCheckpoints,
+    targets,
+    phases: results,
+  };
+  return fleetTable(o, results);
+}
+
+/** A figure and whether it meets its target: `12.3 (≤ 78: met)`. */
+function against(value: number, limit: number | undefined, digits = 1): string {
+  const text = value.toFixed(digits);
+  if (limit === undefined) return text;
+  return `${text} (≤ ${limit.toFixed(digits === 0 ? 0 : 1)}: ${value <= limit ? "met" : "NOT met"})`;
+}
+
+/** The section's table, each figure beside its target. */
+export function fleetTable(o: FleetBenchOptions, results: FleetPhaseResult[]): string {
+  const targets = fleetTargets(o.n, o.opsPerMinute);
+  const checkpoints = o.skipCheckpoints ? "checkpoints skipped" : "checkpoints on";
+  return table(
+    `EnrollmentFleet of ${o.n} TPM items (${o.face} face, ${o.backend} backend, ${checkpoints}, ` +
+      `${o.opsPerMinute} ops/min, parallel ${parallelLabel(o.parallel)})`,
+    [
+      "phase",
+      "s",
+      "calls",
+      "calls by kind",
+      "program peak RSS MB",
+      "program RSS at start MB",
+      "plugin peak RSS MB",
+      "state B/item",
+      "backend MB written (objects)",
+      "failed",
+      "load 1m",
+    ],
+    results.map((r) => {
+      const writes = r.phase === "create" || r.phase === "update";
+      return [
+        r.phase === "update" ? "Set-style change" : r.phase,
+        against(r.seconds, writes && o.face !== "noop" ? targets.writeSeconds : undefined),
+        against(r.calls, r.phase === "refresh" && o.face !== "noop" ? targets.refreshCalls : undefined, 0),
+        Object.entries(r.callKinds)
+          .filter(([, v]) => v)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(", ") || "-",
+        against(r.programPeakRssMB, targets.peakRssMB, 0),
+        r.programStartRssMB.toFixed(0),
+        against(r.pluginPeakRssMB, targets.peakRssMB, 0),
+        r.phase === "destroy"
+          ? "-"
+          : against(r.stateBytesPerItem, o.face === "noop" ? undefined : targets.stateBytesPerItem, 0),
+        r.backendWritten
+          ? `${(r.backendWritten.bytes / 2 ** 20).toFixed(1)} (${r.backendWritten.writes})`
+          : "not measured",
+        `${r.engineFailed} engine, ${r.itemsWrong} items`,
+        r.load.map((l) => l.toFixed(1)).join("→"),
+      ];
+    }),
+  );
+}
