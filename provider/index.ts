@@ -11,6 +11,13 @@ export type {
 } from "./individual/resource";
 export { tpmRegistrationId } from "./individual/tpmRegistrationId";
 export { EnrollmentGroup } from "./group/resource";
+export { EnrollmentFleet } from "./fleet/resource";
+export type {
+  EnrollmentFleetArgs,
+  FleetItemArgs,
+  FleetPropertiesArgs,
+  FleetAttestationArgs,
+} from "./fleet/resource";
 export type { EnrollmentGroupArgs, EnrollmentGroupGetArgs, GroupAttestationArgs } from "./group/resource";
 export { deriveDeviceKey, deriveDeviceKeyOutput } from "./group/deviceKey";
 export type {

@@ -238,6 +238,24 @@ export class EnrollmentService {
     );
   }
 
+  /**
+   * Up to 10 writes of `mode` as one bulk call (a lone one, or a mode this DPS
+   * refused, as single PUTs), for a caller that batches its own writes (a fleet). Each item's
+   * outcome: the record as sent with an empty etag, or the error its own single PUT would give.
+   */
+  async writeBatch(
+    mode: "create" | "updateIfMatchETag",
+    items: WireEnrollment[],
+  ): Promise<ItemOutcome<WireEnrollment>[]> {
+    return items.length > 1 && this.modes.usable(mode) ? this.bulkWrite(mode, items) : this.putEach(items);
+  }
+
+  /** Up to 10 deletes as one bulk call (a lone one as a DELETE); `false`: already gone. */
+  async deleteBatch(items: WireEnrollment[]): Promise<ItemOutcome<boolean>[]> {
+    if (items.length === 1) return this.settle(() => this.deleteNow(String(items[0][this.idKey])));
+    return this.bulkDelete(items);
+  }
+
   /** Deletes of several records in one bulk call; an item already gone (404) is no error. */
   private async bulkDelete(items: WireEnrollment[]): Promise<ItemOutcome<boolean>[]> {
     const { outcomes } = await this.bulkCall("delete", items);

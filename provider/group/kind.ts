@@ -1,5 +1,10 @@
 /** Enrollment groups: the one descriptor of the kind (see provider/descriptor.ts). */
-import type { KindDescriptor } from "../descriptor";
+import type { dynamic } from "@pulumi/pulumi";
+import type { KindDescriptor, ResourceSchema } from "../descriptor";
+import { createProvider } from "../dynamic/provider";
+import { enrollmentOperations } from "../plugin/enrollmentOperations";
+import { enrollmentSchema } from "../plugin/enrollmentSchema";
+import type { PluginOperations } from "../plugin/operations";
 import { checkGroupInputs, GROUP_CHECKS } from "./check";
 import { GROUP_DOC } from "./examples";
 import { GROUP_ATTESTATION_FIELDS, GROUP_INPUTS } from "./properties";
@@ -24,9 +29,12 @@ export const ENROLLMENT_GROUP = {
       properties: GROUP_ATTESTATION_FIELDS,
     },
     doc: GROUP_DOC,
+    schema: (): ResourceSchema => enrollmentSchema(ENROLLMENT_GROUP, ENROLLMENT_GROUP.plugin),
+    operations: (): PluginOperations => enrollmentOperations(ENROLLMENT_GROUP),
   },
   dynamic: {
     type: "pulumi-nodejs:dynamic/dps:EnrollmentGroup",
     runtimeExport: "enrollmentGroupProvider",
+    provider: (): dynamic.ResourceProvider => createProvider(ENROLLMENT_GROUP),
   },
 } satisfies KindDescriptor;

@@ -1,5 +1,10 @@
 /** Individual enrollments: the one descriptor of the kind (see provider/descriptor.ts). */
-import type { KindDescriptor } from "../descriptor";
+import type { dynamic } from "@pulumi/pulumi";
+import type { KindDescriptor, ResourceSchema } from "../descriptor";
+import { createProvider } from "../dynamic/provider";
+import { enrollmentOperations } from "../plugin/enrollmentOperations";
+import { enrollmentSchema } from "../plugin/enrollmentSchema";
+import type { PluginOperations } from "../plugin/operations";
 import { checkInputs, INDIVIDUAL_CHECKS } from "./check";
 import { INDIVIDUAL_DOC } from "./examples";
 import { ATTESTATION_FIELDS, INDIVIDUAL_INPUTS, INDIVIDUAL_OUTPUTS } from "./properties";
@@ -24,9 +29,12 @@ export const INDIVIDUAL_ENROLLMENT = {
       properties: ATTESTATION_FIELDS,
     },
     doc: INDIVIDUAL_DOC,
+    schema: (): ResourceSchema => enrollmentSchema(INDIVIDUAL_ENROLLMENT, INDIVIDUAL_ENROLLMENT.plugin),
+    operations: (): PluginOperations => enrollmentOperations(INDIVIDUAL_ENROLLMENT),
   },
   dynamic: {
     type: "pulumi-nodejs:dynamic/dps:IndividualEnrollment",
     runtimeExport: "enrollmentProvider",
+    provider: (): dynamic.ResourceProvider => createProvider(INDIVIDUAL_ENROLLMENT),
   },
 } satisfies KindDescriptor;

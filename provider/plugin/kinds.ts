@@ -1,24 +1,22 @@
-/** The plugin's type tokens and the kind each one serves, built from the list of kinds. */
-import type { KindDescriptor } from "../descriptor";
-import { ENROLLMENT_GROUP } from "../group/kind";
-import { INDIVIDUAL_ENROLLMENT } from "../individual/kind";
-import { KINDS } from "../kinds";
+/** The plugin's type tokens and the resource each one serves, built from the list of resources. */
+import type { ResourceDescriptor } from "../descriptor";
+import { RESOURCES, type PluginToken } from "../kinds";
 import { PACKAGE } from "./properties";
 
 /** `dps-enrollments:index:IndividualEnrollment`. */
-export const INDIVIDUAL_TOKEN = INDIVIDUAL_ENROLLMENT.plugin.token;
+export const INDIVIDUAL_TOKEN = "dps-enrollments:index:IndividualEnrollment" satisfies PluginToken;
 /** `dps-enrollments:index:EnrollmentGroup`. */
-export const GROUP_TOKEN = ENROLLMENT_GROUP.plugin.token;
+export const GROUP_TOKEN = "dps-enrollments:index:EnrollmentGroup" satisfies PluginToken;
 /** `dps-enrollments:index:deriveDeviceKey`. */
 export const DERIVE_DEVICE_KEY_TOKEN = `${PACKAGE}:index:deriveDeviceKey`;
 
-/** Every resource type the plugin serves, by type token: one entry per kind of {@link KINDS}. */
-export const PLUGIN_KINDS: ReadonlyMap<string, KindDescriptor> = new Map(
-  KINDS.map((kind) => [kind.plugin.token, kind]),
+/** Every resource type the plugin serves, by type token: one entry per resource of {@link RESOURCES}. */
+export const PLUGIN_KINDS: ReadonlyMap<string, ResourceDescriptor> = new Map(
+  RESOURCES.map((resource) => [resource.plugin.token, resource]),
 );
 
-/** The kind of a type token (or of a URN, whose type is its third `::` part); throws for others. */
-export function kindOf(tokenOrUrn: string): KindDescriptor {
+/** The resource of a type token (or of a URN, whose type is its third `::` part); throws for others. */
+export function kindOf(tokenOrUrn: string): ResourceDescriptor {
   const token = tokenOrUrn.startsWith("urn:pulumi:") ? urnType(tokenOrUrn) : tokenOrUrn;
   const kind = PLUGIN_KINDS.get(token);
   if (!kind)

@@ -11,19 +11,45 @@ import type { SharedAttestationArgs, SharedEnrollmentArgs } from "../dynamic/res
 /** A property in Pulumi package-schema terms (the subset this package uses). */
 export interface PropertySpec {
   /** The schema type; absent with `$ref`. */
-  type?: "string" | "boolean" | "object" | "array";
+  type?: "string" | "boolean" | "integer" | "object" | "array";
   /** A type of this package, e.g. `#/types/dps-enrollments:index:Attestation`. */
   $ref?: string;
   /** What it is, the cmdlet parameter it maps to. */
   description: string;
   /** Element type of an array. */
   items?: { type: "string" };
-  /** Value type of a map-like object (JSON objects: any value). */
-  additionalProperties?: { $ref: "pulumi.json#/Any" };
+  /** Value type of a map-like object (JSON objects: any value; maps of strings or of a type). */
+  additionalProperties?: { $ref: string } | { type: "string" };
   /** Kept secret in state and logs. */
   secret?: boolean;
   /** Changing it replaces the record. */
   replaceOnChanges?: boolean;
+}
+
+/** An object type. */
+export interface ObjectSpec {
+  /** Always `object`. */
+  type: "object";
+  /** What it is. */
+  description: string;
+  /** Its fields. */
+  properties: Record<string, PropertySpec>;
+  /** Fields always present. */
+  required?: string[];
+}
+
+/** A resource. */
+export interface ResourceSpec {
+  /** What it is. */
+  description: string;
+  /** Its arguments. */
+  inputProperties: Record<string, PropertySpec>;
+  /** Arguments a program must give. */
+  requiredInputs: string[];
+  /** Its outputs. */
+  properties: Record<string, PropertySpec>;
+  /** Outputs always present. */
+  required: string[];
 }
 
 /** The package's name, the first part of every type token. */

@@ -1,20 +1,22 @@
 /**
- * The package schema `GetSchema` answers, generated from the list of kinds (provider/kinds.ts) and
- * the property tables (each kind's own and properties.ts's shared ones, the description the code
- * itself uses), never written by hand beside them.
+ * The package schema `GetSchema` answers, generated from the list of resources (provider/kinds.ts):
+ * each descriptor's part of the schema (from its property tables, the description the code itself
+ * uses) and the types every record shares, never written by hand beside them.
  */
-import { RECORD_PROPERTIES } from "../core/types";
-import { KINDS } from "../kinds";
+import { RESOURCES } from "../kinds";
 import { describeResource } from "./examples";
 import { DERIVE_DEVICE_KEY_TOKEN } from "./kinds";
 import {
   CERTIFICATE_SUMMARY_FIELDS,
   CONFIG,
   PACKAGE,
-  SHARED_OUTPUTS,
   typeRef,
+  type ObjectSpec,
   type PropertySpec,
+  type ResourceSpec,
 } from "./properties";
+
+export type { ObjectSpec, ResourceSpec } from "./properties";
 
 /** A Pulumi package schema (the parts this package fills in). */
 export interface PackageSchema {
@@ -62,32 +64,6 @@ export interface Publishing {
   pluginDownloadURL?: string;
 }
 
-/** An object type. */
-export interface ObjectSpec {
-  /** Always `object`. */
-  type: "object";
-  /** What it is. */
-  description: string;
-  /** Its fields. */
-  properties: Record<string, PropertySpec>;
-  /** Fields always present. */
-  required?: string[];
-}
-
-/** A resource. */
-export interface ResourceSpec {
-  /** What it is. */
-  description: string;
-  /** Its arguments. */
-  inputProperties: Record<string, PropertySpec>;
-  /** Arguments a program must give. */
-  requiredInputs: string[];
-  /** Its outputs. */
-  properties: Record<string, PropertySpec>;
-  /** Outputs always present. */
-  required: string[];
-}
-
 /** A function. */
 export interface FunctionSpec {
   /** What it computes. */
@@ -97,22 +73,6 @@ export interface FunctionSpec {
   /** Its result. */
   outputs: ObjectSpec;
 }
-
-/** An output of a property: secret inputs stay secret, `replaceOnChanges` belongs to inputs only. */
-function asOutput(spec: PropertySpec): PropertySpec {
-  const { replaceOnChanges: _replace, ...rest } = spec;
-  return rest;
-}
-
-function outputsOf(inputs: Record<string, PropertySpec>, extra: Record<string, PropertySpec>) {
-  const props: Record<string, PropertySpec> = {};
-  for (const [key, spec] of Object.entries(inputs)) props[key] = asOutput(spec);
-  for (const [key, spec] of Object.entries(extra)) props[key] = spec;
-  return props;
-}
-
-/** The outputs every record has: the properties read back with defaults, and the service's etag. */
-const ALWAYS = [...RECORD_PROPERTIES, "etag"];
 
 /**
  * The schema of the plugin at `version`.
@@ -135,17 +95,7 @@ export function packageSchema(version: string, publishing: Publishing = PUBLISHI
       inputProperties: CONFIG,
     },
     types: {
-      ...Object.fromEntries(
-        KINDS.map(({ plugin: { attestation } }): [string, ObjectSpec] => [
-          `${PACKAGE}:index:${attestation.name}`,
-          {
-            type: "object",
-            description: attestation.description,
-            properties: attestation.properties,
-            required: ["type"],
-          },
-        ]),
-      ),
+      ...resourceTypes(),
       [`${PACKAGE}:index:CertificateSummary`]: {
         type: "object",
         description: "What the service reports about an enrolled X.509 certificate.",
@@ -161,15 +111,9 @@ export function packageSchema(version: string, publishing: Publishing = PUBLISHI
       },
     },
     resources: Object.fromEntries(
-      KINDS.map(({ idKey, plugin }): [string, ResourceSpec] => [
+      RESOURCES.map(({ plugin }): [string, ResourceSpec] => [
         plugin.token,
-        {
-          description: describeResource(plugin.doc),
-          inputProperties: plugin.inputs,
-          requiredInputs: [idKey, "attestation"],
-          properties: outputsOf(plugin.inputs, { ...SHARED_OUTPUTS, ...plugin.outputs }),
-          required: [idKey, ...ALWAYS],
-        },
+        { description: describeResource(plugin.doc), ...plugin.schema().resource },
       ]),
     ),
     functions: {
@@ -208,6 +152,20 @@ export function packageSchema(version: string, publishing: Publishing = PUBLISHI
     meta: { supportPack: true },
     language: sdkLanguages(repository.url),
   };
+}
+
+/** The object types the resources name; a token named twice must be the same type. */
+function resourceTypes(): Record<string, ObjectSpec> {
+  const types: Record<string, ObjectSpec> = {};
+  for (const { resource, plugin } of RESOURCES) {
+    for (const [token, spec] of Object.entries(plugin.schema().types)) {
+      if (types[token] && JSON.stringify(types[token]) !== JSON.stringify(spec)) {
+        throw new Error(`${resource} names the type ${token} unlike another resource does.`);
+      }
+      types[token] = spec;
+    }
+  }
+  return types;
 }
 
 /**

@@ -3,39 +3,32 @@
  * generated stubs `@pulumi/pulumi` ships (`@pulumi/pulumi/proto`), the way pulumi-eks and
  * `@pulumi/pulumi`'s own `provider/server.ts` serve it. Not `provider.main`: it sends no detailed
  * diff, ignores `Configure`, and its `Read` fails without properties (an import). Each method turns
- * the request into plain values, calls the shared operations of `core/lifecycle.ts` with the kind of
- * the request's type token and the configured connection, and turns the result back.
+ * the request into plain values, calls the handlers the descriptor of the request's type token names
+ * (`plugin.operations`, see operations.ts) with this provider instance as their context, and turns
+ * the result back; a {@link PartialFailure} goes back as the engine's `ErrorResourceInitFailed`.
  */
 import * as grpc from "@grpc/grpc-js";
+import { Any } from "google-protobuf/google/protobuf/any_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import * as plugproto from "@pulumi/pulumi/proto/plugin_pb";
 import * as provrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
-import { asInputs, UNKNOWN, type CheckFailure } from "../core/checks";
-import { diffEnrollment, jsonEqual } from "../core/diff";
-import {
-  checkInputs,
-  createEnrollment,
-  DATA_PLANE_KEY,
-  deleteEnrollment,
-  readEnrollment,
-  updateEnrollment,
-} from "../core/lifecycle";
-import { previewCreate, previewUpdate } from "../core/preview";
-import type { EnrollmentConnection, EnrollmentOutputs } from "../core/types";
+import * as statusproto from "@pulumi/pulumi/proto/status_pb";
+import type { CheckFailure } from "../core/checks";
+import { jsonEqual } from "../core/diff";
+import type { EnrollmentConnection } from "../core/types";
 import { deriveDeviceKey } from "../group/deviceKeyRule";
 import { countedWrite } from "../core/writeSteps";
 import { checkConfig, connectionFromConfig, noConnectionFailure } from "./configure";
-import { detailedDiff, type PropertyChange } from "./diff";
+import type { PropertyChange } from "./diff";
 import { DERIVE_DEVICE_KEY_TOKEN, kindOf } from "./kinds";
+import { PartialFailure, type PluginContext, type PluginOperations } from "./operations";
 import { PACKAGE } from "./properties";
 import { packageSchema } from "./schema";
-import { isSecret, reveal, revealProps, secret } from "./values";
+import { revealProps, secret } from "./values";
 import { allStrings, maskSecrets, secretStrings } from "./secretText";
 import { cancelOperations, withOperation } from "../core/deadline";
-import { engineId } from "../core/identity";
-import type { EnrollmentKind } from "../core/kind";
 
 type Call<Req> = grpc.ServerUnaryCall<Req, unknown>;
 type Handler<Req, Res> = (call: Call<Req>, callback: grpc.sendUnaryData<Res>) => void;
@@ -70,13 +63,41 @@ function unary<Req, Res>(
           const message = error instanceof Error ? error.message : String(error);
           const secrets = requestSecrets(call.request);
           for (const s of known()) secrets.add(s);
-          callback({ code: grpc.status.UNKNOWN, details: maskSecrets(message, secrets) });
+          const details = maskSecrets(message, secrets);
+          const metadata = error instanceof PartialFailure ? initFailed(error, details, secrets) : undefined;
+          callback({ code: grpc.status.UNKNOWN, details, metadata });
         },
       );
   };
 }
 
-const KINDS: Record<PropertyChange, provproto.PropertyDiff.Kind> = {
+/**
+ * The engine's partial-failure answer (`ErrorResourceInitFailed` in the status details, as
+ * `@pulumi/pulumi`'s own provider server packs it): the resource exists with what landed, and the
+ * step fails with `reasons`.
+ */
+function initFailed(error: PartialFailure, message: string, secrets: Set<string>): grpc.Metadata {
+  const { id, properties, inputs } = error.landed;
+  const detail = new provproto.ErrorResourceInitFailed()
+    .setId(id)
+    .setProperties(toStruct(properties))
+    .setReasonsList(error.reasons.map((reason) => maskSecrets(reason, secrets)));
+  if (inputs) detail.setInputs(toStruct(inputs));
+  const any = new Any();
+  any.pack(detail.serializeBinary(), "pulumirpc.ErrorResourceInitFailed");
+  const status = new statusproto.Status().setCode(grpc.status.UNKNOWN).setMessage(message);
+  status.addDetails(any);
+  const metadata = new grpc.Metadata();
+  metadata.add("grpc-status-details-bin", Buffer.from(status.serializeBinary()));
+  return metadata;
+}
+
+/** The top-level property of a detailed-diff path (`enrollments["a.b"].tags` → `enrollments`). */
+function topLevel(path: string): string {
+  return /^[^.[]*/.exec(path)?.[0] ?? path;
+}
+
+const CHANGE_KINDS: Record<PropertyChange, provproto.PropertyDiff.Kind> = {
   add: provproto.PropertyDiff.Kind.ADD,
   addReplace: provproto.PropertyDiff.Kind.ADD_REPLACE,
   delete: provproto.PropertyDiff.Kind.DELETE,
@@ -90,41 +111,26 @@ const toStruct = (value: Record<string, unknown>): Struct =>
 const plain = (struct: Struct | undefined): Record<string, unknown> =>
   revealProps(struct?.toJavaScript() as Record<string, unknown> | undefined);
 
-/** Whether an attestation holds symmetric keys, or may (unknown in a preview): then it goes back secret. */
-function holdsKeys(attestation: unknown): boolean {
-  const a = reveal(attestation);
-  if (a === UNKNOWN) return true;
-  const fields = a as { primaryKey?: unknown; secondaryKey?: unknown } | undefined;
-  return fields?.primaryKey !== undefined || fields?.secondaryKey !== undefined;
-}
-
-/**
- * The state the plugin stores: the core's outputs without the connection (provider configuration
- * holds it), without the managed-property list (the plugin diffs against outputs itself) or what
- * the dynamic face kept beside the record (`__provider`, in state moved over from it), the
- * attestation secret when it holds keys.
- */
-export function pluginState(outs: EnrollmentOutputs): Record<string, unknown> {
-  const { connection: _connection, ...rest } = outs;
-  const state: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(rest)) {
-    if (!key.startsWith("__") || key === DATA_PLANE_KEY) state[key] = value;
-  }
-  if (holdsKeys(state.attestation)) state.attestation = secret(state.attestation);
-  return state;
-}
-
 /** The resource-provider service of one provider instance (one DPS). */
-export class PluginServer {
-  private connection: EnrollmentConnection | undefined;
+export class PluginServer implements PluginContext {
+  private configured: EnrollmentConnection | undefined;
   /** Strings of the configured connection that are secret (the connection string, whole). */
   private connectionSecrets: Set<string> = new Set();
 
   /** @param version - what `GetPluginInfo` reports and the schema carries. */
   constructor(readonly version: string) {}
 
-  private connectionOr(failures?: CheckFailure[]): EnrollmentConnection {
-    if (this.connection) return this.connection;
+  /** Where the configured connection comes from, for messages. */
+  readonly where = `provider config ${PACKAGE}:*`;
+
+  /** The configured connection, absent before `Configure` gives one. */
+  get connection(): EnrollmentConnection | undefined {
+    return this.configured;
+  }
+
+  /** The configured connection, or the failure naming the missing configuration (see {@link PluginContext}). */
+  connectionOr(failures?: CheckFailure[]): EnrollmentConnection {
+    if (this.configured) return this.configured;
     if (failures) {
       failures.push(noConnectionFailure());
       return {};
@@ -165,9 +171,9 @@ export class PluginServer {
       }),
       configure: this.unary<provproto.ConfigureRequest, provproto.ConfigureResponse>((req) => {
         const args = req.getArgs()?.toJavaScript() ?? Object.fromEntries(req.getVariablesMap().toArray());
-        this.connection = connectionFromConfig(revealProps(args as Record<string, unknown>));
+        this.configured = connectionFromConfig(revealProps(args as Record<string, unknown>));
         this.connectionSecrets = secretStrings(args);
-        allStrings(this.connection?.connectionString, this.connectionSecrets);
+        allStrings(this.configured?.connectionString, this.connectionSecrets);
         return new provproto.ConfigureResponse()
           .setAcceptsecrets(true)
           .setSupportspreview(true)
@@ -177,39 +183,30 @@ export class PluginServer {
       check: this.unary<provproto.CheckRequest, provproto.CheckResponse>((req) => this.check(req)),
       diff: this.unary<provproto.DiffRequest, provproto.DiffResponse>((req) => this.diff(req)),
       create: this.unary<provproto.CreateRequest, provproto.CreateResponse>(async (req) => {
-        const kind = kindOf(req.getUrn());
-        if (req.getPreview()) {
-          // A preview: what the create will leave, with no call (the connection is not needed).
-          const outs = previewCreate(kind, asInputs({ ...plain(req.getProperties()), connection: {} }));
-          return new provproto.CreateResponse().setProperties(toStruct(pluginState(outs)));
-        }
-        const inputs = this.checked(kind, plain(req.getProperties()));
-        const { id, outs } = await withOperation(req.getTimeout(), () =>
-          countedWrite(() => createEnrollment(kind, inputs, false)),
-        );
-        return new provproto.CreateResponse().setId(id).setProperties(toStruct(pluginState(outs)));
+        const args = { urn: req.getUrn(), properties: plain(req.getProperties()), preview: req.getPreview() };
+        const { id, properties } = args.preview
+          ? await this.operationsOf(args.urn).create(args, this)
+          : await this.write(req.getTimeout(), () => this.operationsOf(args.urn).create(args, this));
+        return new provproto.CreateResponse().setId(id).setProperties(toStruct(properties));
       }),
       read: this.unary<provproto.ReadRequest, provproto.ReadResponse>((req) => this.read(req)),
       update: this.unary<provproto.UpdateRequest, provproto.UpdateResponse>(async (req) => {
-        const kind = kindOf(req.getUrn());
-        const connection = req.getPreview() ? (this.connection ?? {}) : this.connectionOr();
-        const olds = { ...plain(req.getOlds()), connection } as unknown as EnrollmentOutputs;
-        // The engine's id is the record's: state or inputs naming another fail before any call.
-        engineId(kind, req.getId(), olds, plain(req.getNews()));
-        // A preview: what the Set will keep and what the service will decide, with no call.
-        const outs = req.getPreview()
-          ? previewUpdate(kind, olds, asInputs({ ...plain(req.getNews()), connection }))
-          : await withOperation(req.getTimeout(), () =>
-              countedWrite(() => updateEnrollment(kind, olds, this.checked(kind, plain(req.getNews())))),
-            );
-        return new provproto.UpdateResponse().setProperties(toStruct(pluginState(outs)));
+        const args = {
+          urn: req.getUrn(),
+          id: req.getId(),
+          olds: plain(req.getOlds()),
+          oldInputs: plain(req.getOldInputs()),
+          news: plain(req.getNews()),
+          preview: req.getPreview(),
+        };
+        const properties = args.preview
+          ? await this.operationsOf(args.urn).update(args, this)
+          : await this.write(req.getTimeout(), () => this.operationsOf(args.urn).update(args, this));
+        return new provproto.UpdateResponse().setProperties(toStruct(properties));
       }),
       delete: this.unary<provproto.DeleteRequest, Empty>(async (req) => {
-        const props = plain(req.getProperties()) as Partial<EnrollmentOutputs>;
-        const connection = this.connectionOr();
-        await withOperation(req.getTimeout(), () =>
-          countedWrite(() => deleteEnrollment(kindOf(req.getUrn()), req.getId(), { ...props, connection })),
-        );
+        const args = { urn: req.getUrn(), id: req.getId(), properties: plain(req.getProperties()) };
+        await this.write(req.getTimeout(), () => this.operationsOf(args.urn).delete(args, this));
         return new Empty();
       }),
       invoke: this.unary<provproto.InvokeRequest, provproto.InvokeResponse>((req) => this.invoke(req)),
@@ -222,46 +219,23 @@ export class PluginServer {
     };
   }
 
-  /**
-   * Inputs of a Create or Update checked as `Check` would (a caller may skip it), with the configured
-   * connection; throws naming every failure.
-   */
-  private checked(kind: EnrollmentKind, raw: Record<string, unknown>) {
-    const connection = this.connectionOr();
-    const { connection: _given, ...rest } = raw;
-    const { inputs, failures } = checkInputs(kind, rest, connection, `provider config ${PACKAGE}:*`);
-    if (failures.length > 0) {
-      throw new Error(
-        `${kind.resource} inputs are not valid (the engine's Check would have refused them): ` +
-          failures.map((f) => `${f.property}: ${f.reason}`).join(" "),
-      );
-    }
-    return asInputs({ ...inputs, connection });
+  /** The handlers of the resource type of `urn` (its descriptor's `plugin.operations`). */
+  private operationsOf(urn: string): PluginOperations {
+    return kindOf(urn).plugin.operations();
   }
 
-  private check(req: provproto.CheckRequest): provproto.CheckResponse {
-    const kind = kindOf(req.getUrn());
+  /** A write step: counted for the write queues, bounded by the engine's timeout, cancellable. */
+  private write<T>(timeout: number, step: () => Promise<T>): Promise<T> {
+    return withOperation(timeout, () => countedWrite(step));
+  }
+
+  private async check(req: provproto.CheckRequest): Promise<provproto.CheckResponse> {
     const news = (req.getNews()?.toJavaScript() ?? {}) as Record<string, unknown>;
-    const failures: CheckFailure[] = [];
-    const raw = revealProps(news);
-    if (raw.connection !== undefined) {
-      failures.push({
-        property: "connection",
-        reason:
-          `connection is not an argument of ${PACKAGE}:index:${kind.resource}: the provider's configuration ` +
-          `names the DPS (${PACKAGE}:connectionString, or an explicit provider). Remove connection.`,
-      });
-      delete raw.connection;
-    }
-    const connection = this.connectionOr(failures);
-    const outcome = checkInputs(kind, raw, connection, `provider config ${PACKAGE}:*`);
-    failures.push(...outcome.failures.filter((f) => this.connection || !f.property.startsWith("connection")));
-    const inputs: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(outcome.inputs)) {
-      if (value === undefined) continue;
-      const keep = isSecret(news[key]) || (key === "attestation" && holdsKeys(value));
-      inputs[key] = keep ? secret(value) : value;
-    }
+    const urn = req.getUrn();
+    const { inputs, failures } = await this.operationsOf(urn).check(
+      { urn, news, olds: plain(req.getOlds()) },
+      this,
+    );
     // No secret in a failure: the rules avoid repeating values, and secrets are masked besides.
     const secrets = secretStrings(news);
     for (const s of this.connectionSecrets) secrets.add(s);
@@ -269,51 +243,45 @@ export class PluginServer {
     return new provproto.CheckResponse().setInputs(toStruct(inputs)).setFailuresList(failures.map(toFailure));
   }
 
-  private diff(req: provproto.DiffRequest): provproto.DiffResponse {
-    const kind = kindOf(req.getUrn());
-    const connection = this.connection ?? {};
-    const olds = plain(req.getOlds());
-    const news = plain(req.getNews());
-    const diff = diffEnrollment(
-      { ...olds, connection } as unknown as EnrollmentOutputs,
-      asInputs({ ...news, connection }),
-      kind,
+  private async diff(req: provproto.DiffRequest): Promise<provproto.DiffResponse> {
+    const diff = await this.operationsOf(req.getUrn()).diff(
+      {
+        id: req.getId(),
+        olds: plain(req.getOlds()),
+        oldInputs: plain(req.getOldInputs()),
+        news: plain(req.getNews()),
+      },
+      this,
     );
-    const detailed = detailedDiff(diff, olds, news);
     const res = new provproto.DiffResponse()
       .setChanges(
         diff.changes
           ? provproto.DiffResponse.DiffChanges.DIFF_SOME
           : provproto.DiffResponse.DiffChanges.DIFF_NONE,
       )
-      .setReplacesList(diff.replaces.filter((key) => key !== "connection"))
+      .setReplacesList(diff.replaces)
       .setDeletebeforereplace(diff.deleteBeforeReplace)
-      .setDiffsList([...new Set(Object.keys(detailed).map((path) => path.split(".")[0]))])
+      .setDiffsList([...new Set(Object.keys(diff.detailed).map(topLevel))])
       .setHasdetaileddiff(true);
-    for (const [path, change] of Object.entries(detailed)) {
+    for (const [path, change] of Object.entries(diff.detailed)) {
       res
         .getDetaileddiffMap()
-        .set(path, new provproto.PropertyDiff().setKind(KINDS[change]).setInputdiff(false));
+        .set(path, new provproto.PropertyDiff().setKind(CHANGE_KINDS[change]).setInputdiff(false));
     }
     return res;
   }
 
   private async read(req: provproto.ReadRequest): Promise<provproto.ReadResponse> {
-    const kind = kindOf(req.getUrn());
-    const state = plain(req.getProperties()) as Partial<EnrollmentOutputs>;
-    const importing = Object.keys(state).length === 0;
-    engineId(kind, req.getId(), plain(req.getInputs()));
-    const result = await readEnrollment(kind, req.getId(), state, this.connectionOr());
+    const urn = req.getUrn();
+    const result = await this.operationsOf(urn).read(
+      { urn, id: req.getId(), state: plain(req.getProperties()), inputs: plain(req.getInputs()) },
+      this,
+    );
     const res = new provproto.ReadResponse().setId(result.id);
     if (!result.id) return res; // Deleted out of band: the engine forgets it.
-    res.setProperties(toStruct(pluginState(result.outs)));
-    if (importing && result.inputs) {
-      // Read by id alone (`pulumi import`): the inputs a program declaring this record would give.
-      const { connection: _connection, ...inputs } = result.inputs;
-      res.setInputs(toStruct(inputs));
-    } else if (req.getInputs()) {
-      res.setInputs(req.getInputs());
-    }
+    if (result.properties) res.setProperties(toStruct(result.properties));
+    if (result.inputs) res.setInputs(toStruct(result.inputs));
+    else if (req.getInputs()) res.setInputs(req.getInputs());
     return res;
   }
 

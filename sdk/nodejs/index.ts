@@ -10,6 +10,11 @@ export const deriveDeviceKey: typeof import("./deriveDeviceKey").deriveDeviceKey
 export const deriveDeviceKeyOutput: typeof import("./deriveDeviceKey").deriveDeviceKeyOutput = null as any;
 utilities.lazyLoad(exports, ["deriveDeviceKey","deriveDeviceKeyOutput"], () => require("./deriveDeviceKey"));
 
+export { EnrollmentFleetArgs } from "./enrollmentFleet";
+export type EnrollmentFleet = import("./enrollmentFleet").EnrollmentFleet;
+export const EnrollmentFleet: typeof import("./enrollmentFleet").EnrollmentFleet = null as any;
+utilities.lazyLoad(exports, ["EnrollmentFleet"], () => require("./enrollmentFleet"));
+
 export { EnrollmentGroupArgs } from "./enrollmentGroup";
 export type EnrollmentGroup = import("./enrollmentGroup").EnrollmentGroup;
 export const EnrollmentGroup: typeof import("./enrollmentGroup").EnrollmentGroup = null as any;
@@ -39,6 +44,8 @@ const _module = {
     version: utilities.getVersion(),
     construct: (name: string, type: string, urn: string): pulumi.Resource => {
         switch (type) {
+            case "dps-enrollments:index:EnrollmentFleet":
+                return new EnrollmentFleet(name, <any>undefined, { urn })
             case "dps-enrollments:index:EnrollmentGroup":
                 return new EnrollmentGroup(name, <any>undefined, { urn })
             case "dps-enrollments:index:IndividualEnrollment":

@@ -6,7 +6,7 @@ import { previewCreate, previewUpdate } from "../../provider/core/preview";
 import type { EnrollmentInputs, EnrollmentOutputs } from "../../provider/core/types";
 import { ENROLLMENT_GROUP } from "../../provider/group/kind";
 import { INDIVIDUAL_ENROLLMENT } from "../../provider/individual/kind";
-import { pluginState } from "../../provider/plugin/server";
+import { pluginState } from "../../provider/plugin/enrollmentOperations";
 import { symmetricKeyRecord } from "../support/records";
 
 const connection = {};

@@ -21,6 +21,8 @@ func (m *module) Version() semver.Version {
 
 func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi.Resource, err error) {
 	switch typ {
+	case "dps-enrollments:index:EnrollmentFleet":
+		r = &EnrollmentFleet{}
 	case "dps-enrollments:index:EnrollmentGroup":
 		r = &EnrollmentGroup{}
 	case "dps-enrollments:index:IndividualEnrollment":

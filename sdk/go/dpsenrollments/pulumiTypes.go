@@ -337,6 +337,817 @@ func (o EnrolledCertificatesPtrOutput) Secondary() CertificateSummaryPtrOutput {
 	}).(CertificateSummaryPtrOutput)
 }
 
+// An item's attestation. `type` may be left out when the fields say it: endorsementKey (TPM), certificates or CA names (X.509), both keys (symmetric key); `{ type: "symmetricKey" }` generates keys.
+type EnrollmentFleetAttestation struct {
+	// TPM: endorsement key (required for TPM).
+	EndorsementKey *string `pulumi:"endorsementKey"`
+	// X.509: name of the primary CA certificate in the DPS (instead of certificates).
+	PrimaryCaName *string `pulumi:"primaryCaName"`
+	// X.509: primary certificate, PEM or base64.
+	PrimaryCertificate *string `pulumi:"primaryCertificate"`
+	// Symmetric key: primary key, base64 (both or neither; neither generates both).
+	PrimaryKey *string `pulumi:"primaryKey"`
+	// X.509: the certificates are signing (root/intermediate) certificates (`-RootCertificate`).
+	RootCertificate *bool `pulumi:"rootCertificate"`
+	// X.509: name of the secondary CA certificate in the DPS.
+	SecondaryCaName *string `pulumi:"secondaryCaName"`
+	// X.509: secondary certificate.
+	SecondaryCertificate *string `pulumi:"secondaryCertificate"`
+	// Symmetric key: secondary key, base64.
+	SecondaryKey *string `pulumi:"secondaryKey"`
+	// TPM: storage root key.
+	StorageRootKey *string `pulumi:"storageRootKey"`
+	// `symmetricKey`, `tpm` or `x509` (any case). Changing it replaces the record.
+	Type *string `pulumi:"type"`
+}
+
+// EnrollmentFleetAttestationInput is an input type that accepts EnrollmentFleetAttestationArgs and EnrollmentFleetAttestationOutput values.
+// You can construct a concrete instance of `EnrollmentFleetAttestationInput` via:
+//
+//	EnrollmentFleetAttestationArgs{...}
+type EnrollmentFleetAttestationInput interface {
+	pulumi.Input
+
+	ToEnrollmentFleetAttestationOutput() EnrollmentFleetAttestationOutput
+	ToEnrollmentFleetAttestationOutputWithContext(context.Context) EnrollmentFleetAttestationOutput
+}
+
+// An item's attestation. `type` may be left out when the fields say it: endorsementKey (TPM), certificates or CA names (X.509), both keys (symmetric key); `{ type: "symmetricKey" }` generates keys.
+type EnrollmentFleetAttestationArgs struct {
+	// TPM: endorsement key (required for TPM).
+	EndorsementKey pulumi.StringPtrInput `pulumi:"endorsementKey"`
+	// X.509: name of the primary CA certificate in the DPS (instead of certificates).
+	PrimaryCaName pulumi.StringPtrInput `pulumi:"primaryCaName"`
+	// X.509: primary certificate, PEM or base64.
+	PrimaryCertificate pulumi.StringPtrInput `pulumi:"primaryCertificate"`
+	// Symmetric key: primary key, base64 (both or neither; neither generates both).
+	PrimaryKey pulumi.StringPtrInput `pulumi:"primaryKey"`
+	// X.509: the certificates are signing (root/intermediate) certificates (`-RootCertificate`).
+	RootCertificate pulumi.BoolPtrInput `pulumi:"rootCertificate"`
+	// X.509: name of the secondary CA certificate in the DPS.
+	SecondaryCaName pulumi.StringPtrInput `pulumi:"secondaryCaName"`
+	// X.509: secondary certificate.
+	SecondaryCertificate pulumi.StringPtrInput `pulumi:"secondaryCertificate"`
+	// Symmetric key: secondary key, base64.
+	SecondaryKey pulumi.StringPtrInput `pulumi:"secondaryKey"`
+	// TPM: storage root key.
+	StorageRootKey pulumi.StringPtrInput `pulumi:"storageRootKey"`
+	// `symmetricKey`, `tpm` or `x509` (any case). Changing it replaces the record.
+	Type pulumi.StringPtrInput `pulumi:"type"`
+}
+
+func (EnrollmentFleetAttestationArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*EnrollmentFleetAttestation)(nil)).Elem()
+}
+
+func (i EnrollmentFleetAttestationArgs) ToEnrollmentFleetAttestationOutput() EnrollmentFleetAttestationOutput {
+	return i.ToEnrollmentFleetAttestationOutputWithContext(context.Background())
+}
+
+func (i EnrollmentFleetAttestationArgs) ToEnrollmentFleetAttestationOutputWithContext(ctx context.Context) EnrollmentFleetAttestationOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(EnrollmentFleetAttestationOutput)
+}
+
+// An item's attestation. `type` may be left out when the fields say it: endorsementKey (TPM), certificates or CA names (X.509), both keys (symmetric key); `{ type: "symmetricKey" }` generates keys.
+type EnrollmentFleetAttestationOutput struct{ *pulumi.OutputState }
+
+func (EnrollmentFleetAttestationOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*EnrollmentFleetAttestation)(nil)).Elem()
+}
+
+func (o EnrollmentFleetAttestationOutput) ToEnrollmentFleetAttestationOutput() EnrollmentFleetAttestationOutput {
+	return o
+}
+
+func (o EnrollmentFleetAttestationOutput) ToEnrollmentFleetAttestationOutputWithContext(ctx context.Context) EnrollmentFleetAttestationOutput {
+	return o
+}
+
+// TPM: endorsement key (required for TPM).
+func (o EnrollmentFleetAttestationOutput) EndorsementKey() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v EnrollmentFleetAttestation) *string { return v.EndorsementKey }).(pulumi.StringPtrOutput)
+}
+
+// X.509: name of the primary CA certificate in the DPS (instead of certificates).
+func (o EnrollmentFleetAttestationOutput) PrimaryCaName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v EnrollmentFleetAttestation) *string { return v.PrimaryCaName }).(pulumi.StringPtrOutput)
+}
+
+// X.509: primary certificate, PEM or base64.
+func (o EnrollmentFleetAttestationOutput) PrimaryCertificate() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v EnrollmentFleetAttestation) *string { return v.PrimaryCertificate }).(pulumi.StringPtrOutput)
+}
+
+// Symmetric key: primary key, base64 (both or neither; neither generates both).
+func (o EnrollmentFleetAttestationOutput) PrimaryKey() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v EnrollmentFleetAttestation) *string { return v.PrimaryKey }).(pulumi.StringPtrOutput)
+}
+
+// X.509: the certificates are signing (root/intermediate) certificates (`-RootCertificate`).
+func (o EnrollmentFleetAttestationOutput) RootCertificate() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v EnrollmentFleetAttestation) *bool { return v.RootCertificate }).(pulumi.BoolPtrOutput)
+}
+
+// X.509: name of the secondary CA certificate in the DPS.
+func (o EnrollmentFleetAttestationOutput) SecondaryCaName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v EnrollmentFleetAttestation) *string { return v.SecondaryCaName }).(pulumi.StringPtrOutput)
+}
+
+// X.509: secondary certificate.
+func (o EnrollmentFleetAttestationOutput) SecondaryCertificate() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v EnrollmentFleetAttestation) *string { return v.SecondaryCertificate }).(pulumi.StringPtrOutput)
+}
+
+// Symmetric key: secondary key, base64.
+func (o EnrollmentFleetAttestationOutput) SecondaryKey() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v EnrollmentFleetAttestation) *string { return v.SecondaryKey }).(pulumi.StringPtrOutput)
+}
+
+// TPM: storage root key.
+func (o EnrollmentFleetAttestationOutput) StorageRootKey() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v EnrollmentFleetAttestation) *string { return v.StorageRootKey }).(pulumi.StringPtrOutput)
+}
+
+// `symmetricKey`, `tpm` or `x509` (any case). Changing it replaces the record.
+func (o EnrollmentFleetAttestationOutput) Type() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v EnrollmentFleetAttestation) *string { return v.Type }).(pulumi.StringPtrOutput)
+}
+
+// The properties a fleet's items share (all optional).
+type EnrollmentFleetDefaults struct {
+	// `-AllocationPolicy`: `Hashed`, `GeoLatency`, `Static` or `Custom` (any case).
+	AllocationPolicy *string `pulumi:"allocationPolicy"`
+	// `-ApiVersion` (Custom allocation).
+	ApiVersion *string `pulumi:"apiVersion"`
+	// ADR certificate authority that owns the policy; with the other two.
+	CertificateAuthorityName *string `pulumi:"certificateAuthorityName"`
+	// ADR certificate policy that issues device certificates; with the other two.
+	CertificatePolicyName *string `pulumi:"certificatePolicyName"`
+	// `-Desired`: initial twin desired properties, replaced whole.
+	Desired map[string]interface{} `pulumi:"desired"`
+	// `-EdgeEnabled`.
+	EdgeEnabled *bool `pulumi:"edgeEnabled"`
+	// `-IotHubHostName`: the legacy single hub, without a policy.
+	IotHubHostName *string `pulumi:"iotHubHostName"`
+	// `-IotHub`: hub host names.
+	IotHubs []string `pulumi:"iotHubs"`
+	// Azure Device Registry namespace of the certificate policy; with the other two.
+	NamespaceName *string `pulumi:"namespaceName"`
+	// The CLI's `--device-information`.
+	OptionalDeviceInformation map[string]interface{} `pulumi:"optionalDeviceInformation"`
+	// `-ProvisioningStatus`: `Enabled` or `Disabled` (any case).
+	ProvisioningStatus *string `pulumi:"provisioningStatus"`
+	// `-ReprovisionPolicy`: `reprovisionandmigratedata`, `reprovisionandresetdata` or `never` (any case).
+	ReprovisionPolicy *string `pulumi:"reprovisionPolicy"`
+	// `-Tag`: initial twin tags, replaced whole.
+	Tags map[string]interface{} `pulumi:"tags"`
+	// `-WebhookUrl` (Custom allocation).
+	WebhookUrl *string `pulumi:"webhookUrl"`
+}
+
+// EnrollmentFleetDefaultsInput is an input type that accepts EnrollmentFleetDefaultsArgs and EnrollmentFleetDefaultsOutput values.
+// You can construct a concrete instance of `EnrollmentFleetDefaultsInput` via:
+//
+//	EnrollmentFleetDefaultsArgs{...}
+type EnrollmentFleetDefaultsInput interface {
+	pulumi.Input
+
+	ToEnrollmentFleetDefaultsOutput() EnrollmentFleetDefaultsOutput
+	ToEnrollmentFleetDefaultsOutputWithContext(context.Context) EnrollmentFleetDefaultsOutput
+}
+
+// The properties a fleet's items share (all optional).
+type EnrollmentFleetDefaultsArgs struct {
+	// `-AllocationPolicy`: `Hashed`, `GeoLatency`, `Static` or `Custom` (any case).
+	AllocationPolicy pulumi.StringPtrInput `pulumi:"allocationPolicy"`
+	// `-ApiVersion` (Custom allocation).
+	ApiVersion pulumi.StringPtrInput `pulumi:"apiVersion"`
+	// ADR certificate authority that owns the policy; with the other two.
+	CertificateAuthorityName pulumi.StringPtrInput `pulumi:"certificateAuthorityName"`
+	// ADR certificate policy that issues device certificates; with the other two.
+	CertificatePolicyName pulumi.StringPtrInput `pulumi:"certificatePolicyName"`
+	// `-Desired`: initial twin desired properties, replaced whole.
+	Desired pulumi.MapInput `pulumi:"desired"`
+	// `-EdgeEnabled`.
+	EdgeEnabled pulumi.BoolPtrInput `pulumi:"edgeEnabled"`
+	// `-IotHubHostName`: the legacy single hub, without a policy.
+	IotHubHostName pulumi.StringPtrInput `pulumi:"iotHubHostName"`
+	// `-IotHub`: hub host names.
+	IotHubs pulumi.StringArrayInput `pulumi:"iotHubs"`
+	// Azure Device Registry namespace of the certificate policy; with the other two.
+	NamespaceName pulumi.StringPtrInput `pulumi:"namespaceName"`
+	// The CLI's `--device-information`.
+	OptionalDeviceInformation pulumi.MapInput `pulumi:"optionalDeviceInformation"`
+	// `-ProvisioningStatus`: `Enabled` or `Disabled` (any case).
+	ProvisioningStatus pulumi.StringPtrInput `pulumi:"provisioningStatus"`
+	// `-ReprovisionPolicy`: `reprovisionandmigratedata`, `reprovisionandresetdata` or `never` (any case).
+	ReprovisionPolicy pulumi.StringPtrInput `pulumi:"reprovisionPolicy"`
+	// `-Tag`: initial twin tags, replaced whole.
+	Tags pulumi.MapInput `pulumi:"tags"`
+	// `-WebhookUrl` (Custom allocation).
+	WebhookUrl pulumi.StringPtrInput `pulumi:"webhookUrl"`
+}
+
+func (EnrollmentFleetDefaultsArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*EnrollmentFleetDefaults)(nil)).Elem()
+}
+
+func (i EnrollmentFleetDefaultsArgs) ToEnrollmentFleetDefaultsOutput() EnrollmentFleetDefaultsOutput {
+	return i.ToEnrollmentFleetDefaultsOutputWithContext(context.Background())
+}
+
+func (i EnrollmentFleetDefaultsArgs) ToEnrollmentFleetDefaultsOutputWithContext(ctx context.Context) EnrollmentFleetDefaultsOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(EnrollmentFleetDefaultsOutput)
+}
+
+func (i EnrollmentFleetDefaultsArgs) ToEnrollmentFleetDefaultsPtrOutput() EnrollmentFleetDefaultsPtrOutput {
+	return i.ToEnrollmentFleetDefaultsPtrOutputWithContext(context.Background())
+}
+
+func (i EnrollmentFleetDefaultsArgs) ToEnrollmentFleetDefaultsPtrOutputWithContext(ctx context.Context) EnrollmentFleetDefaultsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(EnrollmentFleetDefaultsOutput).ToEnrollmentFleetDefaultsPtrOutputWithContext(ctx)
+}
+
+// EnrollmentFleetDefaultsPtrInput is an input type that accepts EnrollmentFleetDefaultsArgs, EnrollmentFleetDefaultsPtr and EnrollmentFleetDefaultsPtrOutput values.
+// You can construct a concrete instance of `EnrollmentFleetDefaultsPtrInput` via:
+//
+//	        EnrollmentFleetDefaultsArgs{...}
+//
+//	or:
+//
+//	        nil
+type EnrollmentFleetDefaultsPtrInput interface {
+	pulumi.Input
+
+	ToEnrollmentFleetDefaultsPtrOutput() EnrollmentFleetDefaultsPtrOutput
+	ToEnrollmentFleetDefaultsPtrOutputWithContext(context.Context) EnrollmentFleetDefaultsPtrOutput
+}
+
+type enrollmentFleetDefaultsPtrType EnrollmentFleetDefaultsArgs
+
+func EnrollmentFleetDefaultsPtr(v *EnrollmentFleetDefaultsArgs) EnrollmentFleetDefaultsPtrInput {
+	return (*enrollmentFleetDefaultsPtrType)(v)
+}
+
+func (*enrollmentFleetDefaultsPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**EnrollmentFleetDefaults)(nil)).Elem()
+}
+
+func (i *enrollmentFleetDefaultsPtrType) ToEnrollmentFleetDefaultsPtrOutput() EnrollmentFleetDefaultsPtrOutput {
+	return i.ToEnrollmentFleetDefaultsPtrOutputWithContext(context.Background())
+}
+
+func (i *enrollmentFleetDefaultsPtrType) ToEnrollmentFleetDefaultsPtrOutputWithContext(ctx context.Context) EnrollmentFleetDefaultsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(EnrollmentFleetDefaultsPtrOutput)
+}
+
+// The properties a fleet's items share (all optional).
+type EnrollmentFleetDefaultsOutput struct{ *pulumi.OutputState }
+
+func (EnrollmentFleetDefaultsOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*EnrollmentFleetDefaults)(nil)).Elem()
+}
+
+func (o EnrollmentFleetDefaultsOutput) ToEnrollmentFleetDefaultsOutput() EnrollmentFleetDefaultsOutput {
+	return o
+}
+
+func (o EnrollmentFleetDefaultsOutput) ToEnrollmentFleetDefaultsOutputWithContext(ctx context.Context) EnrollmentFleetDefaultsOutput {
+	return o
+}
+
+func (o EnrollmentFleetDefaultsOutput) ToEnrollmentFleetDefaultsPtrOutput() EnrollmentFleetDefaultsPtrOutput {
+	return o.ToEnrollmentFleetDefaultsPtrOutputWithContext(context.Background())
+}
+
+func (o EnrollmentFleetDefaultsOutput) ToEnrollmentFleetDefaultsPtrOutputWithContext(ctx context.Context) EnrollmentFleetDefaultsPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v EnrollmentFleetDefaults) *EnrollmentFleetDefaults {
+		return &v
+	}).(EnrollmentFleetDefaultsPtrOutput)
+}
+
+// `-AllocationPolicy`: `Hashed`, `GeoLatency`, `Static` or `Custom` (any case).
+func (o EnrollmentFleetDefaultsOutput) AllocationPolicy() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v EnrollmentFleetDefaults) *string { return v.AllocationPolicy }).(pulumi.StringPtrOutput)
+}
+
+// `-ApiVersion` (Custom allocation).
+func (o EnrollmentFleetDefaultsOutput) ApiVersion() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v EnrollmentFleetDefaults) *string { return v.ApiVersion }).(pulumi.StringPtrOutput)
+}
+
+// ADR certificate authority that owns the policy; with the other two.
+func (o EnrollmentFleetDefaultsOutput) CertificateAuthorityName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v EnrollmentFleetDefaults) *string { return v.CertificateAuthorityName }).(pulumi.StringPtrOutput)
+}
+
+// ADR certificate policy that issues device certificates; with the other two.
+func (o EnrollmentFleetDefaultsOutput) CertificatePolicyName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v EnrollmentFleetDefaults) *string { return v.CertificatePolicyName }).(pulumi.StringPtrOutput)
+}
+
+// `-Desired`: initial twin desired properties, replaced whole.
+func (o EnrollmentFleetDefaultsOutput) Desired() pulumi.MapOutput {
+	return o.ApplyT(func(v EnrollmentFleetDefaults) map[string]interface{} { return v.Desired }).(pulumi.MapOutput)
+}
+
+// `-EdgeEnabled`.
+func (o EnrollmentFleetDefaultsOutput) EdgeEnabled() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v EnrollmentFleetDefaults) *bool { return v.EdgeEnabled }).(pulumi.BoolPtrOutput)
+}
+
+// `-IotHubHostName`: the legacy single hub, without a policy.
+func (o EnrollmentFleetDefaultsOutput) IotHubHostName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v EnrollmentFleetDefaults) *string { return v.IotHubHostName }).(pulumi.StringPtrOutput)
+}
+
+// `-IotHub`: hub host names.
+func (o EnrollmentFleetDefaultsOutput) IotHubs() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v EnrollmentFleetDefaults) []string { return v.IotHubs }).(pulumi.StringArrayOutput)
+}
+
+// Azure Device Registry namespace of the certificate policy; with the other two.
+func (o EnrollmentFleetDefaultsOutput) NamespaceName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v EnrollmentFleetDefaults) *string { return v.NamespaceName }).(pulumi.StringPtrOutput)
+}
+
+// The CLI's `--device-information`.
+func (o EnrollmentFleetDefaultsOutput) OptionalDeviceInformation() pulumi.MapOutput {
+	return o.ApplyT(func(v EnrollmentFleetDefaults) map[string]interface{} { return v.OptionalDeviceInformation }).(pulumi.MapOutput)
+}
+
+// `-ProvisioningStatus`: `Enabled` or `Disabled` (any case).
+func (o EnrollmentFleetDefaultsOutput) ProvisioningStatus() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v EnrollmentFleetDefaults) *string { return v.ProvisioningStatus }).(pulumi.StringPtrOutput)
+}
+
+// `-ReprovisionPolicy`: `reprovisionandmigratedata`, `reprovisionandresetdata` or `never` (any case).
+func (o EnrollmentFleetDefaultsOutput) ReprovisionPolicy() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v EnrollmentFleetDefaults) *string { return v.ReprovisionPolicy }).(pulumi.StringPtrOutput)
+}
+
+// `-Tag`: initial twin tags, replaced whole.
+func (o EnrollmentFleetDefaultsOutput) Tags() pulumi.MapOutput {
+	return o.ApplyT(func(v EnrollmentFleetDefaults) map[string]interface{} { return v.Tags }).(pulumi.MapOutput)
+}
+
+// `-WebhookUrl` (Custom allocation).
+func (o EnrollmentFleetDefaultsOutput) WebhookUrl() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v EnrollmentFleetDefaults) *string { return v.WebhookUrl }).(pulumi.StringPtrOutput)
+}
+
+type EnrollmentFleetDefaultsPtrOutput struct{ *pulumi.OutputState }
+
+func (EnrollmentFleetDefaultsPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**EnrollmentFleetDefaults)(nil)).Elem()
+}
+
+func (o EnrollmentFleetDefaultsPtrOutput) ToEnrollmentFleetDefaultsPtrOutput() EnrollmentFleetDefaultsPtrOutput {
+	return o
+}
+
+func (o EnrollmentFleetDefaultsPtrOutput) ToEnrollmentFleetDefaultsPtrOutputWithContext(ctx context.Context) EnrollmentFleetDefaultsPtrOutput {
+	return o
+}
+
+func (o EnrollmentFleetDefaultsPtrOutput) Elem() EnrollmentFleetDefaultsOutput {
+	return o.ApplyT(func(v *EnrollmentFleetDefaults) EnrollmentFleetDefaults {
+		if v != nil {
+			return *v
+		}
+		var ret EnrollmentFleetDefaults
+		return ret
+	}).(EnrollmentFleetDefaultsOutput)
+}
+
+// `-AllocationPolicy`: `Hashed`, `GeoLatency`, `Static` or `Custom` (any case).
+func (o EnrollmentFleetDefaultsPtrOutput) AllocationPolicy() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *EnrollmentFleetDefaults) *string {
+		if v == nil {
+			return nil
+		}
+		return v.AllocationPolicy
+	}).(pulumi.StringPtrOutput)
+}
+
+// `-ApiVersion` (Custom allocation).
+func (o EnrollmentFleetDefaultsPtrOutput) ApiVersion() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *EnrollmentFleetDefaults) *string {
+		if v == nil {
+			return nil
+		}
+		return v.ApiVersion
+	}).(pulumi.StringPtrOutput)
+}
+
+// ADR certificate authority that owns the policy; with the other two.
+func (o EnrollmentFleetDefaultsPtrOutput) CertificateAuthorityName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *EnrollmentFleetDefaults) *string {
+		if v == nil {
+			return nil
+		}
+		return v.CertificateAuthorityName
+	}).(pulumi.StringPtrOutput)
+}
+
+// ADR certificate policy that issues device certificates; with the other two.
+func (o EnrollmentFleetDefaultsPtrOutput) CertificatePolicyName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *EnrollmentFleetDefaults) *string {
+		if v == nil {
+			return nil
+		}
+		return v.CertificatePolicyName
+	}).(pulumi.StringPtrOutput)
+}
+
+// `-Desired`: initial twin desired properties, replaced whole.
+func (o EnrollmentFleetDefaultsPtrOutput) Desired() pulumi.MapOutput {
+	return o.ApplyT(func(v *EnrollmentFleetDefaults) map[string]interface{} {
+		if v == nil {
+			return nil
+		}
+		return v.Desired
+	}).(pulumi.MapOutput)
+}
+
+// `-EdgeEnabled`.
+func (o EnrollmentFleetDefaultsPtrOutput) EdgeEnabled() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *EnrollmentFleetDefaults) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.EdgeEnabled
+	}).(pulumi.BoolPtrOutput)
+}
+
+// `-IotHubHostName`: the legacy single hub, without a policy.
+func (o EnrollmentFleetDefaultsPtrOutput) IotHubHostName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *EnrollmentFleetDefaults) *string {
+		if v == nil {
+			return nil
+		}
+		return v.IotHubHostName
+	}).(pulumi.StringPtrOutput)
+}
+
+// `-IotHub`: hub host names.
+func (o EnrollmentFleetDefaultsPtrOutput) IotHubs() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *EnrollmentFleetDefaults) []string {
+		if v == nil {
+			return nil
+		}
+		return v.IotHubs
+	}).(pulumi.StringArrayOutput)
+}
+
+// Azure Device Registry namespace of the certificate policy; with the other two.
+func (o EnrollmentFleetDefaultsPtrOutput) NamespaceName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *EnrollmentFleetDefaults) *string {
+		if v == nil {
+			return nil
+		}
+		return v.NamespaceName
+	}).(pulumi.StringPtrOutput)
+}
+
+// The CLI's `--device-information`.
+func (o EnrollmentFleetDefaultsPtrOutput) OptionalDeviceInformation() pulumi.MapOutput {
+	return o.ApplyT(func(v *EnrollmentFleetDefaults) map[string]interface{} {
+		if v == nil {
+			return nil
+		}
+		return v.OptionalDeviceInformation
+	}).(pulumi.MapOutput)
+}
+
+// `-ProvisioningStatus`: `Enabled` or `Disabled` (any case).
+func (o EnrollmentFleetDefaultsPtrOutput) ProvisioningStatus() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *EnrollmentFleetDefaults) *string {
+		if v == nil {
+			return nil
+		}
+		return v.ProvisioningStatus
+	}).(pulumi.StringPtrOutput)
+}
+
+// `-ReprovisionPolicy`: `reprovisionandmigratedata`, `reprovisionandresetdata` or `never` (any case).
+func (o EnrollmentFleetDefaultsPtrOutput) ReprovisionPolicy() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *EnrollmentFleetDefaults) *string {
+		if v == nil {
+			return nil
+		}
+		return v.ReprovisionPolicy
+	}).(pulumi.StringPtrOutput)
+}
+
+// `-Tag`: initial twin tags, replaced whole.
+func (o EnrollmentFleetDefaultsPtrOutput) Tags() pulumi.MapOutput {
+	return o.ApplyT(func(v *EnrollmentFleetDefaults) map[string]interface{} {
+		if v == nil {
+			return nil
+		}
+		return v.Tags
+	}).(pulumi.MapOutput)
+}
+
+// `-WebhookUrl` (Custom allocation).
+func (o EnrollmentFleetDefaultsPtrOutput) WebhookUrl() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *EnrollmentFleetDefaults) *string {
+		if v == nil {
+			return nil
+		}
+		return v.WebhookUrl
+	}).(pulumi.StringPtrOutput)
+}
+
+// The symmetric keys of one item.
+type EnrollmentFleetDeviceKeys struct {
+	// The primary key, base64.
+	PrimaryKey string `pulumi:"primaryKey"`
+	// The secondary key, base64.
+	SecondaryKey string `pulumi:"secondaryKey"`
+}
+
+// The symmetric keys of one item.
+type EnrollmentFleetDeviceKeysOutput struct{ *pulumi.OutputState }
+
+func (EnrollmentFleetDeviceKeysOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*EnrollmentFleetDeviceKeys)(nil)).Elem()
+}
+
+func (o EnrollmentFleetDeviceKeysOutput) ToEnrollmentFleetDeviceKeysOutput() EnrollmentFleetDeviceKeysOutput {
+	return o
+}
+
+func (o EnrollmentFleetDeviceKeysOutput) ToEnrollmentFleetDeviceKeysOutputWithContext(ctx context.Context) EnrollmentFleetDeviceKeysOutput {
+	return o
+}
+
+// The primary key, base64.
+func (o EnrollmentFleetDeviceKeysOutput) PrimaryKey() pulumi.StringOutput {
+	return o.ApplyT(func(v EnrollmentFleetDeviceKeys) string { return v.PrimaryKey }).(pulumi.StringOutput)
+}
+
+// The secondary key, base64.
+func (o EnrollmentFleetDeviceKeysOutput) SecondaryKey() pulumi.StringOutput {
+	return o.ApplyT(func(v EnrollmentFleetDeviceKeys) string { return v.SecondaryKey }).(pulumi.StringOutput)
+}
+
+type EnrollmentFleetDeviceKeysMapOutput struct{ *pulumi.OutputState }
+
+func (EnrollmentFleetDeviceKeysMapOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*map[string]EnrollmentFleetDeviceKeys)(nil)).Elem()
+}
+
+func (o EnrollmentFleetDeviceKeysMapOutput) ToEnrollmentFleetDeviceKeysMapOutput() EnrollmentFleetDeviceKeysMapOutput {
+	return o
+}
+
+func (o EnrollmentFleetDeviceKeysMapOutput) ToEnrollmentFleetDeviceKeysMapOutputWithContext(ctx context.Context) EnrollmentFleetDeviceKeysMapOutput {
+	return o
+}
+
+func (o EnrollmentFleetDeviceKeysMapOutput) MapIndex(k pulumi.StringInput) EnrollmentFleetDeviceKeysOutput {
+	return pulumi.All(o, k).ApplyT(func(vs []interface{}) EnrollmentFleetDeviceKeys {
+		return vs[0].(map[string]EnrollmentFleetDeviceKeys)[vs[1].(string)]
+	}).(EnrollmentFleetDeviceKeysOutput)
+}
+
+// One enrollment of a fleet: an individual enrollment's properties but its registration id.
+type EnrollmentFleetItem struct {
+	// `-AllocationPolicy`: `Hashed`, `GeoLatency`, `Static` or `Custom` (any case).
+	AllocationPolicy *string `pulumi:"allocationPolicy"`
+	// `-ApiVersion` (Custom allocation).
+	ApiVersion *string `pulumi:"apiVersion"`
+	// How the device proves who it is. Its type cannot change in place.
+	Attestation EnrollmentFleetAttestation `pulumi:"attestation"`
+	// ADR certificate authority that owns the policy; with the other two.
+	CertificateAuthorityName *string `pulumi:"certificateAuthorityName"`
+	// ADR certificate policy that issues device certificates; with the other two.
+	CertificatePolicyName *string `pulumi:"certificatePolicyName"`
+	// `-Desired`: initial twin desired properties, replaced whole.
+	Desired map[string]interface{} `pulumi:"desired"`
+	// `-DeviceId`.
+	DeviceId *string `pulumi:"deviceId"`
+	// `-EdgeEnabled`.
+	EdgeEnabled *bool `pulumi:"edgeEnabled"`
+	// `-IotHubHostName`: the legacy single hub, without a policy.
+	IotHubHostName *string `pulumi:"iotHubHostName"`
+	// `-IotHub`: hub host names.
+	IotHubs []string `pulumi:"iotHubs"`
+	// Azure Device Registry namespace of the certificate policy; with the other two.
+	NamespaceName *string `pulumi:"namespaceName"`
+	// The CLI's `--device-information`.
+	OptionalDeviceInformation map[string]interface{} `pulumi:"optionalDeviceInformation"`
+	// `-ProvisioningStatus`: `Enabled` or `Disabled` (any case).
+	ProvisioningStatus *string `pulumi:"provisioningStatus"`
+	// `-ReprovisionPolicy`: `reprovisionandmigratedata`, `reprovisionandresetdata` or `never` (any case).
+	ReprovisionPolicy *string `pulumi:"reprovisionPolicy"`
+	// `-Tag`: initial twin tags, replaced whole.
+	Tags map[string]interface{} `pulumi:"tags"`
+	// `-WebhookUrl` (Custom allocation).
+	WebhookUrl *string `pulumi:"webhookUrl"`
+}
+
+// EnrollmentFleetItemInput is an input type that accepts EnrollmentFleetItemArgs and EnrollmentFleetItemOutput values.
+// You can construct a concrete instance of `EnrollmentFleetItemInput` via:
+//
+//	EnrollmentFleetItemArgs{...}
+type EnrollmentFleetItemInput interface {
+	pulumi.Input
+
+	ToEnrollmentFleetItemOutput() EnrollmentFleetItemOutput
+	ToEnrollmentFleetItemOutputWithContext(context.Context) EnrollmentFleetItemOutput
+}
+
+// One enrollment of a fleet: an individual enrollment's properties but its registration id.
+type EnrollmentFleetItemArgs struct {
+	// `-AllocationPolicy`: `Hashed`, `GeoLatency`, `Static` or `Custom` (any case).
+	AllocationPolicy pulumi.StringPtrInput `pulumi:"allocationPolicy"`
+	// `-ApiVersion` (Custom allocation).
+	ApiVersion pulumi.StringPtrInput `pulumi:"apiVersion"`
+	// How the device proves who it is. Its type cannot change in place.
+	Attestation EnrollmentFleetAttestationInput `pulumi:"attestation"`
+	// ADR certificate authority that owns the policy; with the other two.
+	CertificateAuthorityName pulumi.StringPtrInput `pulumi:"certificateAuthorityName"`
+	// ADR certificate policy that issues device certificates; with the other two.
+	CertificatePolicyName pulumi.StringPtrInput `pulumi:"certificatePolicyName"`
+	// `-Desired`: initial twin desired properties, replaced whole.
+	Desired pulumi.MapInput `pulumi:"desired"`
+	// `-DeviceId`.
+	DeviceId pulumi.StringPtrInput `pulumi:"deviceId"`
+	// `-EdgeEnabled`.
+	EdgeEnabled pulumi.BoolPtrInput `pulumi:"edgeEnabled"`
+	// `-IotHubHostName`: the legacy single hub, without a policy.
+	IotHubHostName pulumi.StringPtrInput `pulumi:"iotHubHostName"`
+	// `-IotHub`: hub host names.
+	IotHubs pulumi.StringArrayInput `pulumi:"iotHubs"`
+	// Azure Device Registry namespace of the certificate policy; with the other two.
+	NamespaceName pulumi.StringPtrInput `pulumi:"namespaceName"`
+	// The CLI's `--device-information`.
+	OptionalDeviceInformation pulumi.MapInput `pulumi:"optionalDeviceInformation"`
+	// `-ProvisioningStatus`: `Enabled` or `Disabled` (any case).
+	ProvisioningStatus pulumi.StringPtrInput `pulumi:"provisioningStatus"`
+	// `-ReprovisionPolicy`: `reprovisionandmigratedata`, `reprovisionandresetdata` or `never` (any case).
+	ReprovisionPolicy pulumi.StringPtrInput `pulumi:"reprovisionPolicy"`
+	// `-Tag`: initial twin tags, replaced whole.
+	Tags pulumi.MapInput `pulumi:"tags"`
+	// `-WebhookUrl` (Custom allocation).
+	WebhookUrl pulumi.StringPtrInput `pulumi:"webhookUrl"`
+}
+
+func (EnrollmentFleetItemArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*EnrollmentFleetItem)(nil)).Elem()
+}
+
+func (i EnrollmentFleetItemArgs) ToEnrollmentFleetItemOutput() EnrollmentFleetItemOutput {
+	return i.ToEnrollmentFleetItemOutputWithContext(context.Background())
+}
+
+func (i EnrollmentFleetItemArgs) ToEnrollmentFleetItemOutputWithContext(ctx context.Context) EnrollmentFleetItemOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(EnrollmentFleetItemOutput)
+}
+
+// EnrollmentFleetItemMapInput is an input type that accepts EnrollmentFleetItemMap and EnrollmentFleetItemMapOutput values.
+// You can construct a concrete instance of `EnrollmentFleetItemMapInput` via:
+//
+//	EnrollmentFleetItemMap{ "key": EnrollmentFleetItemArgs{...} }
+type EnrollmentFleetItemMapInput interface {
+	pulumi.Input
+
+	ToEnrollmentFleetItemMapOutput() EnrollmentFleetItemMapOutput
+	ToEnrollmentFleetItemMapOutputWithContext(context.Context) EnrollmentFleetItemMapOutput
+}
+
+type EnrollmentFleetItemMap map[string]EnrollmentFleetItemInput
+
+func (EnrollmentFleetItemMap) ElementType() reflect.Type {
+	return reflect.TypeOf((*map[string]EnrollmentFleetItem)(nil)).Elem()
+}
+
+func (i EnrollmentFleetItemMap) ToEnrollmentFleetItemMapOutput() EnrollmentFleetItemMapOutput {
+	return i.ToEnrollmentFleetItemMapOutputWithContext(context.Background())
+}
+
+func (i EnrollmentFleetItemMap) ToEnrollmentFleetItemMapOutputWithContext(ctx context.Context) EnrollmentFleetItemMapOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(EnrollmentFleetItemMapOutput)
+}
+
+// One enrollment of a fleet: an individual enrollment's properties but its registration id.
+type EnrollmentFleetItemOutput struct{ *pulumi.OutputState }
+
+func (EnrollmentFleetItemOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*EnrollmentFleetItem)(nil)).Elem()
+}
+
+func (o EnrollmentFleetItemOutput) ToEnrollmentFleetItemOutput() EnrollmentFleetItemOutput {
+	return o
+}
+
+func (o EnrollmentFleetItemOutput) ToEnrollmentFleetItemOutputWithContext(ctx context.Context) EnrollmentFleetItemOutput {
+	return o
+}
+
+// `-AllocationPolicy`: `Hashed`, `GeoLatency`, `Static` or `Custom` (any case).
+func (o EnrollmentFleetItemOutput) AllocationPolicy() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v EnrollmentFleetItem) *string { return v.AllocationPolicy }).(pulumi.StringPtrOutput)
+}
+
+// `-ApiVersion` (Custom allocation).
+func (o EnrollmentFleetItemOutput) ApiVersion() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v EnrollmentFleetItem) *string { return v.ApiVersion }).(pulumi.StringPtrOutput)
+}
+
+// How the device proves who it is. Its type cannot change in place.
+func (o EnrollmentFleetItemOutput) Attestation() EnrollmentFleetAttestationOutput {
+	return o.ApplyT(func(v EnrollmentFleetItem) EnrollmentFleetAttestation { return v.Attestation }).(EnrollmentFleetAttestationOutput)
+}
+
+// ADR certificate authority that owns the policy; with the other two.
+func (o EnrollmentFleetItemOutput) CertificateAuthorityName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v EnrollmentFleetItem) *string { return v.CertificateAuthorityName }).(pulumi.StringPtrOutput)
+}
+
+// ADR certificate policy that issues device certificates; with the other two.
+func (o EnrollmentFleetItemOutput) CertificatePolicyName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v EnrollmentFleetItem) *string { return v.CertificatePolicyName }).(pulumi.StringPtrOutput)
+}
+
+// `-Desired`: initial twin desired properties, replaced whole.
+func (o EnrollmentFleetItemOutput) Desired() pulumi.MapOutput {
+	return o.ApplyT(func(v EnrollmentFleetItem) map[string]interface{} { return v.Desired }).(pulumi.MapOutput)
+}
+
+// `-DeviceId`.
+func (o EnrollmentFleetItemOutput) DeviceId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v EnrollmentFleetItem) *string { return v.DeviceId }).(pulumi.StringPtrOutput)
+}
+
+// `-EdgeEnabled`.
+func (o EnrollmentFleetItemOutput) EdgeEnabled() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v EnrollmentFleetItem) *bool { return v.EdgeEnabled }).(pulumi.BoolPtrOutput)
+}
+
+// `-IotHubHostName`: the legacy single hub, without a policy.
+func (o EnrollmentFleetItemOutput) IotHubHostName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v EnrollmentFleetItem) *string { return v.IotHubHostName }).(pulumi.StringPtrOutput)
+}
+
+// `-IotHub`: hub host names.
+func (o EnrollmentFleetItemOutput) IotHubs() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v EnrollmentFleetItem) []string { return v.IotHubs }).(pulumi.StringArrayOutput)
+}
+
+// Azure Device Registry namespace of the certificate policy; with the other two.
+func (o EnrollmentFleetItemOutput) NamespaceName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v EnrollmentFleetItem) *string { return v.NamespaceName }).(pulumi.StringPtrOutput)
+}
+
+// The CLI's `--device-information`.
+func (o EnrollmentFleetItemOutput) OptionalDeviceInformation() pulumi.MapOutput {
+	return o.ApplyT(func(v EnrollmentFleetItem) map[string]interface{} { return v.OptionalDeviceInformation }).(pulumi.MapOutput)
+}
+
+// `-ProvisioningStatus`: `Enabled` or `Disabled` (any case).
+func (o EnrollmentFleetItemOutput) ProvisioningStatus() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v EnrollmentFleetItem) *string { return v.ProvisioningStatus }).(pulumi.StringPtrOutput)
+}
+
+// `-ReprovisionPolicy`: `reprovisionandmigratedata`, `reprovisionandresetdata` or `never` (any case).
+func (o EnrollmentFleetItemOutput) ReprovisionPolicy() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v EnrollmentFleetItem) *string { return v.ReprovisionPolicy }).(pulumi.StringPtrOutput)
+}
+
+// `-Tag`: initial twin tags, replaced whole.
+func (o EnrollmentFleetItemOutput) Tags() pulumi.MapOutput {
+	return o.ApplyT(func(v EnrollmentFleetItem) map[string]interface{} { return v.Tags }).(pulumi.MapOutput)
+}
+
+// `-WebhookUrl` (Custom allocation).
+func (o EnrollmentFleetItemOutput) WebhookUrl() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v EnrollmentFleetItem) *string { return v.WebhookUrl }).(pulumi.StringPtrOutput)
+}
+
+type EnrollmentFleetItemMapOutput struct{ *pulumi.OutputState }
+
+func (EnrollmentFleetItemMapOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*map[string]EnrollmentFleetItem)(nil)).Elem()
+}
+
+func (o EnrollmentFleetItemMapOutput) ToEnrollmentFleetItemMapOutput() EnrollmentFleetItemMapOutput {
+	return o
+}
+
+func (o EnrollmentFleetItemMapOutput) ToEnrollmentFleetItemMapOutputWithContext(ctx context.Context) EnrollmentFleetItemMapOutput {
+	return o
+}
+
+func (o EnrollmentFleetItemMapOutput) MapIndex(k pulumi.StringInput) EnrollmentFleetItemOutput {
+	return pulumi.All(o, k).ApplyT(func(vs []interface{}) EnrollmentFleetItem {
+		return vs[0].(map[string]EnrollmentFleetItem)[vs[1].(string)]
+	}).(EnrollmentFleetItemOutput)
+}
+
 // How devices of an enrollment group prove who they are (no TPM).
 type GroupAttestation struct {
 	// X.509: name of the primary CA certificate in the DPS (instead of certificates).
@@ -448,11 +1259,23 @@ func (o GroupAttestationOutput) Type() pulumi.StringOutput {
 
 func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*AttestationInput)(nil)).Elem(), AttestationArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*EnrollmentFleetAttestationInput)(nil)).Elem(), EnrollmentFleetAttestationArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*EnrollmentFleetDefaultsInput)(nil)).Elem(), EnrollmentFleetDefaultsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*EnrollmentFleetDefaultsPtrInput)(nil)).Elem(), EnrollmentFleetDefaultsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*EnrollmentFleetItemInput)(nil)).Elem(), EnrollmentFleetItemArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*EnrollmentFleetItemMapInput)(nil)).Elem(), EnrollmentFleetItemMap{})
 	pulumi.RegisterInputType(reflect.TypeOf((*GroupAttestationInput)(nil)).Elem(), GroupAttestationArgs{})
 	pulumi.RegisterOutputType(AttestationOutput{})
 	pulumi.RegisterOutputType(CertificateSummaryOutput{})
 	pulumi.RegisterOutputType(CertificateSummaryPtrOutput{})
 	pulumi.RegisterOutputType(EnrolledCertificatesOutput{})
 	pulumi.RegisterOutputType(EnrolledCertificatesPtrOutput{})
+	pulumi.RegisterOutputType(EnrollmentFleetAttestationOutput{})
+	pulumi.RegisterOutputType(EnrollmentFleetDefaultsOutput{})
+	pulumi.RegisterOutputType(EnrollmentFleetDefaultsPtrOutput{})
+	pulumi.RegisterOutputType(EnrollmentFleetDeviceKeysOutput{})
+	pulumi.RegisterOutputType(EnrollmentFleetDeviceKeysMapOutput{})
+	pulumi.RegisterOutputType(EnrollmentFleetItemOutput{})
+	pulumi.RegisterOutputType(EnrollmentFleetItemMapOutput{})
 	pulumi.RegisterOutputType(GroupAttestationOutput{})
 }

@@ -52,6 +52,184 @@ export interface AttestationArgs {
 }
 
 /**
+ * An item's attestation. `type` may be left out when the fields say it: endorsementKey (TPM), certificates or CA names (X.509), both keys (symmetric key); `{ type: "symmetricKey" }` generates keys.
+ */
+export interface EnrollmentFleetAttestationArgs {
+    /**
+     * TPM: endorsement key (required for TPM).
+     */
+    endorsementKey?: pulumi.Input<string | undefined>;
+    /**
+     * X.509: name of the primary CA certificate in the DPS (instead of certificates).
+     */
+    primaryCaName?: pulumi.Input<string | undefined>;
+    /**
+     * X.509: primary certificate, PEM or base64.
+     */
+    primaryCertificate?: pulumi.Input<string | undefined>;
+    /**
+     * Symmetric key: primary key, base64 (both or neither; neither generates both).
+     */
+    primaryKey?: pulumi.Input<string | undefined>;
+    /**
+     * X.509: the certificates are signing (root/intermediate) certificates (`-RootCertificate`).
+     */
+    rootCertificate?: pulumi.Input<boolean | undefined>;
+    /**
+     * X.509: name of the secondary CA certificate in the DPS.
+     */
+    secondaryCaName?: pulumi.Input<string | undefined>;
+    /**
+     * X.509: secondary certificate.
+     */
+    secondaryCertificate?: pulumi.Input<string | undefined>;
+    /**
+     * Symmetric key: secondary key, base64.
+     */
+    secondaryKey?: pulumi.Input<string | undefined>;
+    /**
+     * TPM: storage root key.
+     */
+    storageRootKey?: pulumi.Input<string | undefined>;
+    /**
+     * `symmetricKey`, `tpm` or `x509` (any case). Changing it replaces the record.
+     */
+    type?: pulumi.Input<string | undefined>;
+}
+
+/**
+ * The properties a fleet's items share (all optional).
+ */
+export interface EnrollmentFleetDefaultsArgs {
+    /**
+     * `-AllocationPolicy`: `Hashed`, `GeoLatency`, `Static` or `Custom` (any case).
+     */
+    allocationPolicy?: pulumi.Input<string | undefined>;
+    /**
+     * `-ApiVersion` (Custom allocation).
+     */
+    apiVersion?: pulumi.Input<string | undefined>;
+    /**
+     * ADR certificate authority that owns the policy; with the other two.
+     */
+    certificateAuthorityName?: pulumi.Input<string | undefined>;
+    /**
+     * ADR certificate policy that issues device certificates; with the other two.
+     */
+    certificatePolicyName?: pulumi.Input<string | undefined>;
+    /**
+     * `-Desired`: initial twin desired properties, replaced whole.
+     */
+    desired?: pulumi.Input<{[key: string]: any} | undefined>;
+    /**
+     * `-EdgeEnabled`.
+     */
+    edgeEnabled?: pulumi.Input<boolean | undefined>;
+    /**
+     * `-IotHubHostName`: the legacy single hub, without a policy.
+     */
+    iotHubHostName?: pulumi.Input<string | undefined>;
+    /**
+     * `-IotHub`: hub host names.
+     */
+    iotHubs?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+    /**
+     * Azure Device Registry namespace of the certificate policy; with the other two.
+     */
+    namespaceName?: pulumi.Input<string | undefined>;
+    /**
+     * The CLI's `--device-information`.
+     */
+    optionalDeviceInformation?: pulumi.Input<{[key: string]: any} | undefined>;
+    /**
+     * `-ProvisioningStatus`: `Enabled` or `Disabled` (any case).
+     */
+    provisioningStatus?: pulumi.Input<string | undefined>;
+    /**
+     * `-ReprovisionPolicy`: `reprovisionandmigratedata`, `reprovisionandresetdata` or `never` (any case).
+     */
+    reprovisionPolicy?: pulumi.Input<string | undefined>;
+    /**
+     * `-Tag`: initial twin tags, replaced whole.
+     */
+    tags?: pulumi.Input<{[key: string]: any} | undefined>;
+    /**
+     * `-WebhookUrl` (Custom allocation).
+     */
+    webhookUrl?: pulumi.Input<string | undefined>;
+}
+
+/**
+ * One enrollment of a fleet: an individual enrollment's properties but its registration id.
+ */
+export interface EnrollmentFleetItemArgs {
+    /**
+     * `-AllocationPolicy`: `Hashed`, `GeoLatency`, `Static` or `Custom` (any case).
+     */
+    allocationPolicy?: pulumi.Input<string | undefined>;
+    /**
+     * `-ApiVersion` (Custom allocation).
+     */
+    apiVersion?: pulumi.Input<string | undefined>;
+    /**
+     * How the device proves who it is. Its type cannot change in place.
+     */
+    attestation: pulumi.Input<inputs.EnrollmentFleetAttestationArgs>;
+    /**
+     * ADR certificate authority that owns the policy; with the other two.
+     */
+    certificateAuthorityName?: pulumi.Input<string | undefined>;
+    /**
+     * ADR certificate policy that issues device certificates; with the other two.
+     */
+    certificatePolicyName?: pulumi.Input<string | undefined>;
+    /**
+     * `-Desired`: initial twin desired properties, replaced whole.
+     */
+    desired?: pulumi.Input<{[key: string]: any} | undefined>;
+    /**
+     * `-DeviceId`.
+     */
+    deviceId?: pulumi.Input<string | undefined>;
+    /**
+     * `-EdgeEnabled`.
+     */
+    edgeEnabled?: pulumi.Input<boolean | undefined>;
+    /**
+     * `-IotHubHostName`: the legacy single hub, without a policy.
+     */
+    iotHubHostName?: pulumi.Input<string | undefined>;
+    /**
+     * `-IotHub`: hub host names.
+     */
+    iotHubs?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+    /**
+     * Azure Device Registry namespace of the certificate policy; with the other two.
+     */
+    namespaceName?: pulumi.Input<string | undefined>;
+    /**
+     * The CLI's `--device-information`.
+     */
+    optionalDeviceInformation?: pulumi.Input<{[key: string]: any} | undefined>;
+    /**
+     * `-ProvisioningStatus`: `Enabled` or `Disabled` (any case).
+     */
+    provisioningStatus?: pulumi.Input<string | undefined>;
+    /**
+     * `-ReprovisionPolicy`: `reprovisionandmigratedata`, `reprovisionandresetdata` or `never` (any case).
+     */
+    reprovisionPolicy?: pulumi.Input<string | undefined>;
+    /**
+     * `-Tag`: initial twin tags, replaced whole.
+     */
+    tags?: pulumi.Input<{[key: string]: any} | undefined>;
+    /**
+     * `-WebhookUrl` (Custom allocation).
+     */
+    webhookUrl?: pulumi.Input<string | undefined>;
+}
+
+/**
  * How devices of an enrollment group prove who they are (no TPM).
  */
 export interface GroupAttestationArgs {

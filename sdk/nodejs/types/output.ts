@@ -88,6 +88,20 @@ export interface EnrolledCertificates {
 }
 
 /**
+ * The symmetric keys of one item.
+ */
+export interface EnrollmentFleetDeviceKeys {
+    /**
+     * The primary key, base64.
+     */
+    primaryKey: string;
+    /**
+     * The secondary key, base64.
+     */
+    secondaryKey: string;
+}
+
+/**
  * How devices of an enrollment group prove who they are (no TPM).
  */
 export interface GroupAttestation {

@@ -7,6 +7,7 @@ from . import _utilities
 import typing
 # Export this package's modules as members:
 from .derive_device_key import *
+from .enrollment_fleet import *
 from .enrollment_group import *
 from .individual_enrollment import *
 from .provider import *
@@ -28,6 +29,7 @@ _utilities.register(
   "mod": "index",
   "fqn": "pulumi_dps_enrollments",
   "classes": {
+   "dps-enrollments:index:EnrollmentFleet": "EnrollmentFleet",
    "dps-enrollments:index:EnrollmentGroup": "EnrollmentGroup",
    "dps-enrollments:index:IndividualEnrollment": "IndividualEnrollment"
   }

@@ -17,6 +17,12 @@ from . import _utilities
 __all__ = [
     'AttestationArgs',
     'AttestationArgsDict',
+    'EnrollmentFleetAttestationArgs',
+    'EnrollmentFleetAttestationArgsDict',
+    'EnrollmentFleetDefaultsArgs',
+    'EnrollmentFleetDefaultsArgsDict',
+    'EnrollmentFleetItemArgs',
+    'EnrollmentFleetItemArgsDict',
     'GroupAttestationArgs',
     'GroupAttestationArgsDict',
 ]
@@ -232,6 +238,847 @@ class AttestationArgs:
     @storage_root_key.setter
     def storage_root_key(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "storage_root_key", value)
+
+
+class EnrollmentFleetAttestationArgsDict(TypedDict):
+    """
+    An item's attestation. `type` may be left out when the fields say it: endorsementKey (TPM), certificates or CA names (X.509), both keys (symmetric key); `{ type: "symmetricKey" }` generates keys.
+    """
+    endorsement_key: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    TPM: endorsement key (required for TPM).
+    """
+    primary_ca_name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    X.509: name of the primary CA certificate in the DPS (instead of certificates).
+    """
+    primary_certificate: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    X.509: primary certificate, PEM or base64.
+    """
+    primary_key: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Symmetric key: primary key, base64 (both or neither; neither generates both).
+    """
+    root_certificate: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
+    """
+    X.509: the certificates are signing (root/intermediate) certificates (`-RootCertificate`).
+    """
+    secondary_ca_name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    X.509: name of the secondary CA certificate in the DPS.
+    """
+    secondary_certificate: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    X.509: secondary certificate.
+    """
+    secondary_key: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Symmetric key: secondary key, base64.
+    """
+    storage_root_key: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    TPM: storage root key.
+    """
+    type: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    `symmetricKey`, `tpm` or `x509` (any case). Changing it replaces the record.
+    """
+
+@pulumi.input_type
+class EnrollmentFleetAttestationArgs:
+    def __init__(__self__, *,
+                 endorsement_key: pulumi.Input[Optional[_builtins.str]] = None,
+                 primary_ca_name: pulumi.Input[Optional[_builtins.str]] = None,
+                 primary_certificate: pulumi.Input[Optional[_builtins.str]] = None,
+                 primary_key: pulumi.Input[Optional[_builtins.str]] = None,
+                 root_certificate: pulumi.Input[Optional[_builtins.bool]] = None,
+                 secondary_ca_name: pulumi.Input[Optional[_builtins.str]] = None,
+                 secondary_certificate: pulumi.Input[Optional[_builtins.str]] = None,
+                 secondary_key: pulumi.Input[Optional[_builtins.str]] = None,
+                 storage_root_key: pulumi.Input[Optional[_builtins.str]] = None,
+                 type: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        An item's attestation. `type` may be left out when the fields say it: endorsementKey (TPM), certificates or CA names (X.509), both keys (symmetric key); `{ type: "symmetricKey" }` generates keys.
+
+        :param pulumi.Input[_builtins.str] endorsement_key: TPM: endorsement key (required for TPM).
+        :param pulumi.Input[_builtins.str] primary_ca_name: X.509: name of the primary CA certificate in the DPS (instead of certificates).
+        :param pulumi.Input[_builtins.str] primary_certificate: X.509: primary certificate, PEM or base64.
+        :param pulumi.Input[_builtins.str] primary_key: Symmetric key: primary key, base64 (both or neither; neither generates both).
+        :param pulumi.Input[_builtins.bool] root_certificate: X.509: the certificates are signing (root/intermediate) certificates (`-RootCertificate`).
+        :param pulumi.Input[_builtins.str] secondary_ca_name: X.509: name of the secondary CA certificate in the DPS.
+        :param pulumi.Input[_builtins.str] secondary_certificate: X.509: secondary certificate.
+        :param pulumi.Input[_builtins.str] secondary_key: Symmetric key: secondary key, base64.
+        :param pulumi.Input[_builtins.str] storage_root_key: TPM: storage root key.
+        :param pulumi.Input[_builtins.str] type: `symmetricKey`, `tpm` or `x509` (any case). Changing it replaces the record.
+        """
+        if endorsement_key is not None:
+            pulumi.set(__self__, "endorsement_key", endorsement_key)
+        if primary_ca_name is not None:
+            pulumi.set(__self__, "primary_ca_name", primary_ca_name)
+        if primary_certificate is not None:
+            pulumi.set(__self__, "primary_certificate", primary_certificate)
+        if primary_key is not None:
+            pulumi.set(__self__, "primary_key", primary_key)
+        if root_certificate is not None:
+            pulumi.set(__self__, "root_certificate", root_certificate)
+        if secondary_ca_name is not None:
+            pulumi.set(__self__, "secondary_ca_name", secondary_ca_name)
+        if secondary_certificate is not None:
+            pulumi.set(__self__, "secondary_certificate", secondary_certificate)
+        if secondary_key is not None:
+            pulumi.set(__self__, "secondary_key", secondary_key)
+        if storage_root_key is not None:
+            pulumi.set(__self__, "storage_root_key", storage_root_key)
+        if type is not None:
+            pulumi.set(__self__, "type", type)
+
+    @_builtins.property
+    @pulumi.getter(name="endorsementKey")
+    def endorsement_key(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        TPM: endorsement key (required for TPM).
+        """
+        return pulumi.get(self, "endorsement_key")
+
+    @endorsement_key.setter
+    def endorsement_key(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "endorsement_key", value)
+
+    @_builtins.property
+    @pulumi.getter(name="primaryCaName")
+    def primary_ca_name(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        X.509: name of the primary CA certificate in the DPS (instead of certificates).
+        """
+        return pulumi.get(self, "primary_ca_name")
+
+    @primary_ca_name.setter
+    def primary_ca_name(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "primary_ca_name", value)
+
+    @_builtins.property
+    @pulumi.getter(name="primaryCertificate")
+    def primary_certificate(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        X.509: primary certificate, PEM or base64.
+        """
+        return pulumi.get(self, "primary_certificate")
+
+    @primary_certificate.setter
+    def primary_certificate(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "primary_certificate", value)
+
+    @_builtins.property
+    @pulumi.getter(name="primaryKey")
+    def primary_key(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Symmetric key: primary key, base64 (both or neither; neither generates both).
+        """
+        return pulumi.get(self, "primary_key")
+
+    @primary_key.setter
+    def primary_key(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "primary_key", value)
+
+    @_builtins.property
+    @pulumi.getter(name="rootCertificate")
+    def root_certificate(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        X.509: the certificates are signing (root/intermediate) certificates (`-RootCertificate`).
+        """
+        return pulumi.get(self, "root_certificate")
+
+    @root_certificate.setter
+    def root_certificate(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "root_certificate", value)
+
+    @_builtins.property
+    @pulumi.getter(name="secondaryCaName")
+    def secondary_ca_name(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        X.509: name of the secondary CA certificate in the DPS.
+        """
+        return pulumi.get(self, "secondary_ca_name")
+
+    @secondary_ca_name.setter
+    def secondary_ca_name(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "secondary_ca_name", value)
+
+    @_builtins.property
+    @pulumi.getter(name="secondaryCertificate")
+    def secondary_certificate(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        X.509: secondary certificate.
+        """
+        return pulumi.get(self, "secondary_certificate")
+
+    @secondary_certificate.setter
+    def secondary_certificate(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "secondary_certificate", value)
+
+    @_builtins.property
+    @pulumi.getter(name="secondaryKey")
+    def secondary_key(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Symmetric key: secondary key, base64.
+        """
+        return pulumi.get(self, "secondary_key")
+
+    @secondary_key.setter
+    def secondary_key(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "secondary_key", value)
+
+    @_builtins.property
+    @pulumi.getter(name="storageRootKey")
+    def storage_root_key(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        TPM: storage root key.
+        """
+        return pulumi.get(self, "storage_root_key")
+
+    @storage_root_key.setter
+    def storage_root_key(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "storage_root_key", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def type(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        `symmetricKey`, `tpm` or `x509` (any case). Changing it replaces the record.
+        """
+        return pulumi.get(self, "type")
+
+    @type.setter
+    def type(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "type", value)
+
+
+class EnrollmentFleetDefaultsArgsDict(TypedDict):
+    """
+    The properties a fleet's items share (all optional).
+    """
+    allocation_policy: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    `-AllocationPolicy`: `Hashed`, `GeoLatency`, `Static` or `Custom` (any case).
+    """
+    api_version: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    `-ApiVersion` (Custom allocation).
+    """
+    certificate_authority_name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    ADR certificate authority that owns the policy; with the other two.
+    """
+    certificate_policy_name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    ADR certificate policy that issues device certificates; with the other two.
+    """
+    desired: NotRequired[pulumi.Input[Optional[Mapping[str, Any]]]]
+    """
+    `-Desired`: initial twin desired properties, replaced whole.
+    """
+    edge_enabled: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
+    """
+    `-EdgeEnabled`.
+    """
+    iot_hub_host_name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    `-IotHubHostName`: the legacy single hub, without a policy.
+    """
+    iot_hubs: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
+    """
+    `-IotHub`: hub host names.
+    """
+    namespace_name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Azure Device Registry namespace of the certificate policy; with the other two.
+    """
+    optional_device_information: NotRequired[pulumi.Input[Optional[Mapping[str, Any]]]]
+    """
+    The CLI's `--device-information`.
+    """
+    provisioning_status: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    `-ProvisioningStatus`: `Enabled` or `Disabled` (any case).
+    """
+    reprovision_policy: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    `-ReprovisionPolicy`: `reprovisionandmigratedata`, `reprovisionandresetdata` or `never` (any case).
+    """
+    tags: NotRequired[pulumi.Input[Optional[Mapping[str, Any]]]]
+    """
+    `-Tag`: initial twin tags, replaced whole.
+    """
+    webhook_url: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    `-WebhookUrl` (Custom allocation).
+    """
+
+@pulumi.input_type
+class EnrollmentFleetDefaultsArgs:
+    def __init__(__self__, *,
+                 allocation_policy: pulumi.Input[Optional[_builtins.str]] = None,
+                 api_version: pulumi.Input[Optional[_builtins.str]] = None,
+                 certificate_authority_name: pulumi.Input[Optional[_builtins.str]] = None,
+                 certificate_policy_name: pulumi.Input[Optional[_builtins.str]] = None,
+                 desired: pulumi.Input[Optional[Mapping[str, Any]]] = None,
+                 edge_enabled: pulumi.Input[Optional[_builtins.bool]] = None,
+                 iot_hub_host_name: pulumi.Input[Optional[_builtins.str]] = None,
+                 iot_hubs: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 namespace_name: pulumi.Input[Optional[_builtins.str]] = None,
+                 optional_device_information: pulumi.Input[Optional[Mapping[str, Any]]] = None,
+                 provisioning_status: pulumi.Input[Optional[_builtins.str]] = None,
+                 reprovision_policy: pulumi.Input[Optional[_builtins.str]] = None,
+                 tags: pulumi.Input[Optional[Mapping[str, Any]]] = None,
+                 webhook_url: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        The properties a fleet's items share (all optional).
+
+        :param pulumi.Input[_builtins.str] allocation_policy: `-AllocationPolicy`: `Hashed`, `GeoLatency`, `Static` or `Custom` (any case).
+        :param pulumi.Input[_builtins.str] api_version: `-ApiVersion` (Custom allocation).
+        :param pulumi.Input[_builtins.str] certificate_authority_name: ADR certificate authority that owns the policy; with the other two.
+        :param pulumi.Input[_builtins.str] certificate_policy_name: ADR certificate policy that issues device certificates; with the other two.
+        :param pulumi.Input[Mapping[str, Any]] desired: `-Desired`: initial twin desired properties, replaced whole.
+        :param pulumi.Input[_builtins.bool] edge_enabled: `-EdgeEnabled`.
+        :param pulumi.Input[_builtins.str] iot_hub_host_name: `-IotHubHostName`: the legacy single hub, without a policy.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] iot_hubs: `-IotHub`: hub host names.
+        :param pulumi.Input[_builtins.str] namespace_name: Azure Device Registry namespace of the certificate policy; with the other two.
+        :param pulumi.Input[Mapping[str, Any]] optional_device_information: The CLI's `--device-information`.
+        :param pulumi.Input[_builtins.str] provisioning_status: `-ProvisioningStatus`: `Enabled` or `Disabled` (any case).
+        :param pulumi.Input[_builtins.str] reprovision_policy: `-ReprovisionPolicy`: `reprovisionandmigratedata`, `reprovisionandresetdata` or `never` (any case).
+        :param pulumi.Input[Mapping[str, Any]] tags: `-Tag`: initial twin tags, replaced whole.
+        :param pulumi.Input[_builtins.str] webhook_url: `-WebhookUrl` (Custom allocation).
+        """
+        if allocation_policy is not None:
+            pulumi.set(__self__, "allocation_policy", allocation_policy)
+        if api_version is not None:
+            pulumi.set(__self__, "api_version", api_version)
+        if certificate_authority_name is not None:
+            pulumi.set(__self__, "certificate_authority_name", certificate_authority_name)
+        if certificate_policy_name is not None:
+            pulumi.set(__self__, "certificate_policy_name", certificate_policy_name)
+        if desired is not None:
+            pulumi.set(__self__, "desired", desired)
+        if edge_enabled is not None:
+            pulumi.set(__self__, "edge_enabled", edge_enabled)
+        if iot_hub_host_name is not None:
+            pulumi.set(__self__, "iot_hub_host_name", iot_hub_host_name)
+        if iot_hubs is not None:
+            pulumi.set(__self__, "iot_hubs", iot_hubs)
+        if namespace_name is not None:
+            pulumi.set(__self__, "namespace_name", namespace_name)
+        if optional_device_information is not None:
+            pulumi.set(__self__, "optional_device_information", optional_device_information)
+        if provisioning_status is not None:
+            pulumi.set(__self__, "provisioning_status", provisioning_status)
+        if reprovision_policy is not None:
+            pulumi.set(__self__, "reprovision_policy", reprovision_policy)
+        if tags is not None:
+            pulumi.set(__self__, "tags", tags)
+        if webhook_url is not None:
+            pulumi.set(__self__, "webhook_url", webhook_url)
+
+    @_builtins.property
+    @pulumi.getter(name="allocationPolicy")
+    def allocation_policy(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        `-AllocationPolicy`: `Hashed`, `GeoLatency`, `Static` or `Custom` (any case).
+        """
+        return pulumi.get(self, "allocation_policy")
+
+    @allocation_policy.setter
+    def allocation_policy(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "allocation_policy", value)
+
+    @_builtins.property
+    @pulumi.getter(name="apiVersion")
+    def api_version(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        `-ApiVersion` (Custom allocation).
+        """
+        return pulumi.get(self, "api_version")
+
+    @api_version.setter
+    def api_version(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "api_version", value)
+
+    @_builtins.property
+    @pulumi.getter(name="certificateAuthorityName")
+    def certificate_authority_name(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        ADR certificate authority that owns the policy; with the other two.
+        """
+        return pulumi.get(self, "certificate_authority_name")
+
+    @certificate_authority_name.setter
+    def certificate_authority_name(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "certificate_authority_name", value)
+
+    @_builtins.property
+    @pulumi.getter(name="certificatePolicyName")
+    def certificate_policy_name(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        ADR certificate policy that issues device certificates; with the other two.
+        """
+        return pulumi.get(self, "certificate_policy_name")
+
+    @certificate_policy_name.setter
+    def certificate_policy_name(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "certificate_policy_name", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def desired(self) -> pulumi.Input[Optional[Mapping[str, Any]]]:
+        """
+        `-Desired`: initial twin desired properties, replaced whole.
+        """
+        return pulumi.get(self, "desired")
+
+    @desired.setter
+    def desired(self, value: pulumi.Input[Optional[Mapping[str, Any]]]):
+        pulumi.set(self, "desired", value)
+
+    @_builtins.property
+    @pulumi.getter(name="edgeEnabled")
+    def edge_enabled(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        `-EdgeEnabled`.
+        """
+        return pulumi.get(self, "edge_enabled")
+
+    @edge_enabled.setter
+    def edge_enabled(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "edge_enabled", value)
+
+    @_builtins.property
+    @pulumi.getter(name="iotHubHostName")
+    def iot_hub_host_name(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        `-IotHubHostName`: the legacy single hub, without a policy.
+        """
+        return pulumi.get(self, "iot_hub_host_name")
+
+    @iot_hub_host_name.setter
+    def iot_hub_host_name(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "iot_hub_host_name", value)
+
+    @_builtins.property
+    @pulumi.getter(name="iotHubs")
+    def iot_hubs(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        `-IotHub`: hub host names.
+        """
+        return pulumi.get(self, "iot_hubs")
+
+    @iot_hubs.setter
+    def iot_hubs(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "iot_hubs", value)
+
+    @_builtins.property
+    @pulumi.getter(name="namespaceName")
+    def namespace_name(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Azure Device Registry namespace of the certificate policy; with the other two.
+        """
+        return pulumi.get(self, "namespace_name")
+
+    @namespace_name.setter
+    def namespace_name(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "namespace_name", value)
+
+    @_builtins.property
+    @pulumi.getter(name="optionalDeviceInformation")
+    def optional_device_information(self) -> pulumi.Input[Optional[Mapping[str, Any]]]:
+        """
+        The CLI's `--device-information`.
+        """
+        return pulumi.get(self, "optional_device_information")
+
+    @optional_device_information.setter
+    def optional_device_information(self, value: pulumi.Input[Optional[Mapping[str, Any]]]):
+        pulumi.set(self, "optional_device_information", value)
+
+    @_builtins.property
+    @pulumi.getter(name="provisioningStatus")
+    def provisioning_status(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        `-ProvisioningStatus`: `Enabled` or `Disabled` (any case).
+        """
+        return pulumi.get(self, "provisioning_status")
+
+    @provisioning_status.setter
+    def provisioning_status(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "provisioning_status", value)
+
+    @_builtins.property
+    @pulumi.getter(name="reprovisionPolicy")
+    def reprovision_policy(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        `-ReprovisionPolicy`: `reprovisionandmigratedata`, `reprovisionandresetdata` or `never` (any case).
+        """
+        return pulumi.get(self, "reprovision_policy")
+
+    @reprovision_policy.setter
+    def reprovision_policy(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "reprovision_policy", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def tags(self) -> pulumi.Input[Optional[Mapping[str, Any]]]:
+        """
+        `-Tag`: initial twin tags, replaced whole.
+        """
+        return pulumi.get(self, "tags")
+
+    @tags.setter
+    def tags(self, value: pulumi.Input[Optional[Mapping[str, Any]]]):
+        pulumi.set(self, "tags", value)
+
+    @_builtins.property
+    @pulumi.getter(name="webhookUrl")
+    def webhook_url(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        `-WebhookUrl` (Custom allocation).
+        """
+        return pulumi.get(self, "webhook_url")
+
+    @webhook_url.setter
+    def webhook_url(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "webhook_url", value)
+
+
+class EnrollmentFleetItemArgsDict(TypedDict):
+    """
+    One enrollment of a fleet: an individual enrollment's properties but its registration id.
+    """
+    attestation: pulumi.Input['EnrollmentFleetAttestationArgsDict']
+    """
+    How the device proves who it is. Its type cannot change in place.
+    """
+    allocation_policy: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    `-AllocationPolicy`: `Hashed`, `GeoLatency`, `Static` or `Custom` (any case).
+    """
+    api_version: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    `-ApiVersion` (Custom allocation).
+    """
+    certificate_authority_name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    ADR certificate authority that owns the policy; with the other two.
+    """
+    certificate_policy_name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    ADR certificate policy that issues device certificates; with the other two.
+    """
+    desired: NotRequired[pulumi.Input[Optional[Mapping[str, Any]]]]
+    """
+    `-Desired`: initial twin desired properties, replaced whole.
+    """
+    device_id: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    `-DeviceId`.
+    """
+    edge_enabled: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
+    """
+    `-EdgeEnabled`.
+    """
+    iot_hub_host_name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    `-IotHubHostName`: the legacy single hub, without a policy.
+    """
+    iot_hubs: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
+    """
+    `-IotHub`: hub host names.
+    """
+    namespace_name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Azure Device Registry namespace of the certificate policy; with the other two.
+    """
+    optional_device_information: NotRequired[pulumi.Input[Optional[Mapping[str, Any]]]]
+    """
+    The CLI's `--device-information`.
+    """
+    provisioning_status: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    `-ProvisioningStatus`: `Enabled` or `Disabled` (any case).
+    """
+    reprovision_policy: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    `-ReprovisionPolicy`: `reprovisionandmigratedata`, `reprovisionandresetdata` or `never` (any case).
+    """
+    tags: NotRequired[pulumi.Input[Optional[Mapping[str, Any]]]]
+    """
+    `-Tag`: initial twin tags, replaced whole.
+    """
+    webhook_url: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    `-WebhookUrl` (Custom allocation).
+    """
+
+@pulumi.input_type
+class EnrollmentFleetItemArgs:
+    def __init__(__self__, *,
+                 attestation: pulumi.Input['EnrollmentFleetAttestationArgs'],
+                 allocation_policy: pulumi.Input[Optional[_builtins.str]] = None,
+                 api_version: pulumi.Input[Optional[_builtins.str]] = None,
+                 certificate_authority_name: pulumi.Input[Optional[_builtins.str]] = None,
+                 certificate_policy_name: pulumi.Input[Optional[_builtins.str]] = None,
+                 desired: pulumi.Input[Optional[Mapping[str, Any]]] = None,
+                 device_id: pulumi.Input[Optional[_builtins.str]] = None,
+                 edge_enabled: pulumi.Input[Optional[_builtins.bool]] = None,
+                 iot_hub_host_name: pulumi.Input[Optional[_builtins.str]] = None,
+                 iot_hubs: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 namespace_name: pulumi.Input[Optional[_builtins.str]] = None,
+                 optional_device_information: pulumi.Input[Optional[Mapping[str, Any]]] = None,
+                 provisioning_status: pulumi.Input[Optional[_builtins.str]] = None,
+                 reprovision_policy: pulumi.Input[Optional[_builtins.str]] = None,
+                 tags: pulumi.Input[Optional[Mapping[str, Any]]] = None,
+                 webhook_url: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        One enrollment of a fleet: an individual enrollment's properties but its registration id.
+
+        :param pulumi.Input['EnrollmentFleetAttestationArgs'] attestation: How the device proves who it is. Its type cannot change in place.
+        :param pulumi.Input[_builtins.str] allocation_policy: `-AllocationPolicy`: `Hashed`, `GeoLatency`, `Static` or `Custom` (any case).
+        :param pulumi.Input[_builtins.str] api_version: `-ApiVersion` (Custom allocation).
+        :param pulumi.Input[_builtins.str] certificate_authority_name: ADR certificate authority that owns the policy; with the other two.
+        :param pulumi.Input[_builtins.str] certificate_policy_name: ADR certificate policy that issues device certificates; with the other two.
+        :param pulumi.Input[Mapping[str, Any]] desired: `-Desired`: initial twin desired properties, replaced whole.
+        :param pulumi.Input[_builtins.str] device_id: `-DeviceId`.
+        :param pulumi.Input[_builtins.bool] edge_enabled: `-EdgeEnabled`.
+        :param pulumi.Input[_builtins.str] iot_hub_host_name: `-IotHubHostName`: the legacy single hub, without a policy.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] iot_hubs: `-IotHub`: hub host names.
+        :param pulumi.Input[_builtins.str] namespace_name: Azure Device Registry namespace of the certificate policy; with the other two.
+        :param pulumi.Input[Mapping[str, Any]] optional_device_information: The CLI's `--device-information`.
+        :param pulumi.Input[_builtins.str] provisioning_status: `-ProvisioningStatus`: `Enabled` or `Disabled` (any case).
+        :param pulumi.Input[_builtins.str] reprovision_policy: `-ReprovisionPolicy`: `reprovisionandmigratedata`, `reprovisionandresetdata` or `never` (any case).
+        :param pulumi.Input[Mapping[str, Any]] tags: `-Tag`: initial twin tags, replaced whole.
+        :param pulumi.Input[_builtins.str] webhook_url: `-WebhookUrl` (Custom allocation).
+        """
+        pulumi.set(__self__, "attestation", attestation)
+        if allocation_policy is not None:
+            pulumi.set(__self__, "allocation_policy", allocation_policy)
+        if api_version is not None:
+            pulumi.set(__self__, "api_version", api_version)
+        if certificate_authority_name is not None:
+            pulumi.set(__self__, "certificate_authority_name", certificate_authority_name)
+        if certificate_policy_name is not None:
+            pulumi.set(__self__, "certificate_policy_name", certificate_policy_name)
+        if desired is not None:
+            pulumi.set(__self__, "desired", desired)
+        if device_id is not None:
+            pulumi.set(__self__, "device_id", device_id)
+        if edge_enabled is not None:
+            pulumi.set(__self__, "edge_enabled", edge_enabled)
+        if iot_hub_host_name is not None:
+            pulumi.set(__self__, "iot_hub_host_name", iot_hub_host_name)
+        if iot_hubs is not None:
+            pulumi.set(__self__, "iot_hubs", iot_hubs)
+        if namespace_name is not None:
+            pulumi.set(__self__, "namespace_name", namespace_name)
+        if optional_device_information is not None:
+            pulumi.set(__self__, "optional_device_information", optional_device_information)
+        if provisioning_status is not None:
+            pulumi.set(__self__, "provisioning_status", provisioning_status)
+        if reprovision_policy is not None:
+            pulumi.set(__self__, "reprovision_policy", reprovision_policy)
+        if tags is not None:
+            pulumi.set(__self__, "tags", tags)
+        if webhook_url is not None:
+            pulumi.set(__self__, "webhook_url", webhook_url)
+
+    @_builtins.property
+    @pulumi.getter
+    def attestation(self) -> pulumi.Input['EnrollmentFleetAttestationArgs']:
+        """
+        How the device proves who it is. Its type cannot change in place.
+        """
+        return pulumi.get(self, "attestation")
+
+    @attestation.setter
+    def attestation(self, value: pulumi.Input['EnrollmentFleetAttestationArgs']):
+        pulumi.set(self, "attestation", value)
+
+    @_builtins.property
+    @pulumi.getter(name="allocationPolicy")
+    def allocation_policy(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        `-AllocationPolicy`: `Hashed`, `GeoLatency`, `Static` or `Custom` (any case).
+        """
+        return pulumi.get(self, "allocation_policy")
+
+    @allocation_policy.setter
+    def allocation_policy(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "allocation_policy", value)
+
+    @_builtins.property
+    @pulumi.getter(name="apiVersion")
+    def api_version(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        `-ApiVersion` (Custom allocation).
+        """
+        return pulumi.get(self, "api_version")
+
+    @api_version.setter
+    def api_version(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "api_version", value)
+
+    @_builtins.property
+    @pulumi.getter(name="certificateAuthorityName")
+    def certificate_authority_name(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        ADR certificate authority that owns the policy; with the other two.
+        """
+        return pulumi.get(self, "certificate_authority_name")
+
+    @certificate_authority_name.setter
+    def certificate_authority_name(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "certificate_authority_name", value)
+
+    @_builtins.property
+    @pulumi.getter(name="certificatePolicyName")
+    def certificate_policy_name(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        ADR certificate policy that issues device certificates; with the other two.
+        """
+        return pulumi.get(self, "certificate_policy_name")
+
+    @certificate_policy_name.setter
+    def certificate_policy_name(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "certificate_policy_name", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def desired(self) -> pulumi.Input[Optional[Mapping[str, Any]]]:
+        """
+        `-Desired`: initial twin desired properties, replaced whole.
+        """
+        return pulumi.get(self, "desired")
+
+    @desired.setter
+    def desired(self, value: pulumi.Input[Optional[Mapping[str, Any]]]):
+        pulumi.set(self, "desired", value)
+
+    @_builtins.property
+    @pulumi.getter(name="deviceId")
+    def device_id(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        `-DeviceId`.
+        """
+        return pulumi.get(self, "device_id")
+
+    @device_id.setter
+    def device_id(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "device_id", value)
+
+    @_builtins.property
+    @pulumi.getter(name="edgeEnabled")
+    def edge_enabled(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        `-EdgeEnabled`.
+        """
+        return pulumi.get(self, "edge_enabled")
+
+    @edge_enabled.setter
+    def edge_enabled(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "edge_enabled", value)
+
+    @_builtins.property
+    @pulumi.getter(name="iotHubHostName")
+    def iot_hub_host_name(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        `-IotHubHostName`: the legacy single hub, without a policy.
+        """
+        return pulumi.get(self, "iot_hub_host_name")
+
+    @iot_hub_host_name.setter
+    def iot_hub_host_name(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "iot_hub_host_name", value)
+
+    @_builtins.property
+    @pulumi.getter(name="iotHubs")
+    def iot_hubs(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        `-IotHub`: hub host names.
+        """
+        return pulumi.get(self, "iot_hubs")
+
+    @iot_hubs.setter
+    def iot_hubs(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "iot_hubs", value)
+
+    @_builtins.property
+    @pulumi.getter(name="namespaceName")
+    def namespace_name(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Azure Device Registry namespace of the certificate policy; with the other two.
+        """
+        return pulumi.get(self, "namespace_name")
+
+    @namespace_name.setter
+    def namespace_name(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "namespace_name", value)
+
+    @_builtins.property
+    @pulumi.getter(name="optionalDeviceInformation")
+    def optional_device_information(self) -> pulumi.Input[Optional[Mapping[str, Any]]]:
+        """
+        The CLI's `--device-information`.
+        """
+        return pulumi.get(self, "optional_device_information")
+
+    @optional_device_information.setter
+    def optional_device_information(self, value: pulumi.Input[Optional[Mapping[str, Any]]]):
+        pulumi.set(self, "optional_device_information", value)
+
+    @_builtins.property
+    @pulumi.getter(name="provisioningStatus")
+    def provisioning_status(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        `-ProvisioningStatus`: `Enabled` or `Disabled` (any case).
+        """
+        return pulumi.get(self, "provisioning_status")
+
+    @provisioning_status.setter
+    def provisioning_status(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "provisioning_status", value)
+
+    @_builtins.property
+    @pulumi.getter(name="reprovisionPolicy")
+    def reprovision_policy(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        `-ReprovisionPolicy`: `reprovisionandmigratedata`, `reprovisionandresetdata` or `never` (any case).
+        """
+        return pulumi.get(self, "reprovision_policy")
+
+    @reprovision_policy.setter
+    def reprovision_policy(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "reprovision_policy", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def tags(self) -> pulumi.Input[Optional[Mapping[str, Any]]]:
+        """
+        `-Tag`: initial twin tags, replaced whole.
+        """
+        return pulumi.get(self, "tags")
+
+    @tags.setter
+    def tags(self, value: pulumi.Input[Optional[Mapping[str, Any]]]):
+        pulumi.set(self, "tags", value)
+
+    @_builtins.property
+    @pulumi.getter(name="webhookUrl")
+    def webhook_url(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        `-WebhookUrl` (Custom allocation).
+        """
+        return pulumi.get(self, "webhook_url")
+
+    @webhook_url.setter
+    def webhook_url(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "webhook_url", value)
 
 
 class GroupAttestationArgsDict(TypedDict):

@@ -19,6 +19,7 @@ __all__ = [
     'Attestation',
     'CertificateSummary',
     'EnrolledCertificates',
+    'EnrollmentFleetDeviceKeys',
     'GroupAttestation',
 ]
 
@@ -303,6 +304,59 @@ class EnrolledCertificates(dict):
         The secondary certificate.
         """
         return pulumi.get(self, "secondary")
+
+
+@pulumi.output_type
+class EnrollmentFleetDeviceKeys(dict):
+    """
+    The symmetric keys of one item.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "primaryKey":
+            suggest = "primary_key"
+        elif key == "secondaryKey":
+            suggest = "secondary_key"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in EnrollmentFleetDeviceKeys. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        EnrollmentFleetDeviceKeys.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        EnrollmentFleetDeviceKeys.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 primary_key: _builtins.str,
+                 secondary_key: _builtins.str):
+        """
+        The symmetric keys of one item.
+
+        :param _builtins.str primary_key: The primary key, base64.
+        :param _builtins.str secondary_key: The secondary key, base64.
+        """
+        pulumi.set(__self__, "primary_key", primary_key)
+        pulumi.set(__self__, "secondary_key", secondary_key)
+
+    @_builtins.property
+    @pulumi.getter(name="primaryKey")
+    def primary_key(self) -> _builtins.str:
+        """
+        The primary key, base64.
+        """
+        return pulumi.get(self, "primary_key")
+
+    @_builtins.property
+    @pulumi.getter(name="secondaryKey")
+    def secondary_key(self) -> _builtins.str:
+        """
+        The secondary key, base64.
+        """
+        return pulumi.get(self, "secondary_key")
 
 
 @pulumi.output_type

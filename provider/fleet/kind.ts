@@ -1,0 +1,25 @@
+/** `EnrollmentFleet`: the one descriptor of the resource (see provider/descriptor.ts). */
+import type { dynamic } from "@pulumi/pulumi";
+import type { ResourceDescriptor, ResourceSchema } from "../descriptor";
+import type { PluginOperations } from "../plugin/operations";
+import { createFleetProvider } from "./dynamicProvider";
+import { FLEET_DOC } from "./examples";
+import { FLEET_OPERATIONS } from "./plugin";
+import { fleetSchema } from "./pluginSchema";
+import { ENROLLMENT_FLEET_TYPE, FLEET_RUNTIME_EXPORT } from "./resource";
+
+/** `EnrollmentFleet`: many records of the individual kind (`/enrollments/`) as one resource. */
+export const ENROLLMENT_FLEET = {
+  resource: "EnrollmentFleet",
+  plugin: {
+    token: "dps-enrollments:index:EnrollmentFleet",
+    doc: FLEET_DOC,
+    schema: (): ResourceSchema => fleetSchema(),
+    operations: (): PluginOperations => FLEET_OPERATIONS,
+  },
+  dynamic: {
+    type: ENROLLMENT_FLEET_TYPE,
+    runtimeExport: FLEET_RUNTIME_EXPORT,
+    provider: (): dynamic.ResourceProvider => createFleetProvider(),
+  },
+} as const satisfies ResourceDescriptor;

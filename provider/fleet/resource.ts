@@ -1,0 +1,160 @@
+/**
+ * `EnrollmentFleet`, the dynamic resource: many individual enrollments as one resource, for
+ * manifests (see docs/fleet.md). Served by Pulumi's dynamic-provider plugin with `fleetProvider`
+ * of `provider/runtime.ts`, loaded by package name (see `providerModuleText`).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { providerModuleText, withSecretOutputs, type DpsConnectionArgs } from "../dynamic/resource";
+import { IMPORT_KEY } from "../dynamic/keys";
+import type {
+  AllocationPolicy,
+  EnrollmentConnection,
+  JsonObject,
+  ProvisioningStatus,
+  ReprovisionPolicy,
+} from "../core/types";
+import { DYNAMIC_PROVIDER_KEY } from "../sdkInternals";
+
+/** The type token of a fleet in state (`dynamic.Resource` with module `dps`). */
+export const ENROLLMENT_FLEET_TYPE = "pulumi-nodejs:dynamic/dps:EnrollmentFleet";
+/** The runtime export the provider text in state loads; it never changes. */
+export const FLEET_RUNTIME_EXPORT = "fleetProvider";
+
+/** An item's attestation: `type` may be left out when the fields say it. */
+export interface FleetAttestationArgs {
+  /** `"symmetricKey"` (needed when no key is given: keys are generated), `"tpm"` or `"x509"`. */
+  type?: pulumi.Input<"symmetricKey" | "tpm" | "x509" | string>;
+  /** TPM: endorsement key, base64 (implies `tpm`). */
+  endorsementKey?: pulumi.Input<string>;
+  /** TPM: storage root key. */
+  storageRootKey?: pulumi.Input<string>;
+  /** Symmetric key: primary key, base64 (with the secondary; implies `symmetricKey`). */
+  primaryKey?: pulumi.Input<string>;
+  /** Symmetric key: secondary key, base64. */
+  secondaryKey?: pulumi.Input<string>;
+  /** X.509: the device's certificate, PEM or base64 (implies `x509`). */
+  primaryCertificate?: pulumi.Input<string>;
+  /** X.509: secondary certificate. */
+  secondaryCertificate?: pulumi.Input<string>;
+  /** X.509: name of a CA certificate in the DPS (implies `x509`). */
+  primaryCaName?: pulumi.Input<string>;
+  /** X.509: secondary CA name. */
+  secondaryCaName?: pulumi.Input<string>;
+}
+
+/** The properties items share (`defaults`) or set for themselves: `IndividualEnrollment`'s optional inputs. */
+export interface FleetPropertiesArgs {
+  /** IoT Hub device id. */
+  deviceId?: pulumi.Input<string>;
+  /** `Enabled` or `Disabled`. */
+  provisioningStatus?: pulumi.Input<ProvisioningStatus | string>;
+  /** `reprovisionandmigratedata`, `reprovisionandresetdata` or `never`. */
+  reprovisionPolicy?: pulumi.Input<ReprovisionPolicy | string>;
+  /** `capabilities.iotEdge`. */
+  edgeEnabled?: pulumi.Input<boolean>;
+  /** Initial twin tags, replaced whole. */
+  tags?: pulumi.Input<JsonObject>;
+  /** Initial twin desired properties, replaced whole. */
+  desired?: pulumi.Input<JsonObject>;
+  /** Optional device information, replaced whole. */
+  optionalDeviceInformation?: pulumi.Input<JsonObject>;
+  /** `Hashed`, `GeoLatency`, `Static` or `Custom`. */
+  allocationPolicy?: pulumi.Input<AllocationPolicy | string>;
+  /** Hub host names. */
+  iotHubs?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Legacy single hub. */
+  iotHubHostName?: pulumi.Input<string>;
+  /** Custom allocation webhook URL. */
+  webhookUrl?: pulumi.Input<string>;
+  /** Custom allocation API version. */
+  apiVersion?: pulumi.Input<string>;
+  /** ADR namespace (with the other two). */
+  namespaceName?: pulumi.Input<string>;
+  /** ADR certificate authority. */
+  certificateAuthorityName?: pulumi.Input<string>;
+  /** ADR certificate policy. */
+  certificatePolicyName?: pulumi.Input<string>;
+}
+
+/** One item of a fleet: its attestation and any property that overrides the default of the same name. */
+export interface FleetItemArgs extends FleetPropertiesArgs {
+  /** How the device proves who it is. */
+  attestation: pulumi.Input<FleetAttestationArgs>;
+}
+
+/** The arguments of an {@link EnrollmentFleet}. */
+export interface EnrollmentFleetArgs {
+  /** The DPS; absent: the stack config's `dps-enrollments:*`. */
+  connection?: pulumi.Input<DpsConnectionArgs>;
+  /** Properties every item has unless it sets its own (an item's property replaces the default whole). */
+  defaults?: pulumi.Input<FleetPropertiesArgs>;
+  /** The items, keyed by registration id (at most 10,000). */
+  enrollments: pulumi.Input<Record<string, pulumi.Input<FleetItemArgs>>>;
+  /** Take over existing records with Set semantics instead of failing. */
+  adopt?: pulumi.Input<boolean>;
+}
+
+/** Whether any item of a resolved `enrollments` gives symmetric keys. */
+function givesKeys(enrollments: unknown): boolean {
+  if (enrollments === null || typeof enrollments !== "object") return true;
+  return Object.values(
+    enrollments as Record<string, { attestation?: { primaryKey?: unknown; secondaryKey?: unknown } }>,
+  ).some(
+    (item) => item?.attestation?.primaryKey !== undefined || item?.attestation?.secondaryKey !== undefined,
+  );
+}
+
+/**
+ * Many individual enrollments of one DPS as one resource, with the Set semantics of
+ * `IndividualEnrollment` per item: only the items that changed are written, in bulk calls of 10,
+ * with their etags. The state holds the items once (as inputs) and a compact record of what landed,
+ * so a fleet of 10,000 TPM devices is one step, not 10,000. See docs/fleet.md.
+ */
+export class EnrollmentFleet extends pulumi.CustomResource {
+  /** The DPS (secret); only `{ hostName }` when the stack config gives the connection. */
+  declare readonly connection: pulumi.Output<EnrollmentConnection>;
+  /** Items in the DPS as the program declares them. */
+  declare readonly enrollmentCount: pulumi.Output<number>;
+  /** Symmetric keys of the symmetric-key items, by registration id (secret). */
+  declare readonly deviceKeys: pulumi.Output<
+    Record<string, { primaryKey: string; secondaryKey: string }> | undefined
+  >;
+  /** Items the last write could not land, with the service's reason. */
+  declare readonly failedEnrollments: pulumi.Output<Record<string, string> | undefined>;
+  /** Items the last refresh found changed outside Pulumi (the next `up` writes them back). */
+  declare readonly driftedEnrollments: pulumi.Output<Record<string, string> | undefined>;
+
+  /**
+   * Creates the fleet's enrollments (or, with `adopt`, takes over existing ones). The `import`
+   * option (`ids:a,b,c` or `prefix:line7-`) takes existing records into the stack with no write
+   * when the program matches them.
+   * @param name The Pulumi resource name.
+   * @param args The fleet; see {@link EnrollmentFleetArgs}.
+   * @param opts Resource options.
+   */
+  constructor(name: string, args: EnrollmentFleetArgs, opts?: pulumi.CustomResourceOptions) {
+    const { import: importId, ...rest } = opts ?? {};
+    const props: pulumi.Inputs = {
+      connection: args.connection === undefined ? undefined : pulumi.secret(args.connection),
+      defaults: args.defaults,
+      // Given keys make the items secret; TPM and X.509 manifests stay readable (and compact) in state.
+      enrollments: pulumi
+        .output(args.enrollments)
+        .apply((e): unknown => (givesKeys(e) ? pulumi.secret(e) : e)),
+      adopt: args.adopt,
+      enrollmentCount: undefined,
+      deviceKeys: undefined,
+      failedEnrollments: undefined,
+      driftedEnrollments: undefined,
+      [DYNAMIC_PROVIDER_KEY]: providerModuleText(FLEET_RUNTIME_EXPORT),
+    };
+    if (importId !== undefined && rest.id === undefined) props[IMPORT_KEY] = importId;
+    const options = withSecretOutputs(
+      importId === undefined ? opts : rest,
+      args.connection !== undefined,
+      false,
+    );
+    options.additionalSecretOutputs = [...(options.additionalSecretOutputs ?? []), "deviceKeys"];
+    super(ENROLLMENT_FLEET_TYPE, name, props, options);
+  }
+}
