@@ -26,7 +26,9 @@ import * as v8 from "node:v8";
 import * as vm from "node:vm";
 import type { PulumiFn } from "@pulumi/pulumi/automation";
 import { BlobServiceClient, StorageSharedKeyCredential } from "@azure/storage-blob";
+import { EnrollmentFleet } from "../provider";
 import { createServiceClient } from "../provider/core/transport";
+import { ENROLLMENT_FLEET } from "../provider/fleet/kind";
 import { EngineStack } from "../test/support/engine";
 import { Noop } from "../test/support/noop";
 import { PLUGIN_DIR, PluginEnrollment } from "../test/support/pluginResource";
@@ -79,9 +81,6 @@ export interface FleetBenchOptions {
   /** `PULUMI_SKIP_CHECKPOINTS=true` (off by default: the CLI's default is checkpoints on). */
   skipCheckpoints: boolean;
 }
-
-/** The plugin's resource type of the fleet (as a generated SDK class declares it). */
-export const FLEET_TOKEN = "dps-enrollments:index:EnrollmentFleet";
 
 /** Most items a bulk call writes. */
 const BULK_ITEMS = 10;
@@ -145,9 +144,8 @@ export function fleetProgram(
 ): PulumiFn {
   return async () => {
     const args = { defaults: defaultsOf(version), enrollments: manifest };
-    if (face === "dynamic")
-      throw new Error("the dynamic face needs EnrollmentFleet (branch i30f, not merged yet)");
-    else if (face === "plugin") new PluginEnrollment(FLEET_TOKEN, "fleet", args);
+    if (face === "dynamic") new EnrollmentFleet("fleet", args);
+    else if (face === "plugin") new PluginEnrollment(ENROLLMENT_FLEET.plugin.token, "fleet", args);
     else new Noop("fleet", { value: JSON.stringify(args) });
   };
 }
