@@ -130,25 +130,25 @@ export function writesUnder(log: string, root: string): WriteCount {
   const files = new Set<string>();
   const pending = new Map<string, string>();
   for (const line of log.split("\n")) {
-    const pid = line.slice(0, line.indexOf(" "));
-    const call = /^\d+ (?:write|pwrite64|writev|pwritev)\(\d+<([^>]*)>/.exec(line);
+    // strace pads the pid to a width: `6804  write(...)`, `12345 write(...)`.
+    const head = /^(\d+)\s+(.*)$/.exec(line);
+    if (!head) continue;
+    const [, pid, rest] = head;
+    const call = /^(?:write|pwrite64|writev|pwritev)\(\d+<([^>]*)>/.exec(rest);
     let file: string | undefined;
-    let result: RegExpExecArray | null;
-    if (call && line.endsWith("<unfinished ...>")) {
+    if (call && rest.endsWith("<unfinished ...>")) {
       pending.set(pid, call[1]);
       continue;
-    } else if (call) {
-      file = call[1];
-      result = /\) = (\d+)$/.exec(line);
-    } else if (/^\d+ <\.\.\. (?:write|pwrite64|writev|pwritev) resumed>/.test(line)) {
+    } else if (call) file = call[1];
+    else if (/^<\.\.\. (?:write|pwrite64|writev|pwritev) resumed>/.test(rest)) {
       file = pending.get(pid);
       pending.delete(pid);
-      result = /\) = (\d+)$/.exec(line);
     } else continue;
+    const result = /\) = (\d+)$/.exec(rest);
     if (file === undefined || !file.startsWith(root) || !result) continue;
     bytes += Number(result[1]);
     // A file written in several calls is one object; the temporary name is unique per write.
-    files.add(`${pid} ${file}`);
+    files.add(file);
   }
   return { bytes, writes: files.size };
 }
