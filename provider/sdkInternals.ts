@@ -16,7 +16,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as sdkRpc from "@pulumi/pulumi/runtime/rpc";
 
 /** The input key of a dynamic resource's provider text, which the dynamic-provider plugin reads. */
-export const DYNAMIC_PROVIDER_KEY = "__provider";
+export { DYNAMIC_PROVIDER_KEY } from "./dynamic/keys";
 
 /** What the SDK's `transferProperties` returns: one resolver per property. */
 export type Resolvers = Record<string, (...args: unknown[]) => void>;

@@ -14,3 +14,10 @@ export const IMPORT_KEY = "__import";
  * keys itself); absent in state written by 0.1.0. The plugin's state keeps real inputs instead.
  */
 export const MANAGED_KEY = "__managed";
+
+/**
+ * The input in which a dynamic resource hands the dynamic-provider plugin its provider's module text
+ * (a private part of `@pulumi/pulumi`, guarded with the others in sdkInternals.ts, which re-exports
+ * it); defined here so that provider code names it without loading the SDK.
+ */
+export const DYNAMIC_PROVIDER_KEY = "__provider";

@@ -185,7 +185,10 @@ function checkDefaults(
     registrationId: "x",
     attestation: { type: "symmetricKey" },
   });
-  const canonical = Object.fromEntries(Object.keys(value).map((k) => [k, inputs[k]]));
+  const own = new Set<string>([...NOT_PER_ITEM, "attestation"]);
+  const canonical = Object.fromEntries(
+    Object.keys(value).map((k) => [k, own.has(k) || inputs[k] === undefined ? value[k] : inputs[k]]),
+  );
   return { raw: value, canonical };
 }
 
@@ -228,7 +231,10 @@ function checkItem(
   }
   // The item's own properties, canonical; the type left out when the fields imply it.
   const canonical: Record<string, unknown> = {};
-  for (const key of Object.keys(item)) canonical[key] = outcome.inputs[key];
+  for (const key of Object.keys(item)) {
+    const value = outcome.inputs[key];
+    canonical[key] = NOT_PER_ITEM.some((k) => k === key) || value === undefined ? item[key] : value;
+  }
   const att = outcome.inputs.attestation;
   if (isObject(att) && isObject(attestation) && !isUnknown(att.type)) {
     const type = canonicalAttestationType(att.type);

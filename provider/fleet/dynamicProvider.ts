@@ -9,7 +9,7 @@ import type { dynamic } from "@pulumi/pulumi";
 import { reportedOnce } from "../core/errors";
 import type { FaceOptions } from "../core/lifecycle";
 import { countedWrite } from "../core/writeSteps";
-import { IMPORT_KEY } from "../dynamic/keys";
+import { DYNAMIC_PROVIDER_KEY, IMPORT_KEY } from "../dynamic/keys";
 import {
   CONFIG_NAMESPACE,
   configureStackConnection,
@@ -18,7 +18,6 @@ import {
   stackConnection,
   stackReference,
 } from "../dynamic/stackConnection";
-import { DYNAMIC_PROVIDER_KEY } from "../sdkInternals";
 import { checkFleet } from "./check";
 import { diffFleet } from "./diff";
 import { createFleet, deleteFleet, FleetPartialFailure, readFleet, updateFleet } from "./lifecycle";

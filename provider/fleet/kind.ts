@@ -6,7 +6,6 @@ import { createFleetProvider } from "./dynamicProvider";
 import { FLEET_DOC } from "./examples";
 import { FLEET_OPERATIONS } from "./plugin";
 import { fleetSchema } from "./pluginSchema";
-import { ENROLLMENT_FLEET_TYPE, FLEET_RUNTIME_EXPORT } from "./resource";
 
 /** `EnrollmentFleet`: many records of the individual kind (`/enrollments/`) as one resource. */
 export const ENROLLMENT_FLEET = {
@@ -18,8 +17,8 @@ export const ENROLLMENT_FLEET = {
     operations: (): PluginOperations => FLEET_OPERATIONS,
   },
   dynamic: {
-    type: ENROLLMENT_FLEET_TYPE,
-    runtimeExport: FLEET_RUNTIME_EXPORT,
+    type: "pulumi-nodejs:dynamic/dps:EnrollmentFleet",
+    runtimeExport: "fleetProvider",
     provider: (): dynamic.ResourceProvider => createFleetProvider(),
   },
 } as const satisfies ResourceDescriptor;

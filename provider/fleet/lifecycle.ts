@@ -606,6 +606,8 @@ export async function readFleet(
     );
     if (changed.length === 0) continue;
     drifted = true;
+    drift[item] =
+      `changed outside Pulumi: ${changed.join(", ")}; the next \`pulumi up\` writes the program's values back`;
     const own: Record<string, unknown> = {
       ...(inputs.enrollments[item] as unknown as Record<string, unknown>),
     };
@@ -619,14 +621,25 @@ export async function readFleet(
     inputs.enrollments[item] = own as unknown as FleetItem;
     progress.ledger.set(item, {
       digest: itemDigest(effectiveInputs(inputs, item) as unknown as Record<string, unknown>),
-      type: view.attestation.type ?? entry.type,
+      type: view.attestation.type,
+      held: entry.held,
     });
   }
-  const outs: FleetOutputs = { ...stateOf(inputs ?? { enrollments: {}, connection }, progress) };
+  const outs: FleetOutputs = {
+    enrollmentCount: [...progress.ledger.values()].filter((e) => e.digest !== DRIFTED).length,
+    __fleet: formatLedger(progress.ledger),
+    __managed: formatManaged(progress.managed),
+    [DATA_PLANE_KEY]: DATA_PLANE_API_VERSION,
+  };
+  if (inputs) {
+    outs.enrollmentCount = Object.keys(inputs.enrollments).filter(
+      (item) => progress.ledger.get(item)?.digest === digestOf(inputs, item),
+    ).length;
+  }
+  if (Object.keys(progress.keys).length > 0) outs.deviceKeys = progress.keys;
+  if (Object.keys(drift).length > 0) outs.driftedEnrollments = drift;
   if (connection !== undefined) outs.connection = connection;
   if (state.adopt !== undefined) outs.adopt = state.adopt;
-  else delete outs.adopt;
-  if (!inputs) outs.enrollmentCount = progress.ledger.size;
   if (state.failedEnrollments) outs.failedEnrollments = state.failedEnrollments;
   return drifted && inputs ? { id, outs, inputs } : { id, outs };
 }

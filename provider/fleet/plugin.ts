@@ -155,7 +155,9 @@ export const FLEET_OPERATIONS: PluginOperations = {
 
   diff({ olds, oldInputs, news }) {
     const fleet = diffFleet(olds as Partial<FleetOutputs>, news as unknown as FleetInputs);
-    if (!fleet.changes) return { changes: false, replaces: [], deleteBeforeReplace: false, detailed: {} };
+    if (!fleet.changes) {
+      return { changes: false, replaces: [], deleteBeforeReplace: false, detailed: {}, inputDiff: true };
+    }
     const detailed: Record<string, "add" | "delete" | "update"> =
       Object.keys(oldInputs).length > 0
         ? detailedFleetDiff(oldInputs as Partial<FleetInputs>, news as unknown as FleetInputs)
@@ -176,7 +178,8 @@ export const FLEET_OPERATIONS: PluginOperations = {
         detailed[item] = change;
       }
     }
-    return { changes: true, replaces: [], deleteBeforeReplace: false, detailed };
+    // The state does not repeat the items: the engine shows old inputs against new ones.
+    return { changes: true, replaces: [], deleteBeforeReplace: false, detailed, inputDiff: true };
   },
 
   async create({ properties, preview }, context) {

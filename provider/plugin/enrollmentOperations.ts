@@ -109,6 +109,7 @@ export function enrollmentOperations(kind: EnrollmentKind): PluginOperations {
         replaces: diff.replaces.filter((key) => key !== "connection"),
         deleteBeforeReplace: diff.deleteBeforeReplace,
         detailed: detailedDiff(diff, olds, news),
+        inputDiff: false,
       };
     },
 

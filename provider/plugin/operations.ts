@@ -61,6 +61,11 @@ export interface DiffResult {
   deleteBeforeReplace: boolean;
   /** Each changed property path (`tags`, `enrollments["a"].initialTwin`) and how it changes. */
   detailed: Record<string, PropertyChange>;
+  /**
+   * The paths are of the inputs, not the state: the engine shows old inputs against new ones (a
+   * resource whose outputs do not repeat its inputs); otherwise the state against the new inputs.
+   */
+  inputDiff: boolean;
 }
 
 /** A Create request, revealed. */

@@ -266,7 +266,7 @@ export class PluginServer implements PluginContext {
     for (const [path, change] of Object.entries(diff.detailed)) {
       res
         .getDetaileddiffMap()
-        .set(path, new provproto.PropertyDiff().setKind(CHANGE_KINDS[change]).setInputdiff(false));
+        .set(path, new provproto.PropertyDiff().setKind(CHANGE_KINDS[change]).setInputdiff(diff.inputDiff));
     }
     return res;
   }

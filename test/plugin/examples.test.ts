@@ -7,13 +7,13 @@ import { strict as assert } from "assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { KINDS } from "../../provider/kinds";
+import { RESOURCES } from "../../provider/kinds";
 import type { Example } from "../../provider/plugin/examples";
 import { runOk } from "../support/commands";
 import { REPO_ROOT } from "../support/engine";
 
 const SDK = path.join(REPO_ROOT, "sdk");
-const EXAMPLES: Example[] = KINDS.flatMap((kind) => kind.plugin.doc.examples);
+const EXAMPLES: Example[] = RESOURCES.flatMap((resource) => resource.plugin.doc.examples);
 const MAVEN_REPO = path.join(REPO_ROOT, ".tools", "m2");
 
 describe("The Registry examples compile against the generated SDKs", function () {
@@ -148,7 +148,11 @@ describe("The Registry examples compile against the generated SDKs", function ()
 
   it("YAML and C# name the resources by their tokens and classes", () => {
     for (const example of EXAMPLES) {
-      assert.match(example.code.yaml, /type: dps-enrollments:index:(IndividualEnrollment|EnrollmentGroup)\n/);
+      const tokens = RESOURCES.map((resource) => resource.plugin.token);
+      assert.ok(
+        tokens.some((token) => example.code.yaml.includes(`type: ${token}\n`)),
+        `${example.title}: a resource of ${tokens.join(", ")}`,
+      );
       const cls = /new Dps\.(\w+)\(/.exec(example.code.csharp)![1];
       assert.ok(fs.existsSync(path.join(SDK, "dotnet", `${cls}.cs`)), `${cls}.cs`);
     }

@@ -7,6 +7,7 @@ import { strict as assert } from "assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { INDIVIDUAL_DOC } from "../../provider/individual/examples";
+import { RESOURCES } from "../../provider/kinds";
 import { EXAMPLE_LANGUAGES } from "../../provider/plugin/examples";
 import { packageSchema } from "../../provider/plugin/schema";
 import { REPO_ROOT } from "../support/engine";
@@ -50,10 +51,7 @@ describe("Registry documentation", () => {
     assert.equal(schemaOf.language.go.importBasePath, "github.com/acme/dps/sdk/go/dpsenrollments");
   });
 
-  for (const token of [
-    "dps-enrollments:index:IndividualEnrollment",
-    "dps-enrollments:index:EnrollmentGroup",
-  ]) {
+  for (const token of RESOURCES.map((resource) => resource.plugin.token)) {
     it(`${token}: an example in every language and an Import section`, () => {
       const text = schema.resources[token].description;
       assert.match(text, /\{\{% examples %\}\}[\s\S]*\{\{% example %\}\}[\s\S]*\{\{% \/examples %\}\}/);

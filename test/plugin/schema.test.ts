@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import type { EnrollmentGroupArgs, GroupAttestationArgs } from "../../provider/group/resource";
 import type { AttestationArgs, IndividualEnrollmentArgs } from "../../provider/individual/resource";
-import { KINDS } from "../../provider/kinds";
+import { KINDS, RESOURCES } from "../../provider/kinds";
 import { INDIVIDUAL_TOKEN } from "../../provider/plugin/kinds";
 import { GROUP_ATTESTATION_FIELDS, GROUP_INPUTS } from "../../provider/group/properties";
 import { ATTESTATION_FIELDS, INDIVIDUAL_INPUTS } from "../../provider/individual/properties";
@@ -81,7 +81,7 @@ describe("plugin schema", () => {
     });
   }
 
-  it("`pulumi package get-schema` on the plugin lists both resources and every cmdlet parameter", async function () {
+  it("`pulumi package get-schema` on the plugin lists every resource and every cmdlet parameter", async function () {
     this.timeout(120_000);
     const pulumi = await findPulumi();
     const plugin = path.join(REPO_ROOT, "bin", "pulumi-resource-dps-enrollments");
@@ -98,7 +98,10 @@ describe("plugin schema", () => {
       },
     );
     const got = JSON.parse(stdout) as PackageSchema;
-    assert.deepEqual(Object.keys(got.resources).sort(), KINDS.map((kind) => kind.plugin.token).sort());
+    assert.deepEqual(
+      Object.keys(got.resources).sort(),
+      RESOURCES.map((resource) => resource.plugin.token).sort(),
+    );
     assert.ok(got.functions["dps-enrollments:index:deriveDeviceKey"], "deriveDeviceKey is a function");
     // Set-/Add-AzIoTDeviceProvisioningServiceEnrollment parameters, and where the schema has them.
     const cmdlet: Record<string, string> = {

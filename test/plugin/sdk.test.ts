@@ -269,10 +269,10 @@ describe("The generated SDKs (sdk/)", function () {
       assert.ok(fs.existsSync(path.join(work, manifest.types)), `${manifest.types} is built`);
       const { stdout } = await runOk(process.execPath, [
         "-e",
-        "const sdk = require(process.argv[1]); console.log(typeof sdk.IndividualEnrollment, typeof sdk.EnrollmentGroup)",
+        "const sdk = require(process.argv[1]); console.log(typeof sdk.IndividualEnrollment, typeof sdk.EnrollmentGroup, typeof sdk.EnrollmentFleet)",
         work,
       ]);
-      assert.equal(stdout.trim(), "function function", "require() of the package finds its classes");
+      assert.equal(stdout.trim(), "function function function", "require() of the package finds its classes");
       const { stdout: packed } = await runOk("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], {
         cwd: work,
       });
@@ -289,18 +289,32 @@ describe("The generated SDKs (sdk/)", function () {
     }
   });
 
-  it("name both resources and the function in every language", () => {
+  it("name every resource and the function in every language", () => {
     const expect: [string, string[]][] = [
-      ["nodejs", ["individualEnrollment.ts", "enrollmentGroup.ts", "deriveDeviceKey.ts"]],
-      ["go/dpsenrollments", ["individualEnrollment.go", "enrollmentGroup.go", "deriveDeviceKey.go"]],
+      [
+        "nodejs",
+        ["individualEnrollment.ts", "enrollmentGroup.ts", "enrollmentFleet.ts", "deriveDeviceKey.ts"],
+      ],
+      [
+        "go/dpsenrollments",
+        ["individualEnrollment.go", "enrollmentGroup.go", "enrollmentFleet.go", "deriveDeviceKey.go"],
+      ],
       [
         "python/pulumi_dps_enrollments",
-        ["individual_enrollment.py", "enrollment_group.py", "derive_device_key.py"],
+        ["individual_enrollment.py", "enrollment_group.py", "enrollment_fleet.py", "derive_device_key.py"],
       ],
-      ["dotnet", ["IndividualEnrollment.cs", "EnrollmentGroup.cs", "DeriveDeviceKey.cs"]],
+      [
+        "dotnet",
+        ["IndividualEnrollment.cs", "EnrollmentGroup.cs", "EnrollmentFleet.cs", "DeriveDeviceKey.cs"],
+      ],
       [
         "java/src/main/java/io/github/dpsenrollments/dpsenrollments",
-        ["IndividualEnrollment.java", "EnrollmentGroup.java", "DpsenrollmentsFunctions.java"],
+        [
+          "IndividualEnrollment.java",
+          "EnrollmentGroup.java",
+          "EnrollmentFleet.java",
+          "DpsenrollmentsFunctions.java",
+        ],
       ],
     ];
     for (const [dir, files] of expect) {
@@ -308,7 +322,7 @@ describe("The generated SDKs (sdk/)", function () {
         const text = fs.readFileSync(path.join(SDK, dir, file), "utf8");
         assert.match(
           text,
-          /dps-enrollments:index:(IndividualEnrollment|EnrollmentGroup|deriveDeviceKey)/,
+          /dps-enrollments:index:(IndividualEnrollment|EnrollmentGroup|EnrollmentFleet|deriveDeviceKey)/,
           file,
         );
       }

@@ -1,12 +1,12 @@
-// The list of kinds (provider/kinds.ts) drives every place that serves a kind: the plugin's schema and
-// dispatch, the dynamic provider's runtime exports (and the provider text state stores), and the bulk
-// body on the data plane. Each assertion compares with the list, so a kind added to it and missed in one
-// of these places, or served without being listed, fails here.
+// The list of kinds and resources (provider/kinds.ts) drives every place that serves one: the plugin's
+// schema and dispatch, the dynamic provider's runtime exports (and the provider text state stores), and
+// the bulk body on the data plane. Each assertion compares with the list, so a resource added to it and
+// missed in one of these places, or served without being listed, fails here.
 import { strict as assert } from "assert";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { createDataPlaneClient } from "../../provider/core/transport";
 import { providerModuleText } from "../../provider/dynamic/resource";
-import { KINDS, type Kind, type RuntimeExport } from "../../provider/kinds";
+import { KINDS, RESOURCES, type Kind, type Resource, type RuntimeExport } from "../../provider/kinds";
 import { kindOf, PLUGIN_KINDS } from "../../provider/plugin/kinds";
 import { packageSchema } from "../../provider/plugin/schema";
 import * as runtime from "../../provider/runtime";
@@ -19,7 +19,24 @@ const KEY_A = Buffer.alloc(32, 1).toString("base64");
 const KEY_B = Buffer.alloc(32, 2).toString("base64");
 
 describe("the list of kinds", () => {
-  const tokens = KINDS.map((kind) => kind.plugin.token);
+  const tokens = RESOURCES.map((resource) => resource.plugin.token);
+
+  it("names each resource once: resource, token, type and runtime export; the kinds come first", () => {
+    for (const pick of [
+      (r: Resource) => r.resource,
+      (r: Resource) => r.plugin.token,
+      (r: Resource) => r.dynamic.type,
+      (r: Resource) => r.dynamic.runtimeExport,
+    ]) {
+      const values = RESOURCES.map(pick);
+      assert.equal(new Set(values).size, RESOURCES.length, values.join(", "));
+    }
+    assert.deepEqual(RESOURCES.slice(0, KINDS.length), [...KINDS]);
+    for (const resource of RESOURCES) {
+      assert.equal(resource.plugin.token, `dps-enrollments:index:${resource.resource}`);
+      assert.equal(resource.dynamic.type, `pulumi-nodejs:dynamic/dps:${resource.resource}`);
+    }
+  });
 
   it("names each kind once: resource, token, id key, collection, bulk field and runtime export", () => {
     for (const pick of [
@@ -43,9 +60,12 @@ describe("the list of kinds", () => {
     }
   });
 
-  it("the schema has exactly one resource per kind, with its id key and attestation type", () => {
+  it("the schema has exactly one resource per resource of the list; a kind's with its id key and attestation type", () => {
     const schema = packageSchema("0.0.0-test");
     assert.deepEqual(Object.keys(schema.resources), tokens);
+    for (const resource of RESOURCES) {
+      for (const token of Object.keys(resource.plugin.schema().types)) assert.ok(schema.types[token], token);
+    }
     for (const kind of KINDS) {
       const resource = schema.resources[kind.plugin.token];
       assert.deepEqual(resource.requiredInputs, [kind.idKey, "attestation"]);
@@ -56,9 +76,9 @@ describe("the list of kinds", () => {
     }
   });
 
-  it("the plugin dispatches exactly the kinds' tokens, by token and by URN", () => {
+  it("the plugin dispatches exactly the resources' tokens, by token and by URN", () => {
     assert.deepEqual([...PLUGIN_KINDS.keys()], tokens);
-    for (const kind of KINDS) {
+    for (const kind of RESOURCES) {
       assert.equal(kindOf(kind.plugin.token), kind);
       assert.equal(kindOf(`urn:pulumi:dev::p::${kind.plugin.token}::name`), kind);
       assert.equal(kindOf(`urn:pulumi:dev::p::my:index:Parent$${kind.plugin.token}::name`), kind);
@@ -69,14 +89,14 @@ describe("the list of kinds", () => {
     );
   });
 
-  it("provider/runtime exports one provider per kind, which the provider text in state loads", () => {
+  it("provider/runtime exports one provider per resource, which the provider text in state loads", () => {
     // Loaded by package name, as the dynamic-provider plugin loads it from state.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const installed = require("pulumi-dps-enrollments/provider/runtime") as Record<string, unknown>;
-    const names = KINDS.map((kind) => kind.dynamic.runtimeExport);
+    const names = RESOURCES.map((resource) => resource.dynamic.runtimeExport);
     assert.deepEqual(Object.keys(installed).sort(), [...names].sort());
     assert.deepEqual(Object.keys(exported).sort(), [...names].sort());
-    for (const kind of KINDS) {
+    for (const kind of RESOURCES) {
       const module = { exports: {} as { handler?: () => unknown } };
       new Function("exports", "require", providerModuleText(kind.dynamic.runtimeExport))(
         module.exports,

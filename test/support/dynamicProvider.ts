@@ -13,6 +13,8 @@ import * as provrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import { GROUP_PROVIDER_MODULE_TEXT, ENROLLMENT_GROUP_TYPE } from "../../provider/group/resource";
 import { INDIVIDUAL_ENROLLMENT_TYPE, PROVIDER_MODULE_TEXT } from "../../provider/individual/resource";
+import { ENROLLMENT_FLEET_TYPE, FLEET_RUNTIME_EXPORT } from "../../provider/fleet/resource";
+import { providerModuleText } from "../../provider/dynamic/resource";
 
 /** Which resource kind a server speaks for: its provider text and type token. */
 export interface ServedKind {
@@ -26,6 +28,11 @@ export interface ServedKind {
 export const INDIVIDUAL: ServedKind = { provider: PROVIDER_MODULE_TEXT, type: INDIVIDUAL_ENROLLMENT_TYPE };
 /** `EnrollmentGroup`. */
 export const GROUP: ServedKind = { provider: GROUP_PROVIDER_MODULE_TEXT, type: ENROLLMENT_GROUP_TYPE };
+/** `EnrollmentFleet`. */
+export const FLEET: ServedKind = {
+  provider: providerModuleText(FLEET_RUNTIME_EXPORT),
+  type: ENROLLMENT_FLEET_TYPE,
+};
 
 /** Plain property bags, as the engine sends them. */
 export type Props = Record<string, unknown>;
