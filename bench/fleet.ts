@@ -4,8 +4,8 @@
  * process of its own at 1,000 operations a minute, and the state in a file backend or in
  * `azblob://` on Azurite. Per phase (create, a Set-style change of every item through `defaults`,
  * refresh, destroy) it measures the wall time, the DPS calls (the emulator's counters), the peak RSS
- * of the program's process (the bench itself: the program runs inline) and of the provider plugin's
- * (each separately), the state's size per item and the bytes the CLI wrote to the backend; then it
+ * of the program's process (each `up` runs the program in a Node process of its own, as `pulumi up`
+ * does: `fleetProgram.ts`) and of the provider plugin's (each separately), the state's size per item and the bytes the CLI wrote to the backend; then it
  * reads the DPS back (not counted) to find items that did not land. Issue 30's targets sit beside
  * each figure.
  *
@@ -18,22 +18,14 @@
  *
  * @packageDocumentation
  */
-import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import * as v8 from "node:v8";
-import * as vm from "node:vm";
-import type { PulumiFn } from "@pulumi/pulumi/automation";
 import { BlobServiceClient, StorageSharedKeyCredential } from "@azure/storage-blob";
-import { EnrollmentFleet } from "../provider";
 import { createServiceClient } from "../provider/core/transport";
-import { ENROLLMENT_FLEET } from "../provider/fleet/kind";
 import { EngineStack } from "../test/support/engine";
-import { Noop } from "../test/support/noop";
-import { PLUGIN_DIR, PluginEnrollment } from "../test/support/pluginResource";
+import { PLUGIN_DIR } from "../test/support/pluginResource";
 import { emulatorConnection, emulatorStackConfig } from "../test/support/service";
-import { TPM_EK } from "../test/support/tpm";
 import { AZURITE_ACCOUNT, AZURITE_KEY, azblobUrl, startAzuriteBackend, type AzuriteBackend } from "./azurite";
 import {
   startCountingProxy,
@@ -41,22 +33,11 @@ import {
   type BackendWriteCounter,
   type WriteCount,
 } from "./backendWrites";
-import {
-  cliDefaultParallel,
-  log,
-  parallelLabel,
-  ProgramMemorySampler,
-  table,
-  timed,
-  type Op,
-  type Parallel,
-} from "./common";
+import { cliDefaultParallel, log, parallelLabel, table, timed, type Op, type Parallel } from "./common";
 import type { CurveBackend } from "./curve";
+import { runFleetProgram, type FleetFace } from "./fleetProgram";
 import { DPS_PLUGIN, DYNAMIC_PROVIDER, ProviderMemorySampler } from "./memory";
 import { RemoteEmulator } from "./remoteEmulator";
-
-/** Which face declares the fleet: the dynamic class, the plugin's type, or the no-op floor. */
-export type FleetFace = "dynamic" | "plugin" | "noop";
 
 /** The phases, in the order they run. */
 export const FLEET_PHASES = ["create", "update", "refresh", "destroy"] as const;
@@ -99,57 +80,6 @@ export function fleetTargets(
   };
 }
 
-/**
- * The endorsement key of item `id`: the bench's TPM2B_PUBLIC (RSA 2048) with its modulus replaced by
- * bytes derived from the id, so every item has its own key of a real key's size (424 B of base64).
- */
-export function itemEndorsementKey(id: string): string {
-  const template = Buffer.from(TPM_EK, "base64");
-  const modulusBytes = 256;
-  const modulus = Buffer.concat(
-    [0, 1, 2, 3].map((i) => createHash("sha512").update(`${id}/${i}`).digest()),
-  ).subarray(0, modulusBytes);
-  modulus[0] |= 0x80; // a 2,048-bit modulus has its top bit set
-  return Buffer.concat([template.subarray(0, template.length - modulusBytes), modulus]).toString("base64");
-}
-
-/** The registration id of item `i`. */
-export function itemId(prefix: string, i: number): string {
-  return `${prefix}-${String(i).padStart(5, "0")}`;
-}
-
-/** The manifest of `n` TPM items (attestation type implied by the endorsement key, as a manifest gives it). */
-export function fleetManifest(
-  prefix: string,
-  n: number,
-): Record<string, { attestation: { endorsementKey: string } }> {
-  const items: Record<string, { attestation: { endorsementKey: string } }> = {};
-  for (let i = 0; i < n; i++) {
-    const id = itemId(prefix, i);
-    items[id] = { attestation: { endorsementKey: itemEndorsementKey(id) } };
-  }
-  return items;
-}
-
-/** The tags every item gets from `defaults`; `version` changes in the Set-style change. */
-function defaultsOf(version: string): { tags: Record<string, string> } {
-  return { tags: { env: version, fleet: "bench" } };
-}
-
-/** The program of `face`: the fleet of `manifest` with the shared tags of `version`. */
-export function fleetProgram(
-  face: FleetFace,
-  manifest: ReturnType<typeof fleetManifest>,
-  version: string,
-): PulumiFn {
-  return async () => {
-    const args = { defaults: defaultsOf(version), enrollments: manifest };
-    if (face === "dynamic") new EnrollmentFleet("fleet", args);
-    else if (face === "plugin") new PluginEnrollment(ENROLLMENT_FLEET.plugin.token, "fleet", args);
-    else new Noop("fleet", { value: JSON.stringify(args) });
-  };
-}
-
 /** One measured phase. */
 export interface FleetPhaseResult {
   /** The phase. */
@@ -160,10 +90,8 @@ export interface FleetPhaseResult {
   calls: number;
   /** The calls by operation, and how many were answered 429. */
   callKinds: Record<string, number>;
-  /** Peak RSS of the program's process (the bench's, where the inline program runs), MB. */
-  programPeakRssMB: number;
-  /** RSS of the program's process when the phase began, MB (what it held from before). */
-  programStartRssMB: number;
+  /** Peak RSS of the program's process (create and update; refresh and destroy run no program), MB. */
+  programPeakRssMB?: number;
   /** Peak RSS of the provider plugin's process, MB. */
   pluginPeakRssMB: number;
   /** Size of the stack's state after the phase, bytes (the file backend's file, or the blob). */
@@ -178,16 +106,6 @@ export interface FleetPhaseResult {
   itemsWrong: number;
   /** 1-minute load average before and after. */
   load: [number, number];
-}
-
-/**
- * A full garbage collection of this process, so that a phase's program starts from what the bench
- * itself holds rather than from the previous phase's garbage (a user's program runs in a new process
- * at each `pulumi up`).
- */
-function collectGarbage(): void {
-  v8.setFlagsFromString("--expose-gc");
-  (vm.runInNewContext("gc") as () => void)();
 }
 
 /** Where a stack's state lives, and how to read its size. */
@@ -291,14 +209,14 @@ export async function fleetSection(o: FleetBenchOptions, out: Record<string, unk
   const backend = o.backend === "azblob" ? await azblobBackend() : fileBackend();
   const prefix = `fleet-${o.face}`;
   const project = `bench-fleet-${o.face}-${o.n}`;
-  const manifest = fleetManifest(prefix, o.n);
   const results: FleetPhaseResult[] = [];
   let counter: BackendWriteCounter | undefined;
   let s: EngineStack | undefined;
   try {
     s = await EngineStack.create({
       projectName: project,
-      program: fleetProgram(o.face, manifest, "v1"),
+      // Each `up` runs the program in a process of its own (fleetProgram.ts); refresh and destroy run none.
+      program: () => Promise.reject(new Error("the fleet bench runs its program in a process of its own")),
       config: o.face === "noop" ? undefined : emulatorStackConfig(emu),
       env: { ...backend.env, ...(o.skipCheckpoints ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {}) },
       backendUrl: backend.url,
@@ -308,23 +226,19 @@ export async function fleetSection(o: FleetBenchOptions, out: Record<string, unk
     let version = "v1";
     for (const phase of FLEET_PHASES) {
       if (!o.phases.has(phase) && phase !== "create") continue;
-      if (phase === "update") {
-        version = "v2";
-        s.setProgram(fleetProgram(o.face, manifest, version));
-      }
-      const op: Op = phase === "create" || phase === "update" ? "up" : phase;
+      if (phase === "update") version = "v2";
+      const op: Op | undefined = phase === "refresh" || phase === "destroy" ? phase : undefined;
       await emu.setFaults({ opsPerMinute: o.opsPerMinute }); // a full bucket for each phase
       await emu.resetStats();
       counter?.reset();
       log(`fleet: ${phase} of ${o.n} (${o.face} face, ${o.backend} backend)`);
-      collectGarbage();
       const before = os.loadavg()[0];
-      const programStart = process.memoryUsage.rss();
-      const programMemory = new ProgramMemorySampler();
       const plugin = new ProviderMemorySampler(200, o.face === "plugin" ? DPS_PLUGIN : DYNAMIC_PROVIDER);
-      const t = await timed(s, op, o.parallel);
+      const t = op
+        ? await timed(s, op, o.parallel)
+        : await runFleetProgram(s, { face: o.face, n: o.n, prefix, version, parallel: o.parallel });
       const pluginPeak = plugin.stop();
-      const programPeak = programMemory.stop();
+      const programPeak = "peakRss" in t ? t.peakRss : undefined;
       const load: [number, number] = [before, os.loadavg()[0]];
       await emu.setFaults({ opsPerMinute: 0 });
       const stats = await emu.stats();
@@ -336,8 +250,7 @@ export async function fleetSection(o: FleetBenchOptions, out: Record<string, unk
         seconds: t.ms / 1000,
         calls: stats.total,
         callKinds: { ...stats.operations, throttled: stats.responses["429"] ?? 0 },
-        programPeakRssMB: programPeak / 2 ** 20,
-        programStartRssMB: programStart / 2 ** 20,
+        programPeakRssMB: programPeak === undefined ? undefined : programPeak / 2 ** 20,
         pluginPeakRssMB: pluginPeak / 2 ** 20,
         stateBytes,
         stateBytesPerItem: stateBytes / o.n,
@@ -388,7 +301,6 @@ export function fleetTable(o: FleetBenchOptions, results: FleetPhaseResult[]): s
       "calls",
       "calls by kind",
       "program peak RSS MB",
-      "program RSS at start MB",
       "plugin peak RSS MB",
       "state B/item",
       "backend MB written (objects)",
@@ -405,8 +317,7 @@ export function fleetTable(o: FleetBenchOptions, results: FleetPhaseResult[]): s
           .filter(([, v]) => v)
           .map(([k, v]) => `${k} ${v}`)
           .join(", ") || "-",
-        against(r.programPeakRssMB, targets.peakRssMB, 0),
-        r.programStartRssMB.toFixed(0),
+        r.programPeakRssMB === undefined ? "-" : against(r.programPeakRssMB, targets.peakRssMB, 0),
         against(r.pluginPeakRssMB, targets.peakRssMB, 0),
         r.phase === "destroy"
           ? "-"

@@ -47,7 +47,8 @@ import { EngineStack, REPO_ROOT } from "../test/support/engine";
 import { cmdletSetTags, startArmStub } from "./cmdlet";
 import { pluginStartupSection } from "./pluginStartup";
 import { CURVE_CONFIGS, curveSection, type CurveBackend, type CurveOptions } from "./curve";
-import { FLEET_PHASES, fleetSection, type FleetBenchOptions, type FleetFace } from "./fleet";
+import { FLEET_PHASES, fleetSection, type FleetBenchOptions } from "./fleet";
+import type { FleetFace } from "./fleetProgram";
 import { emulatorConnection } from "../test/support/service";
 import {
   BENCH_ATTESTATIONS,
