@@ -20,6 +20,14 @@ export const AZURITE_ACCOUNT = "devstoreaccount1";
 export const AZURITE_KEY =
   "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
+/**
+ * The `azblob://` backend URL of `container` on a blob service at `hostPort` (`127.0.0.1:PORT`,
+ * Azurite or a proxy in front of it).
+ */
+export function azblobUrl(container: string, hostPort: string): string {
+  return `azblob://${container}?domain=${hostPort}&protocol=http&localemu=true`;
+}
+
 /** A running Azurite blob service with a state container. */
 export interface AzuriteBackend {
   /** The backend URL for `pulumi login` / `PULUMI_BACKEND_URL`. */
@@ -28,6 +36,10 @@ export interface AzuriteBackend {
   env: Record<string, string>;
   /** The blob service endpoint, `http://127.0.0.1:PORT/devstoreaccount1`. */
   endpoint: string;
+  /** The state container. */
+  container: string;
+  /** Azurite's `127.0.0.1:PORT`. */
+  hostPort: string;
   /** Bytes Azurite holds on disk now (old checkpoints stay until its garbage collection runs). */
   storeBytes(): number;
   /** Ends Azurite and deletes its store. */
@@ -77,9 +89,11 @@ export async function startAzuriteBackend(container = "pulumi-state"): Promise<A
     );
     await service.getContainerClient(container).create();
     return {
-      url: `azblob://${container}?domain=127.0.0.1:${port}&protocol=http&localemu=true`,
+      url: azblobUrl(container, `127.0.0.1:${port}`),
       env: { AZURE_STORAGE_ACCOUNT: AZURITE_ACCOUNT, AZURE_STORAGE_KEY: AZURITE_KEY },
       endpoint,
+      container,
+      hostPort: `127.0.0.1:${port}`,
       storeBytes: () => directoryBytes(location),
       stop,
     };

@@ -166,6 +166,16 @@ export function parallelLabel(parallel: Parallel): string {
   return parallel === undefined ? `CLI default, ${cliDefaultParallel()} here` : String(parallel);
 }
 
+/**
+ * How many resources a failed engine operation reports failed (its `error:` lines but the summary's),
+ * at least 1; prints the end of the error.
+ */
+export function failedResources(op: Op, err: unknown): number {
+  const text = err instanceof Error ? err.message : String(err);
+  console.error(`pulumi ${op} failed:\n${text.slice(-4000)}`);
+  return Math.max(1, (text.match(/error: /g) ?? []).length - 1);
+}
+
 /** Runs `op` on `s`, timing it, sampling the provider plugin's memory and counting service calls. */
 export async function timed(
   s: EngineStack,
@@ -186,9 +196,7 @@ export async function timed(
     else if (op === "refresh") await s.stack.refresh(common);
     else await s.stack.destroy(common);
   } catch (err) {
-    const text = err instanceof Error ? err.message : String(err);
-    failed = Math.max(1, (text.match(/error: /g) ?? []).length - 1);
-    console.error(`pulumi ${op} failed:\n${text.slice(-4000)}`);
+    failed = failedResources(op, err);
   }
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   const serviceSpanMs = (await span?.stop()) ?? 0;

@@ -1,6 +1,8 @@
 /**
- * Samples the peak resident memory (`VmHWM`) of the dynamic-provider plugin processes the Pulumi CLI
- * starts (`node .../@pulumi/pulumi/cmd/dynamic-provider`). Linux only (`/proc`); elsewhere it reports 0.
+ * Samples the peak resident memory (`VmHWM`) of the provider plugin processes the Pulumi CLI starts:
+ * the dynamic-provider plugin (`node .../@pulumi/pulumi/cmd/dynamic-provider`) by default, or those
+ * another matcher picks (this package's plugin, `dist/provider/plugin/main.js`). Linux only (`/proc`);
+ * elsewhere it reports 0.
  *
  * @packageDocumentation
  */
@@ -18,11 +20,20 @@ function peakRss(pid: number): number | undefined {
   }
 }
 
-/** The pids of running dynamic-provider plugins started (through the CLI) by this process. */
-function providerPids(): number[] {
+/** Picks provider processes by their command line. */
+export type ProcessMatcher = (args: string) => boolean;
+
+/** The dynamic-provider plugin of `@pulumi/pulumi` (the dynamic face's resources run in it). */
+export const DYNAMIC_PROVIDER: ProcessMatcher = (args) => args.includes("cmd/dynamic-provider");
+
+/** This package's provider plugin, `pulumi-resource-dps-enrollments` run from the repository. */
+export const DPS_PLUGIN: ProcessMatcher = (args) => args.includes("provider/plugin/main.js");
+
+/** The pids of running processes that `match` picks, started (through the CLI) by this process. */
+function providerPids(match: ProcessMatcher): number[] {
   // Descendants only: other users' plugins on the same machine are left out.
   return descendantsOf(process.pid)
-    .filter((p) => p.args.includes("cmd/dynamic-provider"))
+    .filter((p) => match(p.args))
     .map((p) => p.pid);
 }
 
@@ -31,14 +42,20 @@ export class ProviderMemorySampler {
   private peak = 0;
   private readonly timer: NodeJS.Timeout;
 
-  /** @param intervalMs - How often to look for provider processes. */
-  constructor(intervalMs = 200) {
+  /**
+   * @param intervalMs - How often to look for provider processes.
+   * @param match - Which processes are the provider's (default: the dynamic-provider plugin).
+   */
+  constructor(
+    intervalMs = 200,
+    private readonly match: ProcessMatcher = DYNAMIC_PROVIDER,
+  ) {
     this.timer = setInterval(() => this.sample(), intervalMs);
     this.timer.unref();
   }
 
   private sample(): void {
-    for (const pid of providerPids()) {
+    for (const pid of providerPids(this.match)) {
       const rss = peakRss(pid);
       if (rss !== undefined && rss > this.peak) this.peak = rss;
     }

@@ -7,6 +7,7 @@
  * npm run bench -- --n 100,1000 --parallel 8 --ops-per-minute 600 --quota-n 100
  * npm run bench -- --only curve --curve-n 1000,2000,5000,10000 --curve-limit 1800
  * npm run bench -- --only plugin-startup --startup-runs 21   (after `npm run dist`)
+ * npm run bench -- --only fleet --fleet-n 10000 --fleet-backend file|azblob --fleet-face dynamic|plugin|noop
  * ```
  *
  * `--parallel default` (the default) passes no `--parallel` to the CLI, which then uses its own
@@ -21,6 +22,12 @@
  * `azurite.ts`) instead of a file backend, and draws `bench/fleet-curve-azblob.svg`.
  * `--curve-bulk-update-refused` makes the emulator refuse bulk `updateIfMatchETag` of existing records
  * as the real DPS refuses bulk `update` (issue 27), to measure the provider's fallback to single PUTs.
+ *
+ * The `fleet` section (see `fleet.ts`) runs one `EnrollmentFleet` of `--fleet-n` TPM items through
+ * create, a Set-style change of all, refresh and destroy (`--fleet-phases`), checkpoints on unless
+ * `--fleet-skip-checkpoints`, at `--fleet-ops-per-minute` (1,000), its state in a file backend or
+ * `azblob://` on Azurite (`--fleet-backend`), declared by the dynamic class, the plugin's type or the
+ * no-op floor (`--fleet-face`).
  *
  * Everything runs on this machine: the real Pulumi CLI (file backend but for `--backend`, inline programs through the
  * Automation API, see `test/support/engine.ts`) and the DPS emulator (in this process but for the curve). See
@@ -40,6 +47,8 @@ import { EngineStack, REPO_ROOT } from "../test/support/engine";
 import { cmdletSetTags, startArmStub } from "./cmdlet";
 import { pluginStartupSection } from "./pluginStartup";
 import { CURVE_CONFIGS, curveSection, type CurveBackend, type CurveOptions } from "./curve";
+import { FLEET_PHASES, fleetSection, type FleetBenchOptions } from "./fleet";
+import type { FleetFace } from "./fleetProgram";
 import { emulatorConnection } from "../test/support/service";
 import {
   BENCH_ATTESTATIONS,
@@ -78,6 +87,8 @@ export interface BenchOptions {
   curve: CurveOptions;
   /** The plugin's start-up (section `plugin-startup`): launches per form, entry point on Node. */
   startup: { runs: number; entry?: string };
+  /** One `EnrollmentFleet` through every phase (section `fleet`). */
+  fleet: FleetBenchOptions;
 }
 
 function parseOptions(argv: string[]): BenchOptions {
@@ -104,6 +115,12 @@ function parseOptions(argv: string[]): BenchOptions {
       backend: { type: "string", default: "file" },
       "startup-runs": { type: "string", default: "21" },
       "startup-entry": { type: "string" },
+      "fleet-n": { type: "string", default: "10000" },
+      "fleet-backend": { type: "string", default: "file" },
+      "fleet-face": { type: "string", default: "dynamic" },
+      "fleet-ops-per-minute": { type: "string", default: "1000" },
+      "fleet-phases": { type: "string", default: FLEET_PHASES.join(",") },
+      "fleet-skip-checkpoints": { type: "boolean", default: false },
     },
   });
   const positive = (text: string, flag: string): number => {
@@ -140,7 +157,22 @@ function parseOptions(argv: string[]): BenchOptions {
       backend,
       bulkUpdateRefused: values["curve-bulk-update-refused"],
     },
+    fleet: {
+      n: positive(values["fleet-n"], "--fleet-n"),
+      backend: curveBackend(values["fleet-backend"]),
+      face: fleetFace(values["fleet-face"]),
+      opsPerMinute: positive(values["fleet-ops-per-minute"], "--fleet-ops-per-minute"),
+      parallel: parallelOption(values.parallel),
+      phases: new Set(values["fleet-phases"].split(",").map((x) => x.trim())),
+      skipCheckpoints: values["fleet-skip-checkpoints"],
+    },
   };
+}
+
+/** `--fleet-face`: `dynamic`, `plugin` or `noop`. */
+function fleetFace(text: string): FleetFace {
+  if (text === "dynamic" || text === "plugin" || text === "noop") return text;
+  throw new Error(`--fleet-face expects 'dynamic', 'plugin' or 'noop', got '${text}'`);
 }
 
 /** `--parallel`: a positive integer, or `default` for none (the CLI's default). */
@@ -159,7 +191,7 @@ function curveAttestation(text: string): BenchAttestation {
   throw new Error(`--curve-attestation expects one of ${BENCH_ATTESTATIONS.join(", ")}, got '${text}'`);
 }
 
-/** `--backend`: where the curve's stacks keep their state, `file` or `azblob` (Azurite). */
+/** `--backend`, `--fleet-backend`: where the stacks keep their state, `file` or `azblob` (Azurite). */
 function curveBackend(text: string): CurveBackend {
   if (text === "file" || text === "azblob") return text;
   throw new Error(`--backend expects 'file' or 'azblob', got '${text}'`);
@@ -464,7 +496,9 @@ async function quotaSection(
 
 async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2));
-  const emu = await startEmulator();
+  // The in-process emulator serves the first three sections; the others start their own process, and
+  // leave this one (where inline programs run, and whose memory they measure) without it.
+  const emu = ["calls", "time", "quota"].some((s) => o.sections.has(s)) ? await startEmulator() : undefined;
   const out: Record<string, unknown> = {
     when: new Date().toISOString(),
     machine: { cpus: os.cpus().length, memoryGB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
@@ -473,21 +507,23 @@ async function main(): Promise<void> {
       ops: [...o.ops],
       sections: [...o.sections],
       curve: { ...o.curve, configs: [...o.curve.configs] },
+      fleet: { ...o.fleet, phases: [...o.fleet.phases] },
     },
   };
   const tables: string[] = [];
   try {
-    if (o.sections.has("calls")) tables.push(await callsSection(emu, o, out));
-    if (o.sections.has("time")) tables.push(await timeSection(emu, o, out));
-    if (o.sections.has("quota")) {
+    if (emu && o.sections.has("calls")) tables.push(await callsSection(emu, o, out));
+    if (emu && o.sections.has("time")) tables.push(await timeSection(emu, o, out));
+    if (emu && o.sections.has("quota")) {
       const quota: Record<string, unknown[]> = { quota: [] };
       for (const rate of o.opsPerMinute) tables.push(await quotaSection(emu, o, rate, quota));
       out.quota = quota.quota;
     }
     if (o.sections.has("curve")) tables.push(await curveSection(o.curve, out));
     if (o.sections.has("plugin-startup")) tables.push(await pluginStartupSection(o.startup, out));
+    if (o.sections.has("fleet")) tables.push(await fleetSection(o.fleet, out));
   } finally {
-    await emu.stop();
+    await emu?.stop();
   }
   console.log(tables.join("\n"));
   fs.mkdirSync(path.dirname(o.json), { recursive: true });

@@ -299,8 +299,10 @@ export class EngineStack {
     /** The CLI in use. */
     readonly pulumi: PulumiInstallation,
     private readonly opts: EngineStackOptions,
-    private readonly env: Record<string, string>,
-    private readonly pulumiHome: string,
+    /** The environment of every CLI command (backend, passphrase, PATH): another process opens the stack with it. */
+    readonly env: Record<string, string>,
+    /** The `PULUMI_HOME` of every CLI command. */
+    readonly pulumiHome: string,
   ) {}
 
   /**
