@@ -6,13 +6,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { providerModuleText, withSecretOutputs, type DpsConnectionArgs } from "../dynamic/resource";
 import { IMPORT_KEY } from "../dynamic/keys";
-import type {
-  AllocationPolicy,
-  EnrollmentConnection,
-  JsonObject,
-  ProvisioningStatus,
-  ReprovisionPolicy,
-} from "../core/types";
+import type { EnrollmentConnection } from "../core/types";
+import type { AttestationArgs, IndividualEnrollmentArgs } from "../individual/resource";
 import { DYNAMIC_PROVIDER_KEY } from "../sdkInternals";
 
 /** The type token of a fleet in state (`dynamic.Resource` with module `dps`). */
@@ -20,61 +15,23 @@ export const ENROLLMENT_FLEET_TYPE = "pulumi-nodejs:dynamic/dps:EnrollmentFleet"
 /** The runtime export the provider text in state loads; it never changes. */
 export const FLEET_RUNTIME_EXPORT = "fleetProvider";
 
-/** An item's attestation: `type` may be left out when the fields say it. */
-export interface FleetAttestationArgs {
-  /** `"symmetricKey"` (needed when no key is given: keys are generated), `"tpm"` or `"x509"`. */
-  type?: pulumi.Input<"symmetricKey" | "tpm" | "x509" | string>;
-  /** TPM: endorsement key, base64 (implies `tpm`). */
-  endorsementKey?: pulumi.Input<string>;
-  /** TPM: storage root key. */
-  storageRootKey?: pulumi.Input<string>;
-  /** Symmetric key: primary key, base64 (with the secondary; implies `symmetricKey`). */
-  primaryKey?: pulumi.Input<string>;
-  /** Symmetric key: secondary key, base64. */
-  secondaryKey?: pulumi.Input<string>;
-  /** X.509: the device's certificate, PEM or base64 (implies `x509`). */
-  primaryCertificate?: pulumi.Input<string>;
-  /** X.509: secondary certificate. */
-  secondaryCertificate?: pulumi.Input<string>;
-  /** X.509: name of a CA certificate in the DPS (implies `x509`). */
-  primaryCaName?: pulumi.Input<string>;
-  /** X.509: secondary CA name. */
-  secondaryCaName?: pulumi.Input<string>;
-  /** X.509: a root certificate the device chain ends in (PEM or base64). */
-  rootCertificate?: pulumi.Input<string>;
+/** An item's attestation: `IndividualEnrollment`'s, but `type` may be left out when the fields say it. */
+export interface FleetAttestationArgs extends Omit<AttestationArgs, "type"> {
+  /**
+   * `"symmetricKey"` (needed when no key is given: keys are generated), `"tpm"` or `"x509"`; implied by
+   * `endorsementKey` (TPM), certificates or CA names (X.509), or both keys (symmetric key).
+   */
+  type?: AttestationArgs["type"];
 }
 
-/** The properties items share (`defaults`) or set for themselves: `IndividualEnrollment`'s optional inputs. */
-export interface FleetPropertiesArgs {
-  /** `Enabled` or `Disabled`. */
-  provisioningStatus?: pulumi.Input<ProvisioningStatus | string>;
-  /** `reprovisionandmigratedata`, `reprovisionandresetdata` or `never`. */
-  reprovisionPolicy?: pulumi.Input<ReprovisionPolicy | string>;
-  /** `capabilities.iotEdge`. */
-  edgeEnabled?: pulumi.Input<boolean>;
-  /** Initial twin tags, replaced whole. */
-  tags?: pulumi.Input<JsonObject>;
-  /** Initial twin desired properties, replaced whole. */
-  desired?: pulumi.Input<JsonObject>;
-  /** Optional device information, replaced whole. */
-  optionalDeviceInformation?: pulumi.Input<JsonObject>;
-  /** `Hashed`, `GeoLatency`, `Static` or `Custom`. */
-  allocationPolicy?: pulumi.Input<AllocationPolicy | string>;
-  /** Hub host names. */
-  iotHubs?: pulumi.Input<pulumi.Input<string>[]>;
-  /** Legacy single hub. */
-  iotHubHostName?: pulumi.Input<string>;
-  /** Custom allocation webhook URL. */
-  webhookUrl?: pulumi.Input<string>;
-  /** Custom allocation API version. */
-  apiVersion?: pulumi.Input<string>;
-  /** ADR namespace (with the other two). */
-  namespaceName?: pulumi.Input<string>;
-  /** ADR certificate authority. */
-  certificateAuthorityName?: pulumi.Input<string>;
-  /** ADR certificate policy. */
-  certificatePolicyName?: pulumi.Input<string>;
-}
+/**
+ * The properties items share (`defaults`) or set for themselves: `IndividualEnrollment`'s optional
+ * inputs but the fleet's own (`connection`, `adopt`) and the per-device ones.
+ */
+export type FleetPropertiesArgs = Omit<
+  IndividualEnrollmentArgs,
+  "connection" | "adopt" | "registrationId" | "attestation" | "deviceId"
+>;
 
 /** One item of a fleet: its attestation and any property that overrides the default of the same name. */
 export interface FleetItemArgs extends FleetPropertiesArgs {
