@@ -156,7 +156,10 @@ export function splitStructFields(
     const name = structs[Math.floor(tag / 8)];
     if (name !== undefined && (tag & 7) === LEN) {
       // A message field repeated on the wire merges; a Struct's maps merge key by key.
-      values[name] = Object.assign(values[name] ?? {}, readStruct(r.sub()));
+      const struct = readStruct(r.sub());
+      const earlier = values[name];
+      if (earlier === undefined) values[name] = struct;
+      else Object.defineProperties(earlier, Object.getOwnPropertyDescriptors(struct));
       continue;
     }
     r.skip(tag & 7);
@@ -214,7 +217,11 @@ class Writer {
 
 /** The JSON form of a value as `JSON.stringify` sees it (toJSON, undefined and functions dropped, non-finite numbers null). */
 function jsonForm(value: unknown, key: string): unknown {
-  if (value !== null && typeof value === "object" && typeof (value as { toJSON?: unknown }).toJSON === "function") {
+  if (
+    value !== null &&
+    typeof value === "object" &&
+    typeof (value as { toJSON?: unknown }).toJSON === "function"
+  ) {
     return (value as { toJSON(key: string): unknown }).toJSON(key);
   }
   return value;
