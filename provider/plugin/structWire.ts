@@ -168,22 +168,32 @@ export function splitStructFields(
   return { rest: Buffer.concat(kept), values };
 }
 
-/** Writes protobuf bytes into chunks, joined once at the end. */
-class Writer {
-  private chunks: Buffer[] = [];
-  private buf: Buffer;
-  private pos = 0;
-
-  /** @param size - the first chunk's size; the next ones double, up to 1 MB. */
-  constructor(size = 128) {
-    this.buf = Buffer.allocUnsafe(size);
+/** The bytes a varint of `value` takes. */
+function varintSize(value: number): number {
+  let n = 1;
+  while (value >= 0x80) {
+    value = Math.floor(value / 128);
+    n += 1;
   }
+  return n;
+}
+
+/** Room kept for a nested message's length before its body is written (lengths below 2^35). */
+const LENGTH_ROOM = 5;
+
+/**
+ * Writes protobuf bytes into one growing buffer. A nested message is written in place after room
+ * for its length, then moved back by the bytes the length did not need: no buffer per message.
+ */
+class Writer {
+  private buf = Buffer.allocUnsafe(64 * 1024);
+  private pos = 0;
 
   private room(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    this.chunks.push(this.buf.subarray(0, this.pos));
-    this.buf = Buffer.allocUnsafe(Math.max(Math.min(2 * this.buf.length, 1 << 20), n));
-    this.pos = 0;
+    const next = Buffer.allocUnsafe(Math.max(2 * this.buf.length, this.pos + n));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
   }
 
   varint(value: number): void {
@@ -201,17 +211,39 @@ class Writer {
     this.pos += 8;
   }
 
-  bytes(value: Uint8Array): void {
-    this.room(value.length);
-    this.buf.set(value, this.pos);
-    this.pos += value.length;
+  /** A length-delimited string field. */
+  string(field: number, value: string): void {
+    const length = Buffer.byteLength(value, "utf8");
+    this.varint((field << 3) | LEN);
+    this.varint(length);
+    this.room(length);
+    this.pos += this.buf.write(value, this.pos, length, "utf8");
+  }
+
+  /** A length-delimited message field whose body `write` writes. */
+  nested(field: number, write: () => void): void {
+    this.varint((field << 3) | LEN);
+    this.room(LENGTH_ROOM);
+    const at = this.pos;
+    this.pos += LENGTH_ROOM;
+    write();
+    const length = this.pos - at - LENGTH_ROOM;
+    const size = varintSize(length);
+    if (size > LENGTH_ROOM) throw new Error("protobuf: a message too large to encode");
+    this.buf.copyWithin(at + size, at + LENGTH_ROOM, this.pos);
+    // In the room kept: no growing here, which would copy only up to `pos`.
+    let value = length;
+    let p = at;
+    while (value >= 0x80) {
+      this.buf[p++] = (value % 128) | 0x80;
+      value = Math.floor(value / 128);
+    }
+    this.buf[p++] = value;
+    this.pos = p + length;
   }
 
   finish(): Buffer {
-    const last = this.buf.subarray(0, this.pos);
-    if (this.chunks.length === 0) return last;
-    this.chunks.push(last);
-    return Buffer.concat(this.chunks);
+    return this.buf.subarray(0, this.pos);
   }
 }
 
@@ -227,23 +259,6 @@ function jsonForm(value: unknown, key: string): unknown {
   return value;
 }
 
-/** The encoded length-delimited body of `write`, written after its length. */
-function nested(w: Writer, field: number, write: (inner: Writer) => void): void {
-  const inner = new Writer();
-  write(inner);
-  const body = inner.finish();
-  w.varint((field << 3) | LEN);
-  w.varint(body.length);
-  w.bytes(body);
-}
-
-function writeString(w: Writer, field: number, value: string): void {
-  const bytes = Buffer.from(value, "utf8");
-  w.varint((field << 3) | LEN);
-  w.varint(bytes.length);
-  w.bytes(bytes);
-}
-
 /** Writes a Value's fields. */
 function writeValue(w: Writer, raw: unknown, key: string): void {
   const value = jsonForm(raw, key);
@@ -253,19 +268,19 @@ function writeValue(w: Writer, raw: unknown, key: string): void {
   } else if (typeof value === "number") {
     w.varint((2 << 3) | FIXED64);
     w.double(value);
-  } else if (typeof value === "string") writeString(w, 3, value);
+  } else if (typeof value === "string") w.string(3, value);
   else if (typeof value === "boolean") {
     w.varint((4 << 3) | VARINT);
     w.varint(value ? 1 : 0);
   } else if (Array.isArray(value)) {
-    nested(w, 6, (list) => {
+    w.nested(6, () => {
       value.forEach((item: unknown, i) => {
         const json = jsonForm(item, String(i));
         // JSON writes null for an array's undefined or function.
-        nested(list, 1, (v) => writeValue(v, omitted(json) ? null : json, String(i)));
+        w.nested(1, () => writeValue(w, omitted(json) ? null : json, String(i)));
       });
     });
-  } else if (typeof value === "object") nested(w, 5, (s) => writeFields(s, value as Record<string, unknown>));
+  } else if (typeof value === "object") w.nested(5, () => writeFields(w, value as Record<string, unknown>));
   else if (typeof value === "bigint") throw new TypeError("Do not know how to serialize a BigInt");
   else throw new Error("Unexpected struct type.");
 }
@@ -279,9 +294,9 @@ function writeFields(w: Writer, obj: Record<string, unknown>): void {
   for (const key of Object.keys(obj)) {
     const value = jsonForm(obj[key], key);
     if (omitted(value)) continue;
-    nested(w, 1, (entry) => {
-      writeString(entry, 1, key);
-      nested(entry, 2, (v) => writeValue(v, value, key));
+    w.nested(1, () => {
+      w.string(1, key);
+      w.nested(2, () => writeValue(w, value, key));
     });
   }
 }
@@ -292,6 +307,6 @@ function writeFields(w: Writer, obj: Record<string, unknown>): void {
  */
 export function encodeStructField(field: number, value: Record<string, unknown>): Buffer {
   const w = new Writer();
-  nested(w, field, (s) => writeFields(s, jsonForm(value, "") as Record<string, unknown>));
+  w.nested(field, () => writeFields(w, jsonForm(value, "") as Record<string, unknown>));
   return w.finish();
 }
