@@ -25,6 +25,7 @@ import { FUNCTIONS, kindOf } from "./kinds";
 import { PartialFailure, type PluginContext, type PluginOperations } from "./operations";
 import { PACKAGE } from "./properties";
 import { packageSchema } from "./schema";
+import { plainStructService, structOf, withStructs } from "./structCodec";
 import { revealProps } from "./values";
 import { allStrings, maskSecrets, secretStrings } from "./secretText";
 import { cancelOperations, withOperation } from "../core/deadline";
@@ -35,12 +36,8 @@ type Handler<Req, Res> = (call: Call<Req>, callback: grpc.sendUnaryData<Res>) =>
 /** The secrets of a request: every string the engine marked secret in any of its property bags. */
 function requestSecrets(req: unknown): Set<string> {
   const found = new Set<string>();
-  const r = req as Record<string, unknown>;
-  for (const getter of ["getProperties", "getNews", "getOlds", "getArgs", "getInputs"]) {
-    const get = r[getter];
-    if (typeof get !== "function") continue;
-    const struct = (get as () => Struct | undefined).call(req);
-    secretStrings(struct?.toJavaScript(), found);
+  for (const name of ["properties", "news", "olds", "args", "inputs"]) {
+    secretStrings(structOf(req as object, name), found);
   }
   return found;
 }
@@ -109,6 +106,8 @@ const toStruct = (value: Record<string, unknown>): Struct =>
   Struct.fromJavaScript(JSON.parse(JSON.stringify(value)) as Record<string, never>);
 const plain = (struct: Struct | undefined): Record<string, unknown> =>
   revealProps(struct?.toJavaScript() as Record<string, unknown> | undefined);
+/** The Struct field `name` of request `req`, revealed (see structCodec.ts). */
+const plainOf = (req: object, name: string): Record<string, unknown> => revealProps(structOf(req, name));
 
 /** The resource-provider service of one provider instance (one DPS). */
 export class PluginServer implements PluginContext {
@@ -182,29 +181,29 @@ export class PluginServer implements PluginContext {
       check: this.unary<provproto.CheckRequest, provproto.CheckResponse>((req) => this.check(req)),
       diff: this.unary<provproto.DiffRequest, provproto.DiffResponse>((req) => this.diff(req)),
       create: this.unary<provproto.CreateRequest, provproto.CreateResponse>(async (req) => {
-        const args = { urn: req.getUrn(), properties: plain(req.getProperties()), preview: req.getPreview() };
+        const args = { urn: req.getUrn(), properties: plainOf(req, "properties"), preview: req.getPreview() };
         const { id, properties } = args.preview
           ? await this.operationsOf(args.urn).create(args, this)
           : await this.write(req.getTimeout(), () => this.operationsOf(args.urn).create(args, this));
-        return new provproto.CreateResponse().setId(id).setProperties(toStruct(properties));
+        return withStructs(new provproto.CreateResponse().setId(id), { properties });
       }),
       read: this.unary<provproto.ReadRequest, provproto.ReadResponse>((req) => this.read(req)),
       update: this.unary<provproto.UpdateRequest, provproto.UpdateResponse>(async (req) => {
         const args = {
           urn: req.getUrn(),
           id: req.getId(),
-          olds: plain(req.getOlds()),
-          oldInputs: plain(req.getOldInputs()),
-          news: plain(req.getNews()),
+          olds: plainOf(req, "olds"),
+          oldInputs: plainOf(req, "oldInputs"),
+          news: plainOf(req, "news"),
           preview: req.getPreview(),
         };
         const properties = args.preview
           ? await this.operationsOf(args.urn).update(args, this)
           : await this.write(req.getTimeout(), () => this.operationsOf(args.urn).update(args, this));
-        return new provproto.UpdateResponse().setProperties(toStruct(properties));
+        return withStructs(new provproto.UpdateResponse(), { properties });
       }),
       delete: this.unary<provproto.DeleteRequest, Empty>(async (req) => {
-        const args = { urn: req.getUrn(), id: req.getId(), properties: plain(req.getProperties()) };
+        const args = { urn: req.getUrn(), id: req.getId(), properties: plainOf(req, "properties") };
         await this.write(req.getTimeout(), () => this.operationsOf(args.urn).delete(args, this));
         return new Empty();
       }),
@@ -229,26 +228,26 @@ export class PluginServer implements PluginContext {
   }
 
   private async check(req: provproto.CheckRequest): Promise<provproto.CheckResponse> {
-    const news = (req.getNews()?.toJavaScript() ?? {}) as Record<string, unknown>;
+    const news = structOf(req, "news") ?? {};
     const urn = req.getUrn();
     const { inputs, failures } = await this.operationsOf(urn).check(
-      { urn, news, olds: plain(req.getOlds()) },
+      { urn, news, olds: plainOf(req, "olds") },
       this,
     );
     // No secret in a failure: the rules avoid repeating values, and secrets are masked besides.
     const secrets = secretStrings(news);
     for (const s of this.connectionSecrets) secrets.add(s);
     for (const f of failures) f.reason = maskSecrets(f.reason, secrets);
-    return new provproto.CheckResponse().setInputs(toStruct(inputs)).setFailuresList(failures.map(toFailure));
+    return withStructs(new provproto.CheckResponse().setFailuresList(failures.map(toFailure)), { inputs });
   }
 
   private async diff(req: provproto.DiffRequest): Promise<provproto.DiffResponse> {
     const diff = await this.operationsOf(req.getUrn()).diff(
       {
         id: req.getId(),
-        olds: plain(req.getOlds()),
-        oldInputs: plain(req.getOldInputs()),
-        news: plain(req.getNews()),
+        olds: plainOf(req, "olds"),
+        oldInputs: plainOf(req, "oldInputs"),
+        news: plainOf(req, "news"),
       },
       this,
     );
@@ -273,15 +272,16 @@ export class PluginServer implements PluginContext {
   private async read(req: provproto.ReadRequest): Promise<provproto.ReadResponse> {
     const urn = req.getUrn();
     const result = await this.operationsOf(urn).read(
-      { urn, id: req.getId(), state: plain(req.getProperties()), inputs: plain(req.getInputs()) },
+      { urn, id: req.getId(), state: plainOf(req, "properties"), inputs: plainOf(req, "inputs") },
       this,
     );
     const res = new provproto.ReadResponse().setId(result.id);
     if (!result.id) return res; // Deleted out of band: the engine forgets it.
-    if (result.properties) res.setProperties(toStruct(result.properties));
-    if (result.inputs) res.setInputs(toStruct(result.inputs));
-    else if (req.getInputs()) res.setInputs(req.getInputs());
-    return res;
+    const inputs = result.inputs ?? structOf(req, "inputs");
+    return withStructs(res, {
+      ...(result.properties && { properties: result.properties }),
+      ...(inputs && { inputs }),
+    });
   }
 
   private invoke(req: provproto.InvokeRequest): provproto.InvokeResponse {
@@ -305,7 +305,11 @@ function toFailure(f: CheckFailure): provproto.CheckFailure {
 /** Starts the plugin on a free port of 127.0.0.1 and prints the port, as the engine expects. */
 export async function serve(version: string): Promise<grpc.Server> {
   const server = new grpc.Server({ "grpc.max_receive_message_length": 400 * 1024 * 1024 });
-  server.addService(provrpc.ResourceProviderService, new PluginServer(version).implementation());
+  // The large requests' Structs as plain values, not google-protobuf messages (structCodec.ts).
+  server.addService(
+    plainStructService(provrpc.ResourceProviderService),
+    new PluginServer(version).implementation(),
+  );
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) =>
       err ? reject(err) : resolve(p),
