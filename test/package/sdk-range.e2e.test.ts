@@ -75,6 +75,12 @@ describe("@pulumi/pulumi internals at both ends of the peer range (provider/sdkI
         path.join(REPO_ROOT, "dist", "provider", "sdkInternals.js"),
         path.join(dir, "sdkInternals.js"),
       );
+      // The module's one import of this package: the key names, which load nothing.
+      fs.mkdirSync(path.join(dir, "dynamic"));
+      fs.copyFileSync(
+        path.join(REPO_ROOT, "dist", "provider", "dynamic", "keys.js"),
+        path.join(dir, "dynamic", "keys.js"),
+      );
       fs.writeFileSync(path.join(dir, "check.js"), CHECK_JS);
       const out = execFileSync(process.execPath, ["check.js"], {
         cwd: dir,
