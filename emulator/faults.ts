@@ -1,5 +1,6 @@
-// Fault injection for tests of retry logic: server errors, dropped connections and latency.
-import type { FaultOptions, InjectedFault } from "./types";
+// Fault injection for tests of retry logic: server errors, dropped connections, latency, and another
+// writer changing a record between a client's read and its write.
+import { isObject, type ConcurrentWrite, type FaultOptions, type InjectedFault } from "./types";
 
 /** What to do with one request. */
 export type FaultDecision = "none" | InjectedFault;
@@ -31,6 +32,81 @@ function rate(value: number | undefined, name: string): number {
 /** Longest injectable latency: longer would only hold connections (and hit the socket timeouts). */
 export const MAX_LATENCY_MS = 30_000;
 
+/** Fields the concurrent writer may not set: the record's id and what the store sets itself. */
+const NOT_SETTABLE = [
+  "registrationId",
+  "enrollmentGroupId",
+  "etag",
+  "createdDateTimeUtc",
+  "lastUpdatedDateTimeUtc",
+];
+
+/** Largest `concurrentWrite.set`, as JSON text: a few fields, not a record store. */
+export const MAX_CONCURRENT_SET_CHARS = 16_384;
+
+/** Longest record id (the service's rule for registration ids). */
+const MAX_ID_CHARS = 128;
+
+function concurrentWrite(value: ConcurrentWrite | null | undefined): ConcurrentWrite | null {
+  if (value === undefined || value === null) return null;
+  if (!isObject(value)) throw new RangeError("concurrentWrite must be an object or null");
+  const ids = (["registrationId", "enrollmentGroupId"] as const).filter((k) => value[k] !== undefined);
+  if (ids.length !== 1) {
+    throw new RangeError("concurrentWrite must name exactly one record: registrationId or enrollmentGroupId");
+  }
+  const [idField] = ids;
+  const id = value[idField];
+  if (typeof id !== "string" || id.length === 0 || id.length > MAX_ID_CHARS) {
+    throw new RangeError(`concurrentWrite.${idField} must be a string of 1 to ${MAX_ID_CHARS} characters`);
+  }
+  const { set } = value;
+  if (!isObject(set) || Object.keys(set).length === 0) {
+    throw new RangeError("concurrentWrite.set must be an object with the fields the other writer sets");
+  }
+  const reserved = Object.keys(set).find((k) => NOT_SETTABLE.includes(k));
+  if (reserved !== undefined) {
+    throw new RangeError(
+      `concurrentWrite.set may not set '${reserved}' (the record's id or a field the store sets)`,
+    );
+  }
+  if (JSON.stringify(set).length > MAX_CONCURRENT_SET_CHARS) {
+    throw new RangeError(
+      `concurrentWrite.set must be at most ${MAX_CONCURRENT_SET_CHARS} characters of JSON`,
+    );
+  }
+  const times = value.times ?? 1;
+  if (!Number.isInteger(times) || times < 1 || times > MAX_NEXT_FAULTS) {
+    throw new RangeError(`concurrentWrite.times must be an integer from 1 to ${MAX_NEXT_FAULTS}`);
+  }
+  return { [idField]: id, set: structuredClone(set), times };
+}
+
+/**
+ * The record a write meets the concurrent writer on: the fault's record when the write names it
+ * among `ids` (ids of the records keyed by `idField`; compared case-insensitively, as the store does).
+ */
+export function concurrentWriteTarget(
+  fault: ConcurrentWrite | null,
+  idField: string,
+  ids: readonly unknown[],
+): string | undefined {
+  const target =
+    idField === "registrationId"
+      ? fault?.registrationId
+      : idField === "enrollmentGroupId"
+        ? fault?.enrollmentGroupId
+        : undefined;
+  if (target === undefined) return undefined;
+  const key = target.toLowerCase();
+  return ids.some((id) => typeof id === "string" && id.toLowerCase() === key) ? target : undefined;
+}
+
+/** The fault left once the concurrent writer has struck: one time fewer, `null` after the last. */
+export function afterConcurrentWrite(fault: ConcurrentWrite): ConcurrentWrite | null {
+  const times = (fault.times ?? 1) - 1;
+  return times > 0 ? { ...fault, times } : null;
+}
+
 /** Validates fault settings and fills defaults (all off). Throws RangeError on a bad value. */
 export function normalizeFaults(options: FaultOptions = {}): Required<FaultOptions> {
   const latencyMs = options.latencyMs ?? 0;
@@ -43,6 +119,7 @@ export function normalizeFaults(options: FaultOptions = {}): Required<FaultOptio
     dropRate: rate(options.dropRate, "dropRate"),
     latencyMs,
     next: sequence(options.next),
+    concurrentWrite: concurrentWrite(options.concurrentWrite),
   };
 }
 

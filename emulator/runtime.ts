@@ -5,7 +5,7 @@ import { AdrAuthorities } from "./device/issuance";
 import type { CaRegistry } from "./device/cas";
 import { PeerChains } from "./device/peer";
 import { newEtag } from "./etag";
-import { decideFault, normalizeFaults, type FaultDecision } from "./faults";
+import { afterConcurrentWrite, decideFault, normalizeFaults, type FaultDecision } from "./faults";
 import { RateLimiter } from "./ratelimit";
 import { emptyStats, type EmulatorStats } from "./stats";
 import type { EnrollmentStore } from "./store";
@@ -102,6 +102,13 @@ export class Runtime {
     return next[0];
   }
 
+  /** Uses up one time of the concurrent writer (see `meetConcurrentWriter`). */
+  useConcurrentWrite(): void {
+    const { concurrentWrite } = this.faults;
+    if (concurrentWrite !== null)
+      this.faults = { ...this.faults, concurrentWrite: afterConcurrentWrite(concurrentWrite) };
+  }
+
   /** Current faults, rate limit and bulk quirks. */
   settings(): Required<FaultOptions> & Required<BulkQuirks> & { opsPerMinute: number | null } {
     return { ...this.faults, ...this.bulkQuirks, opsPerMinute: this.limiter?.opsPerMinute ?? null };
@@ -164,6 +171,7 @@ function withoutUndefined(settings: RuntimeSettings): FaultOptions {
   if (settings.dropRate !== undefined) out.dropRate = settings.dropRate;
   if (settings.latencyMs !== undefined) out.latencyMs = settings.latencyMs;
   if (settings.next !== undefined) out.next = settings.next;
+  if (settings.concurrentWrite !== undefined) out.concurrentWrite = settings.concurrentWrite;
   return out;
 }
 

@@ -26,6 +26,8 @@ export interface EmulatorStats {
    * only as that.
    */
   bulkItemErrors: Record<string, number>;
+  /** Times the `concurrentWrite` fault's other writer changed a record before a write. */
+  concurrentWrites: number;
 }
 
 /** Fresh zeroed stats. */
@@ -36,6 +38,7 @@ export function emptyStats(): EmulatorStats {
     responses: { "400": 0, "401": 0, "404": 0, "409": 0, "412": 0, "413": 0, "429": 0, "5xx": 0 },
     dropped: 0,
     bulkItemErrors: {},
+    concurrentWrites: 0,
   };
 }
 

@@ -51,6 +51,28 @@ export interface FaultOptions {
    * replaces what is left of the previous sequence; `[]` clears it.
    */
   next?: readonly InjectedFault[];
+  /**
+   * Another client's write, played just before the next write of ours naming a record: see
+   * {@link ConcurrentWrite}. `null` (the default) turns it off.
+   */
+  concurrentWrite?: ConcurrentWrite | null;
+}
+
+/**
+ * "Another writer", for tests of optimistic concurrency: on the next write naming the record (a PUT
+ * or DELETE of it, or a bulk call with an item naming it) while the record exists, the emulator first
+ * changes the record as another client would (sets `set`'s fields, a new etag), then handles the
+ * request as usual, so a write carrying the etag it read answers 412. Name exactly one record.
+ */
+export interface ConcurrentWrite {
+  /** The individual enrollment the other writer changes. */
+  registrationId?: string;
+  /** The enrollment group the other writer changes. */
+  enrollmentGroupId?: string;
+  /** Top-level fields the other writer sets on the record (the record must stay valid). */
+  set: JsonObject;
+  /** How many of the next writes naming the record meet the other writer; default 1. */
+  times?: number;
 }
 
 /** A fault the emulator can inject into one DPS request. */

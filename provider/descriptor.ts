@@ -9,7 +9,7 @@ import type { dynamic } from "@pulumi/pulumi";
 import type { CheckSpec } from "./core/checks";
 import type { EnrollmentKind } from "./core/kind";
 import type { ResourceDoc } from "./plugin/examples";
-import type { PluginOperations } from "./plugin/operations";
+import type { PluginFunction, PluginOperations } from "./plugin/operations";
 import type { ObjectSpec, PACKAGE, PropertySpec, ResourceSpec } from "./plugin/properties";
 
 /** A resource's part of the package schema. */
@@ -30,6 +30,8 @@ export interface PluginFace {
   schema(): ResourceSchema;
   /** Its handlers: Check, Diff, Create, Read, Update, Delete on plain values. */
   operations(): PluginOperations;
+  /** The functions that come with it (`Invoke`), by type token; none is `{}`. */
+  functions: Record<`${typeof PACKAGE}:index:${string}`, PluginFunction>;
 }
 
 /** What the plugin serves of a kind of enrollment: its schema comes from these tables. */

@@ -30,6 +30,14 @@ function settingsFrom(body: Json): RuntimeSettings {
     }
     out.next = next as RuntimeSettings["next"];
   }
+  const concurrent = body.concurrentWrite;
+  if (concurrent !== undefined) {
+    // Checked whole by the fault module (RangeError, answered 400 below).
+    if (concurrent !== null && !isObject(concurrent)) {
+      throw new DpsError(400, ErrorCodes.malformedBody, "'concurrentWrite' must be an object or null.");
+    }
+    out.concurrentWrite = concurrent as RuntimeSettings["concurrentWrite"];
+  }
   const ops = body.opsPerMinute;
   if (ops !== undefined) {
     if (ops !== null && typeof ops !== "number") {

@@ -4,6 +4,7 @@ import type { Route } from "../router";
 import type { Runtime } from "../runtime";
 import { isObject, type Json, type JsonObject } from "../types";
 import { validateRegistrationId } from "../validation";
+import { meetConcurrentWriter } from "./concurrent";
 import { type RouteKind, validateRecord } from "./kinds";
 
 /** Most enrollments one bulk request may carry (service limit). */
@@ -110,6 +111,11 @@ export function bulkRoutes(rt: Runtime, kind: RouteKind): Route[] {
         });
         // An unexpected failure (a bug, not a refusal) answers before anything is written.
         for (const err of refused.values()) if (!(err instanceof DpsError)) throw err;
+        meetConcurrentWriter(
+          rt,
+          kind,
+          items.map((item) => (isObject(item) ? item[kind.idField] : undefined)),
+        );
         for (const [i, item] of items.entries()) {
           try {
             if (refused.has(i)) throw refused.get(i);

@@ -5,6 +5,7 @@ import { DpsError, ErrorCodes } from "../errors";
 import type { Route } from "../router";
 import type { Runtime } from "../runtime";
 import { validateRegistrationId } from "../validation";
+import { meetConcurrentWriter } from "./concurrent";
 import { ENROLLMENT_ROUTES, type RouteKind, validateRecord, viewRecord } from "./kinds";
 
 /** The `If-Match` header, if sent. */
@@ -43,6 +44,7 @@ export function recordRoutes(rt: Runtime, kind: RouteKind): Route[] {
       handler: async ({ params: [id], headers, json, query }) => {
         const version = query.get("api-version");
         const record = validateRecord(rt, kind, await json(), id, version);
+        meetConcurrentWriter(rt, kind, [id]);
         const { enrollment: stored } = records.put(id, record, ifMatchHeader(headers["if-match"]));
         return { status: 200, body: viewRecord(rt, kind, stored, version, "write") };
       },
@@ -54,6 +56,7 @@ export function recordRoutes(rt: Runtime, kind: RouteKind): Route[] {
       right: "EnrollmentWrite",
       handler: async ({ params: [id], headers }) => {
         validateRegistrationId(id);
+        meetConcurrentWriter(rt, kind, [id]);
         records.delete(id, ifMatchHeader(headers["if-match"]));
         return { status: 204 };
       },

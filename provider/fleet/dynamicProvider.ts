@@ -23,9 +23,6 @@ import { diffFleet } from "./diff";
 import { createFleet, deleteFleet, FleetPartialFailure, readFleet, updateFleet } from "./lifecycle";
 import type { FleetInputs, FleetOutputs } from "./types";
 
-/** A secret in the engine's wire form: partial-failure outputs skip the resource's additionalSecretOutputs. */
-const SECRET_SIG = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270" };
-
 const FACE: FaceOptions = { resolveConnection };
 
 /** `inputs` with an absent connection named by its stack-config reference `{ hostName }`. */
@@ -34,15 +31,13 @@ function withConnection(raw: Record<string, unknown>): FleetInputs {
   return inputs.connection === undefined ? { ...inputs, connection: stackReference() } : inputs;
 }
 
-/** The error the plugin host turns into partial-failure outputs (keys secret, the provider text kept). */
+/**
+ * The error the plugin host turns into partial-failure outputs. The provider text is kept in them
+ * (the host adds it only to a success); the engine applies the resource's additionalSecretOutputs
+ * to them as to any outputs (the engine suite checks no key is in clear).
+ */
 function partialFailure(error: FleetPartialFailure, raw: Record<string, unknown>): Error {
-  const properties: Record<string, unknown> = {
-    ...error.outs,
-    [DYNAMIC_PROVIDER_KEY]: raw[DYNAMIC_PROVIDER_KEY],
-  };
-  if (error.outs.deviceKeys) properties.deviceKeys = { ...SECRET_SIG, value: error.outs.deviceKeys };
-  if (error.outs.connection && !isStackReference(error.outs.connection))
-    properties.connection = { ...SECRET_SIG, value: error.outs.connection };
+  const properties = { ...error.outs, [DYNAMIC_PROVIDER_KEY]: raw[DYNAMIC_PROVIDER_KEY] };
   return Object.assign(new Error(error.message), { id: error.id, properties, reasons: [error.message] });
 }
 

@@ -14,6 +14,7 @@ export const ENROLLMENT_FLEET = {
     token: "dps-enrollments:index:EnrollmentFleet",
     doc: FLEET_DOC,
     schema: (): ResourceSchema => fleetSchema(),
+    functions: {},
     operations: (): PluginOperations => FLEET_OPERATIONS,
   },
   dynamic: {

@@ -6,6 +6,7 @@ import { enrollmentOperations } from "../plugin/enrollmentOperations";
 import { enrollmentSchema } from "../plugin/enrollmentSchema";
 import type { PluginOperations } from "../plugin/operations";
 import { checkGroupInputs, GROUP_CHECKS } from "./check";
+import { DERIVE_DEVICE_KEY, DERIVE_DEVICE_KEY_FUNCTION } from "./deviceKeyFunction";
 import { GROUP_DOC } from "./examples";
 import { GROUP_ATTESTATION_FIELDS, GROUP_INPUTS } from "./properties";
 
@@ -30,6 +31,7 @@ export const ENROLLMENT_GROUP = {
     },
     doc: GROUP_DOC,
     schema: (): ResourceSchema => enrollmentSchema(ENROLLMENT_GROUP, ENROLLMENT_GROUP.plugin),
+    functions: { [DERIVE_DEVICE_KEY_FUNCTION]: DERIVE_DEVICE_KEY },
     operations: (): PluginOperations => enrollmentOperations(ENROLLMENT_GROUP),
   },
   dynamic: {

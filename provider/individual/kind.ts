@@ -30,6 +30,7 @@ export const INDIVIDUAL_ENROLLMENT = {
     },
     doc: INDIVIDUAL_DOC,
     schema: (): ResourceSchema => enrollmentSchema(INDIVIDUAL_ENROLLMENT, INDIVIDUAL_ENROLLMENT.plugin),
+    functions: {},
     operations: (): PluginOperations => enrollmentOperations(INDIVIDUAL_ENROLLMENT),
   },
   dynamic: {

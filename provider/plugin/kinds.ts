@@ -1,5 +1,6 @@
 /** The plugin's type tokens and the resource each one serves, built from the list of resources. */
 import type { ResourceDescriptor } from "../descriptor";
+import type { PluginFunction } from "./operations";
 import { RESOURCES, type PluginToken } from "../kinds";
 import { PACKAGE } from "./properties";
 
@@ -8,11 +9,16 @@ export const INDIVIDUAL_TOKEN = "dps-enrollments:index:IndividualEnrollment" sat
 /** `dps-enrollments:index:EnrollmentGroup`. */
 export const GROUP_TOKEN = "dps-enrollments:index:EnrollmentGroup" satisfies PluginToken;
 /** `dps-enrollments:index:deriveDeviceKey`. */
-export const DERIVE_DEVICE_KEY_TOKEN = `${PACKAGE}:index:deriveDeviceKey`;
+export const DERIVE_DEVICE_KEY_TOKEN = "dps-enrollments:index:deriveDeviceKey";
 
 /** Every resource type the plugin serves, by type token: one entry per resource of {@link RESOURCES}. */
 export const PLUGIN_KINDS: ReadonlyMap<string, ResourceDescriptor> = new Map(
   RESOURCES.map((resource) => [resource.plugin.token, resource]),
+);
+
+/** Every function the plugin serves, by type token: those the resources of {@link RESOURCES} name. */
+export const FUNCTIONS: ReadonlyMap<string, PluginFunction> = new Map(
+  RESOURCES.flatMap((resource) => Object.entries(resource.plugin.functions)),
 );
 
 /** The resource of a type token (or of a URN, whose type is its third `::` part); throws for others. */

@@ -7,6 +7,7 @@
 import type { CheckFailure } from "../core/checks";
 import type { EnrollmentConnection } from "../core/types";
 import type { PropertyChange } from "./diff";
+import type { FunctionSpec } from "./properties";
 
 /** What the provider instance knows, for every handler. */
 export interface PluginContext {
@@ -148,6 +149,14 @@ export interface PluginOperations {
   update(args: UpdateArgs, context: PluginContext): Promise<Record<string, unknown>>;
   /** Delete. */
   delete(args: DeleteArgs, context: PluginContext): Promise<void>;
+}
+
+/** A function the plugin serves (`Invoke`): its schema and its call on plain values. */
+export interface PluginFunction {
+  /** Its schema entry. */
+  schema: FunctionSpec;
+  /** The call: its result (secrets wrapped), or the failures of its arguments. */
+  invoke(args: Record<string, unknown>): { value?: Record<string, unknown>; failures: CheckFailure[] };
 }
 
 /**

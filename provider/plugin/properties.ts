@@ -52,6 +52,16 @@ export interface ResourceSpec {
   required: string[];
 }
 
+/** A function. */
+export interface FunctionSpec {
+  /** What it computes. */
+  description: string;
+  /** Its arguments. */
+  inputs: ObjectSpec;
+  /** Its result. */
+  outputs: ObjectSpec;
+}
+
 /** The package's name, the first part of every type token. */
 export const PACKAGE = "dps-enrollments";
 /** The token of a type of this package. */

@@ -5,18 +5,18 @@
  */
 import { RESOURCES } from "../kinds";
 import { describeResource } from "./examples";
-import { DERIVE_DEVICE_KEY_TOKEN } from "./kinds";
 import {
   CERTIFICATE_SUMMARY_FIELDS,
   CONFIG,
   PACKAGE,
   typeRef,
+  type FunctionSpec,
   type ObjectSpec,
   type PropertySpec,
   type ResourceSpec,
 } from "./properties";
 
-export type { ObjectSpec, ResourceSpec } from "./properties";
+export type { FunctionSpec, ObjectSpec, ResourceSpec } from "./properties";
 
 /** A Pulumi package schema (the parts this package fills in). */
 export interface PackageSchema {
@@ -64,16 +64,6 @@ export interface Publishing {
   pluginDownloadURL?: string;
 }
 
-/** A function. */
-export interface FunctionSpec {
-  /** What it computes. */
-  description: string;
-  /** Its arguments. */
-  inputs: ObjectSpec;
-  /** Its result. */
-  outputs: ObjectSpec;
-}
-
 /**
  * The schema of the plugin at `version`.
  * @param publishing - where the package is published; default {@link PUBLISHING}
@@ -116,33 +106,11 @@ export function packageSchema(version: string, publishing: Publishing = PUBLISHI
         { description: describeResource(plugin.doc), ...plugin.schema().resource },
       ]),
     ),
-    functions: {
-      [DERIVE_DEVICE_KEY_TOKEN]: {
-        description:
-          "The device key of a registration id in a symmetric-key enrollment group (HMAC-SHA256 with the group key).",
-        inputs: {
-          type: "object",
-          description: "The group key and the device's registration id.",
-          properties: {
-            groupKey: {
-              type: "string",
-              secret: true,
-              description: "The group's primary or secondary key, base64.",
-            },
-            registrationId: { type: "string", description: "The device's registration id." },
-          },
-          required: ["groupKey", "registrationId"],
-        },
-        outputs: {
-          type: "object",
-          description: "The derived key.",
-          properties: {
-            deviceKey: { type: "string", secret: true, description: "The device's key, base64." },
-          },
-          required: ["deviceKey"],
-        },
-      },
-    },
+    functions: Object.fromEntries(
+      RESOURCES.flatMap(({ plugin }) =>
+        Object.entries(plugin.functions).map(([token, fn]): [string, FunctionSpec] => [token, fn.schema]),
+      ),
+    ),
     repository: repository.url,
     homepage: repository.url,
     license: "Apache-2.0",

@@ -18,15 +18,14 @@ import * as statusproto from "@pulumi/pulumi/proto/status_pb";
 import type { CheckFailure } from "../core/checks";
 import { jsonEqual } from "../core/diff";
 import type { EnrollmentConnection } from "../core/types";
-import { deriveDeviceKey } from "../group/deviceKeyRule";
 import { countedWrite } from "../core/writeSteps";
 import { checkConfig, connectionFromConfig, noConnectionFailure } from "./configure";
 import type { PropertyChange } from "./diff";
-import { DERIVE_DEVICE_KEY_TOKEN, kindOf } from "./kinds";
+import { FUNCTIONS, kindOf } from "./kinds";
 import { PartialFailure, type PluginContext, type PluginOperations } from "./operations";
 import { PACKAGE } from "./properties";
 import { packageSchema } from "./schema";
-import { revealProps, secret } from "./values";
+import { revealProps } from "./values";
 import { allStrings, maskSecrets, secretStrings } from "./secretText";
 import { cancelOperations, withOperation } from "../core/deadline";
 
@@ -286,30 +285,16 @@ export class PluginServer implements PluginContext {
   }
 
   private invoke(req: provproto.InvokeRequest): provproto.InvokeResponse {
-    if (req.getTok() !== DERIVE_DEVICE_KEY_TOKEN) {
-      throw new Error(`${PACKAGE} has no function ${req.getTok()}; it has ${DERIVE_DEVICE_KEY_TOKEN}.`);
+    const fn = FUNCTIONS.get(req.getTok());
+    if (!fn) {
+      throw new Error(
+        `${PACKAGE} has no function ${req.getTok()}; it has ${[...FUNCTIONS.keys()].join(", ")}.`,
+      );
     }
-    const args = plain(req.getArgs());
-    const failures: CheckFailure[] = [];
-    for (const key of ["groupKey", "registrationId"]) {
-      if (typeof args[key] !== "string") failures.push({ property: key, reason: `${key} must be a string.` });
-    }
-    if (args.registrationId === "") {
-      failures.push({
-        property: "registrationId",
-        reason: "registrationId must not be empty: give the device's id.",
-      });
-    }
+    const { value, failures } = fn.invoke(plain(req.getArgs()));
     const res = new provproto.InvokeResponse();
     if (failures.length > 0) return res.setFailuresList(failures.map(toFailure));
-    try {
-      const deviceKey = deriveDeviceKey(String(args.groupKey), String(args.registrationId));
-      return res.setReturn(toStruct({ deviceKey: secret(deviceKey) }));
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      const property = reason.includes("registrationId") ? "registrationId" : "groupKey";
-      return res.setFailuresList([toFailure({ property, reason })]);
-    }
+    return res.setReturn(toStruct(value ?? {}));
   }
 }
 

@@ -27,8 +27,14 @@ async function fleetState(stack: EngineStack): Promise<Record<string, unknown>> 
   ).resources;
   const fleet = resources?.find((r) => r.type.endsWith(":EnrollmentFleet"));
   assert.ok(fleet?.outputs, "no fleet in the state");
-  return fleet.outputs;
+  // Secrets come as `{ <sig>, plaintext }` in an export with secrets shown.
+  const plain = (v: unknown) =>
+    v !== null && typeof v === "object" && "plaintext" in v ? JSON.parse(String(v.plaintext)) : v;
+  return Object.fromEntries(Object.entries(fleet.outputs).map(([k, v]) => [k, plain(v)]));
 }
+
+/** A resource of `pulumi stack export`. */
+type FleetResource = { type: string; inputs: Record<string, unknown>; outputs: Record<string, unknown> };
 
 interface FleetShape {
   ids: string[];
@@ -54,6 +60,8 @@ function fleetProgram(shape: FleetShape) {
       failed: fleet.failedEnrollments,
       drifted: fleet.driftedEnrollments,
       keys: fleet.deviceKeys,
+      // Read as users write it: a preview of a write must hand an unknown, never undefined.
+      keyLength: fleet.deviceKeys.apply((k) => k!["fl-s0"].primaryKey.length),
     };
   };
 }
@@ -206,6 +214,17 @@ describe("EnrollmentFleet through the real Pulumi engine (dynamic face, emulator
     assert.equal(state.enrollmentCount, 26, JSON.stringify(state));
     assert.deepEqual(Object.keys(state.failedEnrollments as object), ["fl-031"]);
     for (const id of ["fl-030", "fl-032", "fl-034"]) assert.ok(await readEnrollment(client, id), id);
+    // The partial-failure outputs keep the keys secret too.
+    const key = (await client.getIndividualEnrollmentAttestationMechanism("fl-s0")).responseBody
+      .symmetricKey!;
+    assert.equal(
+      (state.deviceKeys as Record<string, { primaryKey: string }>)["fl-s0"]?.primaryKey,
+      key.primaryKey,
+    );
+    assert.ok(
+      !(await s!.exportStackText()).includes(key.primaryKey!),
+      "a key in clear after a partial failure",
+    );
     assert.deepEqual((await readEnrollment<Twin>(client, "fl-031"))?.initialTwin?.tags, {
       owner: "someone else",
     });
@@ -315,12 +334,26 @@ describe("EnrollmentFleet: import and moving between forms with no write (real P
   });
 
   it("individual → fleet: retainOnDelete, then the fleet imported by prefix: no write", async () => {
+    s!.setProgram(individuals(true, false));
+    await s!.up();
     s!.setProgram(fleet({ importId: "prefix:mv-" }));
     emu!.resetStats();
     const r = await s!.up();
     assert.equal(r.outputs.count.value, 12);
     assert.equal(writes(emu!), 0, JSON.stringify(emu!.stats().operations));
     for (const id of moved) assert.ok(await readEnrollment(client, id), id);
+    // State per TPM item: what each item adds to the fleet resource as the file backend writes it
+    // (indented JSON): its inputs and its ledger line. The target is 700 B (its EK alone is ~400 B).
+    const deployment = (await s!.exportStack()).deployment as { resources: FleetResource[] };
+    const resource = deployment.resources.find((r) => r.type.endsWith(":EnrollmentFleet"))!;
+    const empty: FleetResource = {
+      ...resource,
+      inputs: { ...resource.inputs, enrollments: {} },
+      outputs: { ...resource.outputs, __fleet: "" },
+    };
+    const perItem =
+      (JSON.stringify(resource, null, 4).length - JSON.stringify(empty, null, 4).length) / moved.length;
+    assert.ok(perItem <= 700, `state per TPM item: ${perItem} B`);
     s!.setProgram(fleet({}));
     const p = await s!.preview();
     assert.deepEqual(Object.keys(p.changeSummary), ["same"], p.output);

@@ -2,8 +2,9 @@
 // install it (its tarball, `pulumi plugin install --file`, no Node on PATH), the real CLI and
 // pulumi-language-yaml, against the local emulator, which the official service client reads and changes
 // out of band. One stack, one story: create, a per-item Set, items added and removed, drift after
-// refresh, a partial failure, import by ids and by prefix, destroy. The steps depend on each other and
-// run in order. Needs `npm run ensure-pulumi`, `npm run ensure-yaml` and `npm run dist`.
+// refresh, a partial failure (409), 429s and a 412 ridden out, an enrollment moved into a fleet and back,
+// import by ids and by prefix, destroy. The steps depend on each other and run in order. Needs
+// `npm run ensure-pulumi`, `npm run ensure-yaml` and `npm run dist`.
 import { strict as assert } from "assert";
 import type { ProvisioningServiceClient } from "azure-iot-provisioning-service";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
@@ -22,7 +23,7 @@ interface Item {
 }
 
 /** The YAML program: one fleet, `line: "7"` tags for every item, its items as given. */
-function program(items: Record<string, Item>, extra = ""): string {
+function program(items: Record<string, Item>, extra = "", resources = ""): string {
   const lines = [
     "resources:",
     "  line7:",
@@ -44,7 +45,7 @@ function program(items: Record<string, Item>, extra = ""): string {
       for (const [k, v] of Object.entries(item.tags)) lines.push(`            ${k}: ${JSON.stringify(v)}`);
     }
   }
-  lines.push("outputs:", "  count: ${line7.enrollmentCount}", "  keys: ${line7.deviceKeys}", "");
+  lines.push(resources, "outputs:", "  count: ${line7.enrollmentCount}", "  keys: ${line7.deviceKeys}", "");
   return lines.filter((l) => l !== "").join("\n") + "\n";
 }
 
@@ -247,6 +248,75 @@ describe("EnrollmentFleet from a Pulumi YAML program through the installed plugi
     }
   });
 
+  it("a 412 (another writer between the read and the write) is re-read and re-applied, keeping the other's fields", async () => {
+    items["fleet-t3"] = { kind: "tpm", tags: { line: "8", bay: "3" } };
+    emu.setFaults({
+      concurrentWrite: { registrationId: "fleet-t3", set: { optionalDeviceInformation: { owner: "ops" } } },
+    });
+    emu.resetStats();
+    try {
+      setProgram(program(items, "      adopt: true").replace('line: "7"', 'line: "8"'));
+      await project.ok("up", "--yes", "--skip-preview");
+    } finally {
+      emu.setFaults({ concurrentWrite: null });
+    }
+    const stats = emu.stats();
+    assert.equal(stats.concurrentWrites, 1, "the other writer came in between");
+    assert.ok(stats.responses["412"] + (stats.bulkItemErrors["412"] ?? 0) > 0, "the DPS answered 412");
+    const held = (await client.getIndividualEnrollment("fleet-t3")).responseBody as unknown as Held & {
+      optionalDeviceInformation?: unknown;
+    };
+    assert.deepEqual(held.initialTwin?.tags, { line: "8", bay: "3" });
+    assert.deepEqual(held.optionalDeviceInformation, { owner: "ops" }, "the other writer's field is kept");
+  });
+
+  it("moves an IndividualEnrollment into a fleet and back with no call that writes (`retainOnDelete`, `import`)", async () => {
+    const solo =
+      "  solo:\n" +
+      "    type: dps-enrollments:index:IndividualEnrollment\n" +
+      "    properties:\n" +
+      "      registrationId: fleet-solo\n" +
+      `      attestation:\n        type: tpm\n        endorsementKey: ${TPM_EK}\n` +
+      '      tags:\n        line: "7"\n' +
+      "    options:\n      retainOnDelete: true\n";
+    setProgram(program(items, "      adopt: true", solo));
+    await project.ok("up", "--yes", "--skip-preview");
+    const etag = (await record("fleet-solo")).etag;
+    emu.resetStats();
+    // The individual resource goes (retained: the engine forgets it, no Delete); a fleet takes the record over.
+    const moved =
+      "  moved:\n" +
+      `    type: ${TOKEN}\n` +
+      "    properties:\n" +
+      '      defaults:\n        tags:\n          line: "7"\n' +
+      `      enrollments:\n        fleet-solo:\n          attestation:\n            endorsementKey: ${TPM_EK}\n` +
+      "    options:\n      import: ids:fleet-solo\n";
+    setProgram(program(items, "      adopt: true", moved));
+    await project.ok("up", "--yes", "--skip-preview");
+    assert.equal(writes(), 0, "no call that writes");
+    assert.equal((await record("fleet-solo")).etag, etag, "the record is untouched");
+    const state = await project.exportState();
+    assert.ok(!state.resources.some((r) => r.type === "dps-enrollments:index:IndividualEnrollment"));
+    const fleet = state.resources.find((r) => r.urn.endsWith("::moved"));
+    assert.equal(fleet?.outputs?.enrollmentCount, 1);
+
+    // And back: the fleet goes (retained), the individual resource takes the record over by import.
+    setProgram(
+      program(items, "      adopt: true", moved.replace("import: ids:fleet-solo", "retainOnDelete: true")),
+    );
+    await project.ok("up", "--yes", "--skip-preview");
+    emu.resetStats();
+    setProgram(
+      program(items, "      adopt: true", solo.replace("retainOnDelete: true", "import: fleet-solo")),
+    );
+    await project.ok("up", "--yes", "--skip-preview");
+    assert.equal(writes(), 0, "no call that writes, back either");
+    assert.equal((await record("fleet-solo")).etag, etag, "the record is still untouched");
+    const back = await project.exportState();
+    assert.ok(!back.resources.some((r) => r.urn.endsWith("::moved")), "the fleet is gone from the stack");
+    assert.equal(back.resources.find((r) => r.urn.endsWith("::solo"))?.id, "fleet-solo");
+  });
+
   it("imports existing records by ids and by prefix (`pulumi import`), with no write", async () => {
     for (const id of ["imp-a1", "imp-a2", "pre-b1", "pre-b2"]) {
       await client.createOrUpdateIndividualEnrollment({
@@ -277,6 +347,7 @@ describe("EnrollmentFleet from a Pulumi YAML program through the installed plugi
     // `pulumi import` protects what it imports.
     await project.ok("state", "unprotect", "--all", "--yes");
     await project.ok("destroy", "--yes", "--skip-preview");
-    for (const id of [...Object.keys(items), "imp-a1", "imp-a2", "pre-b1", "pre-b2"]) await gone(id);
+    for (const id of [...Object.keys(items), "fleet-solo", "imp-a1", "imp-a2", "pre-b1", "pre-b2"])
+      await gone(id);
   });
 });

@@ -10,6 +10,8 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import type { EnrollmentGroupArgs, GroupAttestationArgs } from "../../provider/group/resource";
 import type { AttestationArgs, IndividualEnrollmentArgs } from "../../provider/individual/resource";
+import { UNKNOWN } from "../../provider/core/checks";
+import { checkFleet } from "../../provider/fleet/check";
 import { KINDS, RESOURCES } from "../../provider/kinds";
 import { INDIVIDUAL_TOKEN } from "../../provider/plugin/kinds";
 import { GROUP_ATTESTATION_FIELDS, GROUP_INPUTS } from "../../provider/group/properties";
@@ -80,6 +82,63 @@ describe("plugin schema", () => {
       });
     });
   }
+
+  describe("dps-enrollments:index:EnrollmentFleet", () => {
+    const fleet = schema.resources["dps-enrollments:index:EnrollmentFleet"];
+    const typeFields = (name: string) =>
+      Object.keys(schema.types[`dps-enrollments:index:${name}`].properties);
+    const connection = {
+      connectionString:
+        "HostName=h.azure-devices-provisioning.net;SharedAccessKeyName=p;SharedAccessKey=a2V5",
+    };
+    /** The failures of `checkFleet` that refuse a property where it was given (unknown, or not per item). */
+    const refused = (raw: Record<string, unknown>) =>
+      checkFleet(raw, connection, "test").failures.filter((f) =>
+        /is not a property of|cannot give/.test(f.reason),
+      );
+
+    it("takes exactly defaults, enrollments and adopt (the connection is provider configuration)", () => {
+      assert.deepEqual(Object.keys(fleet.inputProperties).sort(), ["adopt", "defaults", "enrollments"]);
+      assert.deepEqual(fleet.requiredInputs, ["enrollments"]);
+      assert.deepEqual(refused({ enrollments: {}, defaults: {}, adopt: true }), []);
+      assert.equal(refused({ enrollments: {}, bogus: 1 }).length, 1);
+    });
+
+    it("offers per item and in defaults what the fleet's check takes there, and nothing it refuses", () => {
+      const item = Object.fromEntries(typeFields("EnrollmentFleetItem").map((k) => [k, UNKNOWN]));
+      const defaults = Object.fromEntries(typeFields("EnrollmentFleetDefaults").map((k) => [k, UNKNOWN]));
+      assert.deepEqual(
+        refused({ enrollments: { a: { ...item, attestation: { type: "tpm" } } }, defaults }),
+        [],
+      );
+      // What an item is: an individual enrollment's inputs but its id (the key) and `adopt`.
+      const individual = Object.keys(INDIVIDUAL_INPUTS).filter(
+        (k) => k !== "registrationId" && k !== "adopt",
+      );
+      assert.deepEqual(typeFields("EnrollmentFleetItem").sort(), individual.sort());
+      for (const own of ["attestation", "registrationId", "adopt"]) {
+        assert.ok(!typeFields("EnrollmentFleetDefaults").includes(own), `${own} is not a default`);
+        if (own !== "attestation")
+          assert.equal(refused({ enrollments: {}, defaults: { [own]: UNKNOWN } }).length, 1);
+      }
+      assert.deepEqual(
+        typeFields("EnrollmentFleetAttestation").sort(),
+        Object.keys(ATTESTATION_FIELDS).sort(),
+      );
+    });
+
+    it("outputs the count, the keys secret, the failures and drift, and never the items", () => {
+      assert.deepEqual(Object.keys(fleet.properties).sort(), [
+        "adopt",
+        "deviceKeys",
+        "driftedEnrollments",
+        "enrollmentCount",
+        "failedEnrollments",
+      ]);
+      assert.equal(fleet.properties.deviceKeys.secret, true);
+      assert.deepEqual(fleet.required, ["enrollmentCount"]);
+    });
+  });
 
   it("`pulumi package get-schema` on the plugin lists every resource and every cmdlet parameter", async function () {
     this.timeout(120_000);

@@ -229,6 +229,9 @@ describe("The generated SDKs (sdk/)", function () {
         GOPROXY: `file://${path.join(work, "proxy")},https://proxy.golang.org`,
         GONOSUMDB: module,
         GOFLAGS: "-buildvcs=false",
+        // Go's build cache indexes a module's files by module@version, taking them for immutable: an
+        // earlier run's index of this version would hide a file the SDK has since gained.
+        GODEBUG: "goindex=0",
       };
       await runOk("go", ["mod", "init", "example.com/program"], { cwd: program, env });
       const line = readmeInstallLines().find((l) => l.language === "Go")?.command ?? "";

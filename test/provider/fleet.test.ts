@@ -8,7 +8,7 @@ import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { UNKNOWN } from "../../provider/core/checks";
 import { EnrollmentService } from "../../provider/core/service";
 import { detailedFleetDiff, diffFleet } from "../../provider/fleet/diff";
-import { createFleet, partialFailureMessage, updateFleet } from "../../provider/fleet/lifecycle";
+import { createFleet, partialFailureMessage, readFleet, updateFleet } from "../../provider/fleet/lifecycle";
 import { digestOf } from "../../provider/fleet/items";
 import { formatLedger, parseLedger } from "../../provider/fleet/ledger";
 import { MAX_FLEET_ITEMS, type FleetInputs } from "../../provider/fleet/types";
@@ -236,5 +236,79 @@ describe("EnrollmentFleet update against a concurrent writer (emulator, 412)", f
     );
     assert.deepEqual(record?.initialTwin?.tags, { v: 2 });
     assert.equal(record?.deviceId, "set-by-someone-else");
+  });
+});
+
+describe("EnrollmentFleet read and replace per item (emulator)", function () {
+  this.timeout(60_000);
+  let emu: EmulatorHandle;
+  before(async () => (emu = await startEmulator()));
+  after(async () => emu?.stop());
+
+  const tpmFleet = (conn: FleetInputs["connection"], ids: string[], tags: object): FleetInputs => ({
+    connection: conn,
+    defaults: { tags: tags as never },
+    enrollments: Object.fromEntries(ids.map((id) => [id, { attestation: { endorsementKey: TPM_EK } }])),
+  });
+
+  it("a refresh with the old inputs (the plugin) names drift as item overrides, from query pages", async () => {
+    const conn = emulatorConnection(emu);
+    const ids = Array.from({ length: 15 }, (_, i) => `rd-${i}`);
+    const inputs = tpmFleet(conn, ids, { v: 1 });
+    const created = await createFleet(inputs);
+    const client = emulatorClient(emu);
+    const record = (await client.getIndividualEnrollment("rd-4")).responseBody;
+    record.initialTwin = { tags: { v: "by hand" } } as never;
+    await client.createOrUpdateIndividualEnrollment(record);
+    await client.deleteIndividualEnrollment("rd-9");
+    emu.resetStats();
+    const read = await readFleet(created.id, created.outs, inputs, conn);
+    assert.deepEqual(emu.stats().operations.query, 1);
+    assert.equal(emu.stats().operations.get, 0);
+    assert.deepEqual(read.inputs?.enrollments["rd-4"], {
+      attestation: { endorsementKey: TPM_EK },
+      tags: { v: "by hand" },
+    });
+    assert.deepEqual(read.inputs?.enrollments["rd-5"], inputs.enrollments["rd-5"]);
+    assert.deepEqual(Object.keys(read.outs.driftedEnrollments ?? {}), ["rd-4"]);
+    // rd-9, deleted outside, is forgotten: the program's fleet now differs in rd-4 and rd-9 only.
+    assert.equal(read.outs.enrollmentCount, 14);
+    const d = diffFleet(read.outs, inputs);
+    assert.deepEqual([d.added, d.changed, d.removed], [["rd-9"], ["rd-4"], []]);
+    assert.deepEqual(detailedFleetDiff(read.inputs!, inputs), { 'enrollments["rd-4"].tags': "delete" });
+  });
+
+  it("`pulumi import` by prefix (the plugin's read with no state): the records as they are, no write", async () => {
+    const conn = emulatorConnection(emu);
+    await createFleet(tpmFleet(conn, ["im-1", "im-2"], { v: 7 }));
+    emu.resetStats();
+    const read = await readFleet("prefix:im-", undefined, undefined, conn);
+    const { put, bulk, delete: deletes } = emu.stats().operations;
+    assert.equal(put + bulk + deletes, 0);
+    assert.deepEqual(read.inputs?.enrollments, {
+      "im-1": { attestation: { endorsementKey: TPM_EK }, tags: { v: 7 } },
+      "im-2": { attestation: { endorsementKey: TPM_EK }, tags: { v: 7 } },
+    });
+    assert.equal(read.outs.enrollmentCount, 2);
+    // A program declaring them so has nothing to write.
+    assert.equal(diffFleet(read.outs, { ...read.inputs!, connection: conn }).changes, false);
+  });
+
+  it("an item whose attestation type changes is deleted and created again; the others are untouched", async () => {
+    const conn = emulatorConnection(emu);
+    const inputs = tpmFleet(conn, ["rt-1", "rt-2"], { v: 1 });
+    const created = await createFleet(inputs);
+    const next: FleetInputs = {
+      ...inputs,
+      enrollments: { ...inputs.enrollments, "rt-2": { attestation: { type: "symmetricKey" } } },
+    };
+    emu.resetStats();
+    const outs = await updateFleet(created.outs, next, { id: created.id });
+    assert.equal(outs.enrollmentCount, 2);
+    const { put, bulk, delete: deletes } = emu.stats().operations;
+    assert.equal(put + bulk + deletes, 2, JSON.stringify(emu.stats().operations)); // one delete, one create
+    const att = (await emulatorClient(emu).getIndividualEnrollmentAttestationMechanism("rt-2")).responseBody;
+    assert.equal(att.type, "symmetricKey");
+    assert.equal(outs.deviceKeys?.["rt-2"].primaryKey, att.symmetricKey?.primaryKey);
   });
 });

@@ -7,9 +7,11 @@ import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { createDataPlaneClient } from "../../provider/core/transport";
 import { providerModuleText } from "../../provider/dynamic/resource";
 import { KINDS, RESOURCES, type Kind, type Resource, type RuntimeExport } from "../../provider/kinds";
-import { kindOf, PLUGIN_KINDS } from "../../provider/plugin/kinds";
+import { DERIVE_DEVICE_KEY_TOKEN, FUNCTIONS, kindOf, PLUGIN_KINDS } from "../../provider/plugin/kinds";
 import { packageSchema } from "../../provider/plugin/schema";
 import * as runtime from "../../provider/runtime";
+import { ENROLLMENT_FLEET } from "../../provider/fleet/kind";
+import { ENROLLMENT_FLEET_TYPE, FLEET_RUNTIME_EXPORT } from "../../provider/fleet/resource";
 import { emulatorConnection } from "../support/service";
 
 // Type level: every kind's runtime export is an export of provider/runtime.
@@ -32,6 +34,9 @@ describe("the list of kinds", () => {
       assert.equal(new Set(values).size, RESOURCES.length, values.join(", "));
     }
     assert.deepEqual(RESOURCES.slice(0, KINDS.length), [...KINDS]);
+    // The fleet's resource class registers what its descriptor says.
+    assert.equal(ENROLLMENT_FLEET.dynamic.type, ENROLLMENT_FLEET_TYPE);
+    assert.equal(ENROLLMENT_FLEET.dynamic.runtimeExport, FLEET_RUNTIME_EXPORT);
     for (const resource of RESOURCES) {
       assert.equal(resource.plugin.token, `dps-enrollments:index:${resource.resource}`);
       assert.equal(resource.dynamic.type, `pulumi-nodejs:dynamic/dps:${resource.resource}`);
@@ -87,6 +92,11 @@ describe("the list of kinds", () => {
       () => kindOf("dps-enrollments:index:Nothing"),
       (err: Error) => tokens.every((token) => err.message.includes(token)),
     );
+  });
+
+  it("the plugin serves exactly the functions the resources name, and the schema lists them", () => {
+    assert.deepEqual([...FUNCTIONS.keys()], [DERIVE_DEVICE_KEY_TOKEN]);
+    assert.deepEqual(Object.keys(packageSchema("0.0.0-test").functions), [...FUNCTIONS.keys()]);
   });
 
   it("provider/runtime exports one provider per resource, which the provider text in state loads", () => {

@@ -10,6 +10,7 @@ import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import * as provrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
+import * as statusproto from "@pulumi/pulumi/proto/status_pb";
 import { INDIVIDUAL_TOKEN } from "../../provider/plugin/kinds";
 import { secret } from "../../provider/plugin/values";
 
@@ -97,6 +98,33 @@ export class PluginProcess {
     return { id: res.getId(), outs: res.getProperties()?.toJavaScript() ?? {} };
   }
 
+  /** Create with `preview` set: what the create will leave, with no call. */
+  async previewCreate(urn: string, props: Props): Promise<Props> {
+    const req = new provproto.CreateRequest().setUrn(urn).setProperties(toStruct(props)).setPreview(true);
+    const res = await call<provproto.CreateResponse>((cb) => this.client.create(req, cb));
+    return res.getProperties()?.toJavaScript() ?? {};
+  }
+
+  /** Diff of `id` from state `olds` (and the inputs `oldInputs` that made it) to inputs `news`. */
+  async diff(urn: string, id: string, olds: Props, news: Props, oldInputs: Props = {}): Promise<DiffAnswer> {
+    const req = new provproto.DiffRequest()
+      .setUrn(urn)
+      .setId(id)
+      .setOlds(toStruct(olds))
+      .setNews(toStruct(news))
+      .setOldInputs(toStruct(oldInputs));
+    const res = await call<provproto.DiffResponse>((cb) => this.client.diff(req, cb));
+    const detailed: DiffAnswer["detailed"] = {};
+    res.getDetaileddiffMap().forEach((d, path) => {
+      detailed[path] = { kind: d.getKind(), inputDiff: d.getInputdiff() };
+    });
+    return {
+      changes: res.getChanges() === provproto.DiffResponse.DiffChanges.DIFF_SOME,
+      diffs: res.getDiffsList(),
+      detailed,
+    };
+  }
+
   /** Read (a refresh) of `id` with state `props`. */
   async read(urn: string, id: string, props: Props): Promise<{ id: string; outs: Props }> {
     const req = new provproto.ReadRequest().setUrn(urn).setId(id).setProperties(toStruct(props));
@@ -151,6 +179,40 @@ export class PluginProcess {
     this.child.kill("SIGKILL");
     await exited;
   }
+}
+
+/** What a Diff answered. */
+export interface DiffAnswer {
+  /** DIFF_SOME. */
+  changes: boolean;
+  /** The top-level properties that change. */
+  diffs: string[];
+  /** Each property path, its `PropertyDiff.Kind` and whether it compares inputs. */
+  detailed: Record<string, { kind: number; inputDiff: boolean }>;
+}
+
+/**
+ * The engine's partial-failure answer in a call's error (`ErrorResourceInitFailed` in the
+ * `grpc-status-details-bin` status details), or undefined when the error carries none.
+ */
+export function initFailure(
+  error: unknown,
+): { message: string; id: string; properties: Props; reasons: string[] } | undefined {
+  const metadata = (error as { metadata?: grpc.Metadata } | undefined)?.metadata;
+  const [bytes] = metadata?.get("grpc-status-details-bin") ?? [];
+  if (!(bytes instanceof Buffer)) return undefined;
+  const status = statusproto.Status.deserializeBinary(new Uint8Array(bytes));
+  for (const any of status.getDetailsList()) {
+    if (any.getTypeName() !== "pulumirpc.ErrorResourceInitFailed") continue;
+    const detail = provproto.ErrorResourceInitFailed.deserializeBinary(any.getValue_asU8());
+    return {
+      message: status.getMessage(),
+      id: detail.getId(),
+      properties: detail.getProperties()?.toJavaScript() ?? {},
+      reasons: detail.getReasonsList(),
+    };
+  }
+  return undefined;
 }
 
 function failuresOf(list: provproto.CheckFailure[]): Failure[] {
