@@ -7,8 +7,7 @@
  */
 import { ALLOCATION_PROPERTIES, REPLACED_PROPERTIES } from "../core/types";
 import type { EnrollmentInputs, EnrollmentView } from "../core/types";
-import { canonicalJson } from "./ledger";
-import { createHash } from "crypto";
+import { digest64 } from "./ledger";
 import type { FleetInputs } from "./types";
 
 const OPTIONAL: readonly string[] = [...REPLACED_PROPERTIES, ...ALLOCATION_PROPERTIES];
@@ -78,18 +77,14 @@ function projection(source: Record<string, unknown>, attestation: Record<string,
   return out;
 }
 
-function hash(value: unknown): string {
-  return createHash("sha256").update(canonicalJson(value)).digest().subarray(0, 8).toString("base64url");
-}
-
 /** The held digest of effective inputs (what the record holds right after a write of them). */
 export function heldOfInputs(effective: EnrollmentInputs, keys: string[]): string {
   const source = effective as unknown as Record<string, unknown>;
-  return hash(projection(source, effective.attestation as unknown as Record<string, unknown>, keys));
+  return digest64(projection(source, effective.attestation as unknown as Record<string, unknown>, keys));
 }
 
 /** The held digest of a record as read. */
 export function heldOfView(view: EnrollmentView, keys: string[]): string {
   const source = view as unknown as Record<string, unknown>;
-  return hash(projection(source, view.attestation as unknown as Record<string, unknown>, keys));
+  return digest64(projection(source, view.attestation as unknown as Record<string, unknown>, keys));
 }

@@ -42,7 +42,12 @@ export function canonicalJson(value: unknown): string {
 /** The digest of an item's effective inputs (without connection or adopt). */
 export function itemDigest(effective: Record<string, unknown>): string {
   const { connection: _c, adopt: _a, ...rest } = effective;
-  return createHash("sha256").update(canonicalJson(rest)).digest().subarray(0, 8).toString("base64url");
+  return digest64(rest);
+}
+
+/** 64 bits of the SHA-256 of `value`'s canonical JSON, as 11 base64url characters. */
+export function digest64(value: unknown): string {
+  return createHash("sha256").update(canonicalJson(value)).digest().subarray(0, 8).toString("base64url");
 }
 
 /** The ledger of a `__fleet` output; empty for none. */

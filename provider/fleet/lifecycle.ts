@@ -11,7 +11,7 @@ import type { EnrollmentConnection } from "../core/types";
 import { LISTED_FAILURES } from "./failure";
 import { managedOf } from "./held";
 import { importFleet, readImportedFleet } from "./importing";
-import { digestOf } from "./items";
+import { diffFleet } from "./diff";
 import { parseLedger } from "./ledger";
 import { finish, newFleetId, serviceOf, type Progress } from "./progress";
 import { refreshFleet } from "./refresh";
@@ -55,14 +55,8 @@ export async function updateFleet(
     keys: { ...(olds.deviceKeys ?? {}) },
     failures: new Map(),
   };
-  const removed = [...progress.ledger.keys()].filter((item) => news.enrollments[item] === undefined);
-  const added: string[] = [];
-  const changed: string[] = [];
-  for (const item of Object.keys(news.enrollments)) {
-    const entry = progress.ledger.get(item);
-    if (!entry) added.push(item);
-    else if (entry.digest !== digestOf(news, item)) changed.push(item);
-  }
+  // The items the diff named: added, changed (their digest differs from what landed), removed.
+  const { added, changed, removed } = diffFleet(olds, news);
   if (removed.length + added.length + changed.length === 0 && !jsonEqual(olds.connection, news.connection)) {
     // Only the connection's credentials changed: one call proves them before the state keeps them.
     await service.page(undefined);
